@@ -1,0 +1,29 @@
+-- One row per credit code. A code submitted more than once (two parks, or twice in one file)
+-- keeps the row of the newest batch, then the first file and line in name order: the newest
+-- submission is the best knowledge of where an enterprise sits now.
+with ranked as (
+    select
+        *,
+        row_number() over (
+            partition by credit_code
+            order by batch_id desc, source_file, source_row
+        ) as submission_rank
+    from {{ ref('stg_park_submissions__enterprises') }}
+)
+
+select
+    credit_code,
+    enterprise_name,
+    park_code,
+    industry_code,
+    ownership,
+    established_date,
+    employees,
+    revenue_cny,
+    is_high_tech,
+    data_origin,
+    batch_id,
+    source_file,
+    source_row
+from ranked
+where submission_rank = 1

@@ -1,0 +1,15 @@
+select
+    enterprises.credit_code,
+    enterprises.enterprise_name,
+    park.park_id,
+    enterprises.park_code,
+    enterprises.industry_code,
+    enterprises.ownership,
+    enterprises.established_date,
+    enterprises.employees,
+    enterprises.revenue_cny,
+    enterprises.is_high_tech,
+    enterprises.data_origin
+from {{ ref('int_enterprises_deduplicated') }} as enterprises
+inner join {{ ref('dim_park') }} as park
+    on enterprises.park_code = park.zone_code

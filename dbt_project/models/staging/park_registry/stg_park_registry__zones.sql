@@ -1,0 +1,23 @@
+select
+    park_id,
+    zone_code,
+    zone_code_clash,
+    zone_name,
+    province_name,
+    city_district,
+    level,
+    zone_type,
+    zone_type_cn,
+    cast(approval_date as date) as approval_date,
+    cast(approval_date_second as date) as approval_date_second,
+    cast(approved_area_ha as double precision) as approved_area_ha,
+    leading_industries,
+    cast(longitude as double precision) as longitude,
+    cast(latitude as double precision) as latitude,
+    formatted_address,
+    geocode_status,
+    data_origin,
+    _batch_id as batch_id,
+    _source_file as source_file,
+    _source_row as source_row
+from {{ source('raw', 'park_registry') }}

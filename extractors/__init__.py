@@ -1,0 +1,1 @@
+"""Source extractors: one module per source (fetch, parse, validate rows, land a batch)."""

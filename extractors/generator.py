@@ -1,0 +1,152 @@
+"""Deterministic generator of the operational sources that have no public data.
+
+It is calibrated on the park registry (every generated enterprise sits in a registry park, drawn
+with heavy-tailed weights) and writes the same files a park office would send, so that the
+extractors always read real files. A configurable share of rows is corrupted on purpose, one kind
+of fault after another, to exercise the quarantine.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from extractors import credit_code
+
+log = logging.getLogger(__name__)
+
+SUBMISSION_COLUMNS = (
+    "credit_code", "enterprise_name", "park_code", "industry_code", "ownership",
+    "established", "employees", "revenue_10k_cny", "high_tech",
+)
+# Real GB/T 4754-2017 classes spread over the clusters of DESIGN.md section 4.
+INDUSTRY_CODES = (
+    "2614", "2651", "2710", "2761", "3011", "3130", "3311", "3360", "3412", "3511",
+    "3670", "3812", "3841", "3873", "3911", "3974", "4011", "1351", "1711", "5411",
+    "5922", "6421", "6513", "7213",
+)
+OWNERSHIP = ("state", "private", "foreign", "hk_macao_taiwan")
+OWNERSHIP_WEIGHTS = (0.1, 0.7, 0.12, 0.08)
+NAME_STEMS = ("华", "新", "瑞", "达", "科", "联", "金", "海", "恒", "创", "鼎", "信", "宏", "安", "盛", "泰")
+NAME_SUFFIXES = ("科技有限公司", "材料有限公司", "电子有限公司", "机械有限公司", "生物科技有限公司", "实业有限公司")
+
+# Each fault and the validation rule that must catch it (the extractor's reason text).
+FAULT_KINDS = ("bad_check_character", "unknown_park", "negative_employees", "missing_name")
+
+
+def submission_period(logical_date: date) -> str:
+    return f"{logical_date:%Y-%m}"
+
+
+def submissions_dir(sources_dir: Path, logical_date: date) -> Path:
+    return sources_dir / "park_submissions" / f"period={submission_period(logical_date)}"
+
+
+def generate_enterprises(
+    park_codes: list[str], province_codes: list[str], *, enterprises: int, parks: int, seed: int, bad_row_rate: float
+) -> pl.DataFrame:
+    """``enterprises`` rows in ``parks`` parks drawn from the registry, with faults injected."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort(park_codes)
+    chosen = rng.choice(order, size=min(parks, len(park_codes)), replace=False)
+    chosen.sort()
+    # Heavy tail: a few parks hold most enterprises, as in the real alliance.
+    weights = rng.pareto(1.2, chosen.size) + 1.0
+    # every chosen park sends at least one enterprise, the rest follow the weights
+    drawn = rng.choice(chosen.size, size=max(enterprises - chosen.size, 0), p=weights / weights.sum())
+    park_index = np.concatenate([chosen, chosen[drawn]])[:enterprises]
+    park = np.asarray(park_codes)[park_index]
+    province2 = np.asarray(province_codes)[park_index]
+
+    body = rng.integers(0, 31, (enterprises, 17))
+    body[:, 0] = credit_code.VALUE_OF["9"]  # registered by market regulation
+    body[:, 1] = credit_code.VALUE_OF["1"]  # enterprise
+    division = np.char.add(province2.astype(str), np.char.zfill(rng.integers(1, 30, enterprises).astype(str), 2))
+    division = np.char.add(division, np.char.zfill(rng.integers(0, 20, enterprises).astype(str), 2))
+    body[:, 2:8] = np.array([[int(ch) for ch in code] for code in division])
+    codes = credit_code.encode(np.column_stack([body, credit_code.check_values(body)]))
+
+    stems = np.array(NAME_STEMS)[rng.integers(0, len(NAME_STEMS), (enterprises, 2))]
+    suffixes = np.array(NAME_SUFFIXES)[rng.integers(0, len(NAME_SUFFIXES), enterprises)]
+    names = np.char.add(np.char.add(stems[:, 0], stems[:, 1]), suffixes)
+
+    employees = np.maximum(1, rng.lognormal(3.2, 1.3, enterprises).astype(np.int64))
+    revenue = np.round(employees * rng.lognormal(3.6, 0.8, enterprises), 1)
+    established = [f"{y}-{m:02d}-01" for y, m in zip(rng.integers(1995, 2026, enterprises), rng.integers(1, 13, enterprises), strict=True)]
+
+    frame = pl.DataFrame(
+        {
+            "credit_code": codes,
+            "enterprise_name": names,
+            "park_code": park,
+            "industry_code": np.asarray(INDUSTRY_CODES)[rng.integers(0, len(INDUSTRY_CODES), enterprises)],
+            "ownership": rng.choice(OWNERSHIP, size=enterprises, p=OWNERSHIP_WEIGHTS),
+            "established": established,
+            "employees": employees.astype(str),
+            "revenue_10k_cny": revenue.astype(str),
+            "high_tech": np.where(rng.random(enterprises) < 0.2, "Y", "N"),
+            # the park whose office sends the row, kept even when the row's park code is corrupted
+            "_file_park": park,
+        }
+    )
+    return inject_faults(frame, rng, bad_row_rate)
+
+
+def inject_faults(frame: pl.DataFrame, rng: np.random.Generator, bad_row_rate: float) -> pl.DataFrame:
+    """Corrupt round(rate * rows) rows, cycling through FAULT_KINDS, and record the kind."""
+    n_bad = round(bad_row_rate * frame.height)
+    bad_rows = np.sort(rng.choice(frame.height, size=n_bad, replace=False))
+    kinds = pl.DataFrame(
+        {"_row": bad_rows.astype(np.uint32), "_fault": [FAULT_KINDS[i % len(FAULT_KINDS)] for i in range(n_bad)]},
+        schema={"_row": pl.UInt32, "_fault": pl.String},
+    )
+    frame = frame.with_row_index("_row").join(kinds, on="_row", how="left").drop("_row")
+    last = pl.col("credit_code").str.slice(17, 1)
+    wrong_check = pl.when(last == "0").then(pl.lit("1")).otherwise(pl.lit("0"))
+    return frame.with_columns(
+        pl.when(pl.col("_fault") == "bad_check_character")
+        .then(pl.col("credit_code").str.slice(0, 17) + wrong_check)
+        .otherwise(pl.col("credit_code"))
+        .alias("credit_code"),
+        pl.when(pl.col("_fault") == "unknown_park").then(pl.lit("S999999")).otherwise(pl.col("park_code")).alias("park_code"),
+        pl.when(pl.col("_fault") == "negative_employees")
+        .then("-" + pl.col("employees"))
+        .otherwise(pl.col("employees"))
+        .alias("employees"),
+        pl.when(pl.col("_fault") == "missing_name").then(pl.lit(None)).otherwise(pl.col("enterprise_name")).alias("enterprise_name"),
+    )
+
+
+def write_submissions(frame: pl.DataFrame, target: Path) -> list[Path]:
+    """One CSV per park, as each park office sends its own file; replaces the period's files."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    written = []
+    for (park,), rows in frame.group_by("_file_park", maintain_order=True):
+        path = target / f"{park}.csv"
+        rows.select(SUBMISSION_COLUMNS).write_csv(path)
+        written.append(path)
+    return sorted(written)
+
+
+def generate_park_submissions(
+    registry: pl.DataFrame, *, target: Path, enterprises: int, parks: int, seed: int, bad_row_rate: float
+) -> list[Path]:
+    """Write the period's submissions for ``registry`` (zone_code, province_adcode2); return the files."""
+    frame = generate_enterprises(
+        registry["zone_code"].to_list(),
+        registry["province_adcode2"].to_list(),
+        enterprises=enterprises,
+        parks=parks,
+        seed=seed,
+        bad_row_rate=bad_row_rate,
+    )
+    paths = write_submissions(frame, target)
+    log.info("generated %d enterprise rows in %d files under %s", frame.height, len(paths), target)
+    return paths

@@ -1,0 +1,156 @@
+"""The one place where the platform reads its configuration.
+
+Every path, the warehouse engine, the scale and the reference directory come from environment
+variables with defaults that work on a fresh clone. Settings are read on each call so that tests and
+Airflow tasks see the environment of the moment, not the one at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A named size of generated data (DESIGN.md section 7)."""
+
+    name: str
+    parks: int
+    enterprises: int
+    investment_projects: int
+    match_events: int
+
+
+SCALES: dict[str, Scale] = {
+    scale.name: scale
+    for scale in (
+        Scale("tiny", 20, 500, 200, 1_000),
+        Scale("demo", 2_543, 100_000, 20_000, 100_000),
+        Scale("national", 2_543, 5_000_000, 1_000_000, 10_000_000),
+        Scale("stress", 2_543, 50_000_000, 10_000_000, 100_000_000),
+    )
+}
+
+
+class ConfigurationError(ValueError):
+    """A configuration variable holds a value the platform cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    reference_dir: Path | None
+    scale: Scale
+    seed: int
+    bad_row_rate: float
+    airflow_home: Path
+    warehouse_engine: str
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def sources_dir(self) -> Path:
+        """Where generated operational sources write the files a park office would send."""
+        return self.data_dir / "sources"
+
+    @property
+    def normalised_dir(self) -> Path:
+        return self.data_dir / "normalised"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def build_warehouse(self) -> Path:
+        return self.warehouse_dir / "build.duckdb"
+
+    @property
+    def serving_warehouse(self) -> Path:
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return REPO_ROOT / "dbt_project"
+
+    @property
+    def dags_dir(self) -> Path:
+        return REPO_ROOT / "dags"
+
+    @property
+    def uses_real_registry(self) -> bool:
+        return self.reference_dir is not None
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def get_settings() -> Settings:
+    data_dir = Path(_env("PARK_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+
+    scale_name = _env("PARK_SCALE", "demo")
+    if scale_name not in SCALES:
+        raise ConfigurationError(f"PARK_SCALE={scale_name!r}: expected one of {', '.join(SCALES)}")
+
+    reference_raw = os.environ.get("PARK_REFERENCE_DIR", "").strip()
+    reference_dir = Path(reference_raw).resolve() if reference_raw else None
+    if reference_dir is not None and not (reference_dir / "parks").is_dir():
+        raise ConfigurationError(
+            f"PARK_REFERENCE_DIR={reference_raw!r}: no parks/ folder there "
+            "(point it at shared/data/reference, or unset it to use a generated registry)"
+        )
+
+    try:
+        seed = int(_env("PARK_SEED", "20180101"))
+        bad_row_rate = float(_env("PARK_BAD_ROW_RATE", "0.02"))
+    except ValueError as exc:
+        raise ConfigurationError(f"PARK_SEED / PARK_BAD_ROW_RATE must be numbers: {exc}") from exc
+    if not 0.0 <= bad_row_rate < 1.0:
+        raise ConfigurationError(f"PARK_BAD_ROW_RATE={bad_row_rate}: expected a share in [0, 1)")
+
+    engine = _env("PARK_WAREHOUSE_ENGINE", "duckdb")
+    if engine != "duckdb":
+        raise ConfigurationError(f"PARK_WAREHOUSE_ENGINE={engine!r}: only 'duckdb' is supported so far")
+
+    return Settings(
+        data_dir=data_dir,
+        reference_dir=reference_dir,
+        scale=SCALES[scale_name],
+        seed=seed,
+        bad_row_rate=bad_row_rate,
+        airflow_home=Path(_env("AIRFLOW_HOME", str(data_dir / "airflow"))).resolve(),
+        warehouse_engine=engine,
+    )
+
+
+def runtime_environment(settings: Settings) -> dict[str, str]:
+    """Environment for an embedded Airflow and the dbt it starts: SQLite metadata under the data
+    folder, the repository's DAGs, no examples, Cosmos with its cache inside the Airflow home and
+    telemetry off, and the resolved data folder that dbt's profile reads."""
+    home = settings.airflow_home
+    return {
+        "PARK_DATA_DIR": str(settings.data_dir),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }

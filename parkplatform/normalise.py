@@ -1,0 +1,96 @@
+"""Polars normalisation of landed batches: types, trimmed text, coded domains, units.
+
+Landing keeps what a source sent (as text); this step turns it into typed columns the warehouse
+can trust. Values outside a known domain are kept as they are rather than guessed, so that the
+quality gate sees them and blocks publishing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from extractors import park_registry
+from parkplatform.landing import LANDED_FILE
+
+LEVEL_CODES = {"国务院": "national", "省政府": "provincial"}
+YUAN_PER_10K = 10_000
+
+
+def _name_digest(name: str) -> str:
+    # hashlib, not Polars' hash: the key must not change with the library version
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+
+
+def _month_start(raw: pl.Expr) -> pl.Expr:
+    return pl.concat_str(raw, pl.lit(".01")).str.to_date("%Y.%m.%d", strict=False)
+
+
+def normalise_registry(landed: pl.DataFrame) -> pl.DataFrame:
+    """One row per catalogue zone, typed, with a stable surrogate key ``park_id``.
+
+    ``zone_code`` is the catalogue's key except where the source gives one code to several zones
+    (S377018 in 2018): those keep their code, are flagged ``zone_code_clash`` and get
+    ``park_id = code~<first 6 hex of the name's hash>``, stable whatever the row order.
+    """
+    zone_types = park_registry.zone_types().select("zone_type_cn", "zone_type")
+    dates = pl.col("approval_date_raw").str.split("/")
+    return (
+        landed.with_columns(pl.col(pl.String).str.strip_chars())
+        .join(zone_types, on="zone_type_cn", how="left")
+        .with_columns(
+            (pl.len().over("zone_code") > 1).alias("zone_code_clash"),
+            pl.col("approval_level").replace(LEVEL_CODES).alias("level"),
+            pl.coalesce("zone_type", "zone_type_cn").alias("zone_type"),
+            _month_start(dates.list.first()).alias("approval_date"),
+            _month_start(dates.list.get(1, null_on_oob=True)).alias("approval_date_second"),
+            pl.col("approved_area_ha_raw").cast(pl.Float64).alias("approved_area_ha"),
+            pl.col("longitude_raw").cast(pl.Float64, strict=False).alias("longitude"),
+            pl.col("latitude_raw").cast(pl.Float64, strict=False).alias("latitude"),
+        )
+        .with_columns(
+            pl.when(pl.col("zone_code_clash"))
+            .then(pl.col("zone_code") + "~" + pl.col("zone_name").map_elements(_name_digest, return_dtype=pl.String))
+            .otherwise(pl.col("zone_code"))
+            .alias("park_id")
+        )
+        .select(
+            "park_id", "zone_code", "zone_code_clash", "zone_name", "province_name", "city_district",
+            "level", "zone_type", "zone_type_cn", "approval_date", "approval_date_second", "approved_area_ha",
+            "leading_industries", "longitude", "latitude", "formatted_address", "geocode_status", "data_origin",
+            "_source", "_batch_id", "_loaded_at", "_source_file", "_source_row",
+        )
+    )
+
+
+def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
+    """Enterprise rows typed, money in yuan."""
+    return landed.select(
+        pl.col("credit_code").str.to_uppercase(),
+        "enterprise_name",
+        "park_code",
+        "industry_code",
+        "ownership",
+        pl.col("established").str.to_date("%Y-%m-%d", strict=False).alias("established_date"),
+        pl.col("employees").cast(pl.Int64),
+        (pl.col("revenue_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("revenue_cny"),
+        (pl.col("high_tech") == "Y").alias("is_high_tech"),
+        "data_origin",
+        "_source", "_batch_id", "_loaded_at", "_source_file", "_source_row",
+    )
+
+
+NORMALISERS = {
+    park_registry.SOURCE: normalise_registry,
+    "park_submissions": normalise_submissions,
+}
+
+
+def normalise_batch(source: str, batch: Path, target_dir: Path) -> Path:
+    """Normalise one landed batch of ``source`` into ``target_dir/<source>.parquet``."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{source}.parquet"
+    NORMALISERS[source](pl.read_parquet(batch / LANDED_FILE)).write_parquet(target)
+    return target
