@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+LOGICAL_DATE ?= $(shell date -u +%F)
+PYTEST_ARGS ?=
+
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help setup demo test dbt-parse airflow-env clean
+
+help:
+	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
+	@echo "make test   run every test"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --all-groups
+	touch $@
+
+setup: $(VENV)/.synced
+
+dbt-parse: setup
+	$(RUN) python -m parkplatform.dbt
+
+demo: setup
+	$(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)
+
+test: setup
+	$(RUN) pytest $(PYTEST_ARGS)
+
+airflow-env: setup
+	@$(RUN) python -c "from parkplatform.config import get_settings, runtime_environment; \
+	[print(f'export {k}={v}') for k, v in runtime_environment(get_settings()).items()]"
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

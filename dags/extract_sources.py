@@ -1,0 +1,52 @@
+"""One Airflow DAG per source: extract, validate, land an immutable batch, emit the source's Asset.
+
+Wiring only: the work lives in parkplatform.pipeline and the extractors.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, Asset, task
+
+from parkplatform.sources import SOURCES, SourceSpec
+
+DEFAULT_ARGS = {
+    "owner": "data-engineering",
+    "retries": 2,
+    "retry_delay": pendulum.duration(minutes=2),
+    "retry_exponential_backoff": True,
+}
+
+
+def build_extract_dag(spec: SourceSpec) -> DAG:
+    with DAG(
+        dag_id=spec.dag_id,
+        schedule=spec.schedule,
+        start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["extract", spec.name],
+        doc_md=f"""### Extract `{spec.name}`
+
+{spec.description}
+
+Lands one immutable batch per logical date under `data/landing/{spec.name}/batch_date=<date>/`
+(landed rows, quarantined rows with `_reject_reason`, `batch.json` with received = landed +
+quarantined). Re-running a logical date replaces its batch. Emits the Asset `{spec.asset_name}`,
+which schedules `transform_publish`.
+""",
+    ) as dag:
+
+        @task(task_id=f"land_{spec.name}", outlets=[Asset(spec.asset_name)])
+        def land(source: str, logical_date=None) -> dict:
+            from parkplatform.pipeline import extract
+
+            return extract(source, logical_date.date())
+
+        land(spec.name)
+    return dag
+
+
+for _spec in SOURCES:
+    globals()[_spec.dag_id] = build_extract_dag(_spec)

@@ -1,0 +1,90 @@
+"""Transform and publish: normalise -> load BUILD -> dbt build (Cosmos) -> quality gate -> publish.
+
+Scheduled on the landing Assets of every source. Wiring only: the work lives in
+parkplatform.pipeline, dbt_project/ and expectations/.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, Asset, get_current_context, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
+
+from parkplatform.dbt import DBT_PROJECT_DIR, MANIFEST, PROFILE_NAME, PROFILES_YML, dbt_executable
+from parkplatform.sources import SOURCES
+
+
+def _as_of():
+    """The logical date of the run, or None for an Asset-triggered run (then: newest batches)."""
+    logical_date = get_current_context().get("logical_date")
+    return logical_date.date() if logical_date else None
+
+
+with DAG(
+    dag_id="transform_publish",
+    schedule=[Asset(spec.asset_name) for spec in SOURCES],
+    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    # one build at a time: two writers on one DuckDB file fail with a lock error
+    max_active_runs=1,
+    default_args={"owner": "data-engineering", "retries": 0},
+    tags=["transform", "dbt", "quality", "publish"],
+    doc_md="""### Transform and publish
+
+1. **normalise**: Polars types the newest landed batch of each source (on or before the logical date).
+2. **load_build**: a fresh `data/warehouse/build.duckdb` with schema `raw`.
+3. **dbt**: staging → intermediate → marts, models and their tests (`dbt build` per node, through Cosmos).
+4. **quality_gate**: the Great Expectations checkpoint over the build; a failed critical expectation
+   fails the run and names each failure with its observed value.
+5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb`.
+
+A failure anywhere before publish leaves serving exactly as it was.
+""",
+) as dag:
+
+    @task
+    def normalise() -> dict[str, str]:
+        from parkplatform import pipeline
+
+        return pipeline.normalise(_as_of())
+
+    @task
+    def load_build(normalised: dict[str, str]) -> dict[str, int]:
+        from parkplatform import pipeline
+
+        return pipeline.load_build(_as_of(), normalised)
+
+    dbt_build = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST, install_dbt_deps=False),
+        profile_config=ProfileConfig(profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML),
+        # subprocess: in-process dbt would keep the DuckDB file open inside the Airflow worker
+        execution_config=ExecutionConfig(
+            dbt_executable_path=dbt_executable(),
+            invocation_mode=InvocationMode.SUBPROCESS,
+            # a node's task runs only the tests of that node; tests spanning two nodes
+            # (relationships) get their own task after both parents
+            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=True,
+            emit_datasets=False,
+        ),
+    )
+
+    @task
+    def quality_gate() -> dict:
+        from parkplatform import pipeline
+
+        return pipeline.quality_gate(get_current_context()["run_id"])
+
+    @task
+    def publish() -> str:
+        from parkplatform import pipeline
+
+        return pipeline.publish()
+
+    load_build(normalise()) >> dbt_build >> quality_gate() >> publish()

@@ -1,0 +1,69 @@
+"""The steps the DAGs run, one function per task, so that DAG files stay wiring.
+
+extract (per source) -> landing; normalise -> load the BUILD warehouse -> dbt build (Cosmos) ->
+quality gate -> publish to SERVING.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from parkplatform.config import get_settings
+from parkplatform.landing import BatchReport, latest_batch, read_report
+from parkplatform.sources import SOURCES, SOURCES_BY_NAME
+
+log = logging.getLogger(__name__)
+
+def extract(source: str, logical_date: date) -> dict:
+    """Land one source's batch for ``logical_date``; returns the batch report (reconciled)."""
+    module = importlib.import_module(SOURCES_BY_NAME[source].module)
+    report: BatchReport = module.extract(get_settings(), logical_date)
+    log.info(report.summary())
+    for reason, count in report.quarantine_reasons.items():
+        log.warning("%s: %d row(s) quarantined: %s", report.batch_id, count, reason)
+    return asdict(report)
+
+
+def normalise(as_of: date | None) -> dict[str, str]:
+    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet."""
+    from parkplatform.normalise import normalise_batch
+
+    settings = get_settings()
+    return {
+        source: str(normalise_batch(source, latest_batch(settings.landing_dir, source, as_of), settings.normalised_dir))
+        for source in (spec.name for spec in SOURCES)
+    }
+
+
+def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]:
+    """A fresh BUILD warehouse with the normalised sources and their batches' reconciliation."""
+    from parkplatform.warehouse import load_build as load
+
+    settings = get_settings()
+    reports = [read_report(latest_batch(settings.landing_dir, source, as_of)) for source in (spec.name for spec in SOURCES)]
+    return load(settings.build_warehouse, {source: Path(path) for source, path in normalised.items()}, reports)
+
+
+def quality_gate(run_id: str) -> dict:
+    """Validate the BUILD warehouse; raises QualityGateFailed (naming each failed expectation)."""
+    from expectations.gate import enforce
+
+    settings = get_settings()
+    run_dir = settings.quality_dir / _safe(run_id)
+    result = enforce(settings.build_warehouse, run_dir)
+    return {"expectations": len(result.outcomes), "warnings": len(result.failed_warnings), "outcomes": str(run_dir)}
+
+
+def publish() -> str:
+    from parkplatform.publish import publish as publish_build
+
+    settings = get_settings()
+    return str(publish_build(settings.build_warehouse, settings.serving_warehouse))
+
+
+def _safe(run_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)

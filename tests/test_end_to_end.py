@@ -1,0 +1,124 @@
+"""The whole platform at the tiny scale on the real catalogue, run by a real embedded Airflow
+(dag.test), real dbt through Cosmos and a real GX checkpoint."""
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from parkplatform.config import get_settings
+from parkplatform.demo import DagRunFailed, prepare_airflow, run_dag, run_platform
+from parkplatform.landing import LANDED_FILE, batch_dir, land_batch
+from parkplatform.warehouse import read_table, table_row_counts
+
+pytestmark = pytest.mark.airflow
+
+DAY = date(2026, 11, 23)
+MARTS = ("dim_park", "dim_enterprise", "mart_parks_by_province_zone_type")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory, reference_dir):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARK_DATA_DIR", str(tmp_path_factory.mktemp("e2e") / "data"))
+        patch.setenv("PARK_SCALE", "tiny")
+        patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
+        patch.delenv("PARK_SEED", raising=False)
+        patch.delenv("PARK_BAD_ROW_RATE", raising=False)
+        timings = run_platform(DAY)
+        yield get_settings(), timings
+
+
+def _sql(settings, query: str):
+    with duckdb.connect(str(settings.serving_warehouse), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def test_every_stage_ran_and_serving_was_published(platform):
+    settings, timings = platform
+    assert {t.state for t in timings} == {"success"}
+    tasks = {t.task_id for t in timings}
+    assert {"land_park_registry", "land_park_submissions", "normalise", "load_build", "quality_gate", "publish"} <= tasks
+    assert any(task.startswith("dbt.mart_parks_by_province_zone_type") for task in tasks)
+    assert settings.serving_warehouse.exists() and not settings.build_warehouse.exists()
+
+
+def test_tiny_marts_hold_the_hand_checked_counts(platform):
+    settings, _ = platform
+    assert table_row_counts(settings.serving_warehouse) == {
+        "dim_enterprise": 490,
+        "dim_park": 2543,
+        "mart_parks_by_province_zone_type": 192,
+    }
+    assert _sql(settings, "select level, count(*) from dim_park group by level order by level") == [
+        ("national", 552),
+        ("provincial", 1991),
+    ]
+    # totals over the mart: every zone once, every landed enterprise once, 20 reporting parks
+    assert _sql(
+        settings,
+        "select sum(parks), sum(parks_reporting_enterprises), sum(enterprises) from mart_parks_by_province_zone_type",
+    ) == [(2543, 20, 490)]
+    # the catalogue by type, countable in a spreadsheet of development_zones_2018.csv
+    assert _sql(
+        settings,
+        "select zone_type, sum(parks) from mart_parks_by_province_zone_type group by zone_type order by zone_type",
+    ) == [
+        ("border_cooperation", 19), ("customs_special", 135), ("economic_development", 986), ("etdz", 219),
+        ("high_tech", 313), ("industrial_park", 848), ("other", 23),
+    ]
+    # Beijing's 19 zones: 3 national (one each of ETDZ, high-tech, customs), 16 provincial
+    assert _sql(
+        settings,
+        "select level, zone_type, parks from mart_parks_by_province_zone_type where province_adcode = '110000' order by all",
+    ) == [
+        ("national", "customs_special", 1), ("national", "etdz", 1), ("national", "high_tech", 1),
+        ("provincial", "economic_development", 11), ("provincial", "industrial_park", 5),
+    ]
+    assert _sql(settings, "select count(*) from dim_park where province_adcode is null") == [(0,)]
+
+
+def test_every_batch_reconciles(platform):
+    settings, _ = platform
+    assert _sql(
+        settings,
+        "select source, received_rows, landed_rows, quarantined_rows from staging.stg_landing__batches order by source",
+    ) == [("park_registry", 2543, 2543, 0), ("park_submissions", 500, 490, 10)]
+    quarantined = pl.read_parquet(batch_dir(settings.landing_dir, "park_submissions", DAY) / "quarantined.parquet")
+    assert quarantined.height == 10 and quarantined["_reject_reason"].null_count() == 0
+
+
+def test_rerunning_the_same_logical_date_leaves_identical_marts(platform):
+    settings, _ = platform
+    before = {table: read_table(settings.serving_warehouse, table) for table in MARTS}
+    run_platform(DAY)
+    for table in MARTS:
+        after = read_table(settings.serving_warehouse, table)
+        key = after.columns[:4]
+        assert after.sort(key).equals(before[table].sort(key)), f"{table} changed on a re-run"
+    assert _sql(settings, "select count(*), count(distinct credit_code) from dim_enterprise") == [(490, 490)]
+
+
+def test_a_broken_load_fails_the_run_and_serving_keeps_its_bytes(platform):
+    """A faulty landing (a level outside the catalogue's two) must stop the run before publish."""
+    settings, _ = platform
+    serving_before = settings.serving_warehouse.read_bytes()
+    later = date(2026, 11, 30)
+    landed = pl.read_parquet(batch_dir(settings.landing_dir, "park_registry", DAY) / LANDED_FILE)
+    broken = landed.with_columns(
+        pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("市政府")).otherwise(pl.col("approval_level")).alias("approval_level"),
+        pl.lit(None, dtype=pl.String).alias("_reject_reason"),
+    ).drop("_source", "_batch_id", "_loaded_at")
+    land_batch(broken, source="park_registry", logical_date=later, landing_dir=settings.landing_dir)
+
+    prepare_airflow()
+    with pytest.raises(DagRunFailed, match="transform_publish run .* ended failed; failed tasks: dbt\\."):
+        run_dag("transform_publish", pendulum_datetime(later))
+    assert settings.serving_warehouse.read_bytes() == serving_before
+
+
+def pendulum_datetime(day: date):
+    from datetime import datetime, timezone
+
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
