@@ -58,7 +58,9 @@ A failure anywhere before publish leaves serving exactly as it was.
     dbt_build = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST, install_dbt_deps=False),
-        profile_config=ProfileConfig(profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML),
+        profile_config=ProfileConfig(
+            profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML
+        ),
         # subprocess: in-process dbt would keep the DuckDB file open inside the Airflow worker
         execution_config=ExecutionConfig(
             dbt_executable_path=dbt_executable(),

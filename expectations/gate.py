@@ -73,7 +73,8 @@ def _observed(result: dict[str, Any]) -> str:
     unexpected = result.get("unexpected_count")
     if unexpected is None:
         return "n/a"
-    sample = [value for value in result.get("partial_unexpected_list", []) if value == value][:5]
+    # pandas reports a missing value as NaN; show it as null
+    sample = [None if value != value else value for value in result.get("partial_unexpected_list", [])][:5]  # noqa: PLR0124
     return f"{unexpected} of {result.get('element_count')} rows unexpected, e.g. {json.dumps(sample, ensure_ascii=False, default=str)}"
 
 
@@ -107,7 +108,9 @@ def validate_build(build: Path, workdir: Path) -> GateResult:
         suite = context.suites.add(gx.ExpectationSuite(name=table))
         for check in checks:
             severities[suite.add_expectation(check.expectation).id] = check.severity
-        definitions.append(context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite)))
+        definitions.append(
+            context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        )
     checkpoint = context.checkpoints.add(gx.Checkpoint(name=CHECKPOINT_NAME, validation_definitions=definitions))
 
     outcomes: list[ExpectationOutcome] = []
@@ -137,7 +140,9 @@ def enforce(build: Path, run_dir: Path) -> GateResult:
     on a failed critical expectation."""
     result = validate_build(build, run_dir / "tables")
     report_path = run_dir / "outcomes.json"
-    report_path.write_text(json.dumps([asdict(o) for o in result.outcomes], ensure_ascii=False, indent=2), encoding="utf-8")
+    report_path.write_text(
+        json.dumps([asdict(o) for o in result.outcomes], ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     if not result.success:
         raise QualityGateFailed(result)
     log.info("quality gate passed: %d expectations, %d warnings", len(result.outcomes), len(result.failed_warnings))

@@ -23,8 +23,8 @@ def check_values(body_values: np.ndarray) -> np.ndarray:
 
 def encode(values: np.ndarray) -> list[str]:
     """Codes from an (n, 18) array of character values."""
-    alphabet = np.array(list(CHARSET))
-    return ["".join(row) for row in alphabet[values]]
+    characters = np.ascontiguousarray(np.array(list(CHARSET))[values])
+    return characters.view(f"<U{values.shape[1]}").ravel().tolist()
 
 
 def is_valid(code: pl.Expr) -> pl.Expr:

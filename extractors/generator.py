@@ -21,14 +21,42 @@ from extractors import credit_code
 log = logging.getLogger(__name__)
 
 SUBMISSION_COLUMNS = (
-    "credit_code", "enterprise_name", "park_code", "industry_code", "ownership",
-    "established", "employees", "revenue_10k_cny", "high_tech",
+    "credit_code",
+    "enterprise_name",
+    "park_code",
+    "industry_code",
+    "ownership",
+    "established",
+    "employees",
+    "revenue_10k_cny",
+    "high_tech",
 )
 # Real GB/T 4754-2017 classes spread over the clusters of DESIGN.md section 4.
 INDUSTRY_CODES = (
-    "2614", "2651", "2710", "2761", "3011", "3130", "3311", "3360", "3412", "3511",
-    "3670", "3812", "3841", "3873", "3911", "3974", "4011", "1351", "1711", "5411",
-    "5922", "6421", "6513", "7213",
+    "2614",
+    "2651",
+    "2710",
+    "2761",
+    "3011",
+    "3130",
+    "3311",
+    "3360",
+    "3412",
+    "3511",
+    "3670",
+    "3812",
+    "3841",
+    "3873",
+    "3911",
+    "3974",
+    "4011",
+    "1351",
+    "1711",
+    "5411",
+    "5922",
+    "6421",
+    "6513",
+    "7213",
 )
 OWNERSHIP = ("state", "private", "foreign", "hk_macao_taiwan")
 OWNERSHIP_WEIGHTS = (0.1, 0.7, 0.12, 0.08)
@@ -66,9 +94,10 @@ def generate_enterprises(
     body = rng.integers(0, 31, (enterprises, 17))
     body[:, 0] = credit_code.VALUE_OF["9"]  # registered by market regulation
     body[:, 1] = credit_code.VALUE_OF["1"]  # enterprise
-    division = np.char.add(province2.astype(str), np.char.zfill(rng.integers(1, 30, enterprises).astype(str), 2))
-    division = np.char.add(division, np.char.zfill(rng.integers(0, 20, enterprises).astype(str), 2))
-    body[:, 2:8] = np.array([[int(ch) for ch in code] for code in division])
+    # positions 3-8: a division code inside the park's province (PP CC DD)
+    division = province2.astype(np.int64) * 10_000 + rng.integers(1, 30, enterprises) * 100
+    division += rng.integers(0, 20, enterprises)
+    body[:, 2:8] = (division[:, None] // 10 ** np.arange(5, -1, -1)) % 10
     codes = credit_code.encode(np.column_stack([body, credit_code.check_values(body)]))
 
     stems = np.array(NAME_STEMS)[rng.integers(0, len(NAME_STEMS), (enterprises, 2))]
@@ -77,7 +106,9 @@ def generate_enterprises(
 
     employees = np.maximum(1, rng.lognormal(3.2, 1.3, enterprises).astype(np.int64))
     revenue = np.round(employees * rng.lognormal(3.6, 0.8, enterprises), 1)
-    established = [f"{y}-{m:02d}-01" for y, m in zip(rng.integers(1995, 2026, enterprises), rng.integers(1, 13, enterprises), strict=True)]
+    established_year = rng.integers(1995, 2026, enterprises).astype(str)
+    established_month = np.char.zfill(rng.integers(1, 13, enterprises).astype(str), 2)
+    established = np.char.add(np.char.add(np.char.add(established_year, "-"), established_month), "-01")
 
     frame = pl.DataFrame(
         {
@@ -113,12 +144,18 @@ def inject_faults(frame: pl.DataFrame, rng: np.random.Generator, bad_row_rate: f
         .then(pl.col("credit_code").str.slice(0, 17) + wrong_check)
         .otherwise(pl.col("credit_code"))
         .alias("credit_code"),
-        pl.when(pl.col("_fault") == "unknown_park").then(pl.lit("S999999")).otherwise(pl.col("park_code")).alias("park_code"),
+        pl.when(pl.col("_fault") == "unknown_park")
+        .then(pl.lit("S999999"))
+        .otherwise(pl.col("park_code"))
+        .alias("park_code"),
         pl.when(pl.col("_fault") == "negative_employees")
         .then("-" + pl.col("employees"))
         .otherwise(pl.col("employees"))
         .alias("employees"),
-        pl.when(pl.col("_fault") == "missing_name").then(pl.lit(None)).otherwise(pl.col("enterprise_name")).alias("enterprise_name"),
+        pl.when(pl.col("_fault") == "missing_name")
+        .then(pl.lit(None))
+        .otherwise(pl.col("enterprise_name"))
+        .alias("enterprise_name"),
     )
 
 

@@ -62,8 +62,7 @@ VALIDATION_RULES: list[tuple[str, pl.Expr]] = [
     ),
     (
         "approval_date_raw (批准时间) is not YYYY.MM or YYYY.MM/YYYY.MM",
-        pl.col("approval_date_raw").is_not_null()
-        & ~pl.col("approval_date_raw").str.contains(APPROVAL_DATE_PATTERN),
+        pl.col("approval_date_raw").is_not_null() & ~pl.col("approval_date_raw").str.contains(APPROVAL_DATE_PATTERN),
     ),
     (
         "approved_area_ha_raw (核准面积_公顷) is not a non-negative number",
@@ -105,8 +104,21 @@ def zone_types() -> pl.DataFrame:
 
 
 GENERATED_INDUSTRIES = (
-    "新材料", "电子信息", "装备制造", "汽车及零部件", "生物医药", "新能源", "节能环保", "化工",
-    "食品", "纺织服装", "现代物流", "电子商务", "软件和信息服务", "文化旅游", "现代农业",
+    "新材料",
+    "电子信息",
+    "装备制造",
+    "汽车及零部件",
+    "生物医药",
+    "新能源",
+    "节能环保",
+    "化工",
+    "食品",
+    "纺织服装",
+    "现代物流",
+    "电子商务",
+    "软件和信息服务",
+    "文化旅游",
+    "现代农业",
 )
 
 
@@ -130,12 +142,16 @@ def generate_registry(parks: int, seed: int) -> pl.DataFrame:
                 f"{'G' if is_national else 'S'}{code}{i:04d}"
                 for i, is_national, code in zip(index, national, province_codes, strict=True)
             ],
-            "zone_name": [f"{name[:2]}生成示范开发区{i + 1:04d}" for i, name in zip(index, province_names, strict=True)],
+            "zone_name": [
+                f"{name[:2]}生成示范开发区{i + 1:04d}" for i, name in zip(index, province_names, strict=True)
+            ],
             "province_name": province_names,
             "city_district": None,
             "approval_level": np.where(national, "国务院", "省政府"),
             "zone_type_cn": type_table["zone_type_cn"].to_numpy()[type_pick],
-            "approval_date_raw": [f"{y}.{m:02d}" for y, m in zip(rng.integers(1990, 2018, parks), rng.integers(1, 13, parks), strict=True)],
+            "approval_date_raw": [
+                f"{y}.{m:02d}" for y, m in zip(rng.integers(1990, 2018, parks), rng.integers(1, 13, parks), strict=True)
+            ],
             "approved_area_ha_raw": [f"{a:.2f}" for a in rng.lognormal(6.5, 1.0, parks)],
             "leading_industries": ["、".join(dict.fromkeys(row)) for row in industries[industry_picks]],
             "longitude_raw": None,
@@ -146,8 +162,13 @@ def generate_registry(parks: int, seed: int) -> pl.DataFrame:
             "_source_file": f"generated:{SOURCE}:seed={seed}",
             "_source_row": np.arange(1, parks + 1, dtype=np.int64),
         },
-        schema_overrides={"city_district": pl.String, "longitude_raw": pl.String, "latitude_raw": pl.String,
-                          "formatted_address": pl.String, "geocode_status": pl.String},
+        schema_overrides={
+            "city_district": pl.String,
+            "longitude_raw": pl.String,
+            "latitude_raw": pl.String,
+            "formatted_address": pl.String,
+            "geocode_status": pl.String,
+        },
     )
 
 

@@ -41,7 +41,10 @@ def validation_rules(known_parks: list[str], shared_codes: list[str]) -> list[tu
             pl.col("park_code").is_in(shared_codes),
         ),
         ("park_code (园区代码) is not a zone of the park registry", ~pl.col("park_code").is_in(known_parks)),
-        ("industry_code (行业代码) is not a 4-digit GB/T 4754 class", ~pl.col("industry_code").str.contains(r"^\d{4}$")),
+        (
+            "industry_code (行业代码) is not a 4-digit GB/T 4754 class",
+            ~pl.col("industry_code").str.contains(r"^\d{4}$"),
+        ),
         ("employees (从业人员) is not a non-negative integer", ~pl.col("employees").str.contains(INTEGER_PATTERN)),
         (
             "revenue_10k_cny (营业收入（万元）) is not a non-negative amount",
@@ -55,12 +58,16 @@ def read_submission(path: Path) -> pl.DataFrame:
     missing = [column for column in generator.SUBMISSION_COLUMNS if column not in frame.columns]
     if missing:
         raise SubmissionFileError(f"{path}: required column(s) {', '.join(missing)} missing; file rejected whole")
-    return frame.select(generator.SUBMISSION_COLUMNS).with_columns(
-        pl.all().str.strip_chars().replace("", None),
-    ).with_columns(
-        pl.lit(str(path)).alias("_source_file"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_source_row"),
-        pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"),
+    return (
+        frame.select(generator.SUBMISSION_COLUMNS)
+        .with_columns(
+            pl.all().str.strip_chars().replace("", None),
+        )
+        .with_columns(
+            pl.lit(str(path)).alias("_source_file"),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_source_row"),
+            pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"),
+        )
     )
 
 

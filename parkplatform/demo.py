@@ -13,8 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 from parkplatform.config import get_settings, runtime_environment
 
@@ -54,7 +53,9 @@ def run_dag(dag_id: str, logical_date: datetime) -> list[StageTiming]:
     timings = task_timings(dag_id, dag_run.run_id)
     failed = [t.task_id for t in timings if t.state == "failed"]
     if dag_run.state != "success" or failed:
-        raise DagRunFailed(f"{dag_id} run {dag_run.run_id} ended {dag_run.state}; failed tasks: {', '.join(failed) or 'none'}")
+        raise DagRunFailed(
+            f"{dag_id} run {dag_run.run_id} ended {dag_run.state}; failed tasks: {', '.join(failed) or 'none'}"
+        )
     return timings
 
 
@@ -72,15 +73,18 @@ def task_timings(dag_id: str, run_id: str) -> list[StageTiming]:
         return [StageTiming(dag_id, ti.task_id, str(ti.state), ti.duration or 0.0) for ti in instances]
 
 
+def midnight_utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def run_platform(logical_date: date) -> list[StageTiming]:
     """Every extract DAG, then transform_publish, for ``logical_date``; returns task timings."""
     from parkplatform.sources import SOURCES
 
     prepare_airflow()
-    when = datetime(logical_date.year, logical_date.month, logical_date.day, tzinfo=timezone.utc)
     timings: list[StageTiming] = []
     for dag_id in [spec.dag_id for spec in SOURCES] + ["transform_publish"]:
-        timings += run_dag(dag_id, when)
+        timings += run_dag(dag_id, midnight_utc(logical_date))
     return timings
 
 
@@ -95,7 +99,9 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     settings = get_settings()
     console = Console()
     origin = "real 2018 catalogue" if settings.uses_real_registry else "GENERATED registry (PARK_REFERENCE_DIR not set)"
-    console.print(f"[bold]Park Indicators Platform[/bold] — logical date {logical_date}, scale {settings.scale.name}, {origin}")
+    console.print(
+        f"[bold]Park Indicators Platform[/bold] — logical date {logical_date}, scale {settings.scale.name}, {origin}"
+    )
 
     batches = Table(title="Landed batches (received = landed + quarantined)")
     for column in ("source", "batch", "received", "landed", "quarantined", "reasons"):
@@ -103,7 +109,9 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     for spec in SOURCES:
         report = read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
         reasons = "\n".join(f"{count} × {reason}" for reason, count in report.quarantine_reasons.items()) or "-"
-        batches.add_row(spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}", reasons)
+        batches.add_row(
+            spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}", reasons
+        )
     console.print(batches)
 
     marts = Table(title=f"Published tables in {settings.serving_warehouse}")
@@ -128,7 +136,9 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--logical-date", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD (default: today)")
+    parser.add_argument(
+        "--logical-date", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD (default: today)"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:

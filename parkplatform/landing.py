@@ -15,7 +15,7 @@ import os
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -65,9 +65,7 @@ def batch_dir(landing_dir: Path, source: str, logical_date: date) -> Path:
     return landing_dir / source / f"batch_date={logical_date.isoformat()}"
 
 
-def land_batch(
-    received: pl.DataFrame, *, source: str, logical_date: date, landing_dir: Path
-) -> BatchReport:
+def land_batch(received: pl.DataFrame, *, source: str, logical_date: date, landing_dir: Path) -> BatchReport:
     """Split ``received`` on ``_reject_reason`` and land both parts as one immutable batch.
 
     ``received`` must hold ``_source_file``, ``_source_row`` and ``_reject_reason`` (null for a
@@ -78,7 +76,7 @@ def land_batch(
     if missing:
         raise ValueError(f"{source}: received frame lacks lineage columns {sorted(missing)}")
 
-    loaded_at = datetime.now(timezone.utc).replace(microsecond=0)
+    loaded_at = datetime.now(UTC).replace(microsecond=0)
     batch_id = f"{source}-{logical_date:%Y%m%d}"
     stamped = received.with_columns(
         pl.lit(source).alias("_source"),
@@ -110,9 +108,7 @@ def land_batch(
         landed.write_parquet(staging / LANDED_FILE)
         quarantined.write_parquet(staging / QUARANTINED_FILE)
         report = BatchReport(**{**asdict(report), "files": report.files, "path": str(final)})
-        (staging / REPORT_FILE).write_text(
-            json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        (staging / REPORT_FILE).write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -183,7 +179,9 @@ def first_reject_reason(rules: list[tuple[str, pl.Expr]]) -> pl.Expr:
     """
     reason: pl.Expr | None = None
     for text, fails in reversed(rules):
-        reason = pl.when(fails.fill_null(True)).then(pl.lit(text)).otherwise(
-            reason if reason is not None else pl.lit(None, dtype=pl.String)
+        reason = (
+            pl.when(fails.fill_null(True))
+            .then(pl.lit(text))
+            .otherwise(reason if reason is not None else pl.lit(None, dtype=pl.String))
         )
     return (reason if reason is not None else pl.lit(None, dtype=pl.String)).alias(REJECT_REASON)

@@ -57,10 +57,29 @@ def normalise_registry(landed: pl.DataFrame) -> pl.DataFrame:
             .alias("park_id")
         )
         .select(
-            "park_id", "zone_code", "zone_code_clash", "zone_name", "province_name", "city_district",
-            "level", "zone_type", "zone_type_cn", "approval_date", "approval_date_second", "approved_area_ha",
-            "leading_industries", "longitude", "latitude", "formatted_address", "geocode_status", "data_origin",
-            "_source", "_batch_id", "_loaded_at", "_source_file", "_source_row",
+            "park_id",
+            "zone_code",
+            "zone_code_clash",
+            "zone_name",
+            "province_name",
+            "city_district",
+            "level",
+            "zone_type",
+            "zone_type_cn",
+            "approval_date",
+            "approval_date_second",
+            "approved_area_ha",
+            "leading_industries",
+            "longitude",
+            "latitude",
+            "formatted_address",
+            "geocode_status",
+            "data_origin",
+            "_source",
+            "_batch_id",
+            "_loaded_at",
+            "_source_file",
+            "_source_row",
         )
     )
 
@@ -78,7 +97,11 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
         (pl.col("revenue_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("revenue_cny"),
         (pl.col("high_tech") == "Y").alias("is_high_tech"),
         "data_origin",
-        "_source", "_batch_id", "_loaded_at", "_source_file", "_source_row",
+        "_source",
+        "_batch_id",
+        "_loaded_at",
+        "_source_file",
+        "_source_row",
     )
 
 

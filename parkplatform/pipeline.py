@@ -18,6 +18,7 @@ from parkplatform.sources import SOURCES, SOURCES_BY_NAME
 
 log = logging.getLogger(__name__)
 
+
 def extract(source: str, logical_date: date) -> dict:
     """Land one source's batch for ``logical_date``; returns the batch report (reconciled)."""
     module = importlib.import_module(SOURCES_BY_NAME[source].module)
@@ -44,7 +45,9 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
     from parkplatform.warehouse import load_build as load
 
     settings = get_settings()
-    reports = [read_report(latest_batch(settings.landing_dir, source, as_of)) for source in (spec.name for spec in SOURCES)]
+    reports = [
+        read_report(latest_batch(settings.landing_dir, source, as_of)) for source in (spec.name for spec in SOURCES)
+    ]
     return load(settings.build_warehouse, {source: Path(path) for source, path in normalised.items()}, reports)
 
 

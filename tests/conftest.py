@@ -17,7 +17,7 @@ os.environ["PARK_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ["AIRFLOW_HOME"] = str(_SESSION_DIR / "airflow")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from parkplatform.config import get_settings, runtime_environment  # noqa: E402
+from parkplatform.config import get_settings, runtime_environment
 
 os.environ.update(runtime_environment(get_settings()))
 
@@ -52,3 +52,11 @@ def tiny(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -
     monkeypatch.delenv("PARK_SEED", raising=False)
     monkeypatch.delenv("PARK_BAD_ROW_RATE", raising=False)
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def airflow_ready() -> None:
+    """The session's Airflow metadata database migrated and the dbt manifest parsed for Cosmos."""
+    from parkplatform.demo import prepare_airflow
+
+    prepare_airflow()

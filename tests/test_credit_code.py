@@ -5,7 +5,11 @@ from extractors import credit_code
 
 
 def _valid(codes: list[str | None]) -> list[bool]:
-    return pl.DataFrame({"code": codes}, schema={"code": pl.String}).select(credit_code.is_valid(pl.col("code")))["code"].to_list()
+    return (
+        pl.DataFrame({"code": codes}, schema={"code": pl.String})
+        .select(credit_code.is_valid(pl.col("code")))["code"]
+        .to_list()
+    )
 
 
 def test_published_example_code_is_valid_and_each_changed_check_character_is_not():
@@ -17,7 +21,11 @@ def test_published_example_code_is_valid_and_each_changed_check_character_is_not
 
 def test_malformed_codes_are_invalid():
     assert _valid(["91350100M000100Y4", "91350100M000100Y43X", "91350100I000100Y43", "91350100m000100y43", None]) == [
-        False, False, False, False, False,
+        False,
+        False,
+        False,
+        False,
+        False,
     ]
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from parkplatform.config import get_settings
-from parkplatform.demo import DagRunFailed, prepare_airflow, run_dag, run_platform
+from parkplatform.demo import DagRunFailed, midnight_utc, prepare_airflow, run_dag, run_platform
 from parkplatform.landing import LANDED_FILE, batch_dir, land_batch
 from parkplatform.warehouse import read_table, table_row_counts
 
@@ -39,7 +39,14 @@ def test_every_stage_ran_and_serving_was_published(platform):
     settings, timings = platform
     assert {t.state for t in timings} == {"success"}
     tasks = {t.task_id for t in timings}
-    assert {"land_park_registry", "land_park_submissions", "normalise", "load_build", "quality_gate", "publish"} <= tasks
+    assert {
+        "land_park_registry",
+        "land_park_submissions",
+        "normalise",
+        "load_build",
+        "quality_gate",
+        "publish",
+    } <= tasks
     assert any(task.startswith("dbt.mart_parks_by_province_zone_type") for task in tasks)
     assert settings.serving_warehouse.exists() and not settings.build_warehouse.exists()
 
@@ -65,16 +72,24 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         settings,
         "select zone_type, sum(parks) from mart_parks_by_province_zone_type group by zone_type order by zone_type",
     ) == [
-        ("border_cooperation", 19), ("customs_special", 135), ("economic_development", 986), ("etdz", 219),
-        ("high_tech", 313), ("industrial_park", 848), ("other", 23),
+        ("border_cooperation", 19),
+        ("customs_special", 135),
+        ("economic_development", 986),
+        ("etdz", 219),
+        ("high_tech", 313),
+        ("industrial_park", 848),
+        ("other", 23),
     ]
     # Beijing's 19 zones: 3 national (one each of ETDZ, high-tech, customs), 16 provincial
     assert _sql(
         settings,
         "select level, zone_type, parks from mart_parks_by_province_zone_type where province_adcode = '110000' order by all",
     ) == [
-        ("national", "customs_special", 1), ("national", "etdz", 1), ("national", "high_tech", 1),
-        ("provincial", "economic_development", 11), ("provincial", "industrial_park", 5),
+        ("national", "customs_special", 1),
+        ("national", "etdz", 1),
+        ("national", "high_tech", 1),
+        ("provincial", "economic_development", 11),
+        ("provincial", "industrial_park", 5),
     ]
     assert _sql(settings, "select count(*) from dim_park where province_adcode is null") == [(0,)]
 
@@ -107,18 +122,15 @@ def test_a_broken_load_fails_the_run_and_serving_keeps_its_bytes(platform):
     later = date(2026, 11, 30)
     landed = pl.read_parquet(batch_dir(settings.landing_dir, "park_registry", DAY) / LANDED_FILE)
     broken = landed.with_columns(
-        pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("市政府")).otherwise(pl.col("approval_level")).alias("approval_level"),
+        pl.when(pl.int_range(pl.len()) < 2)
+        .then(pl.lit("市政府"))
+        .otherwise(pl.col("approval_level"))
+        .alias("approval_level"),
         pl.lit(None, dtype=pl.String).alias("_reject_reason"),
     ).drop("_source", "_batch_id", "_loaded_at")
     land_batch(broken, source="park_registry", logical_date=later, landing_dir=settings.landing_dir)
 
     prepare_airflow()
     with pytest.raises(DagRunFailed, match="transform_publish run .* ended failed; failed tasks: dbt\\."):
-        run_dag("transform_publish", pendulum_datetime(later))
+        run_dag("transform_publish", midnight_utc(later))
     assert settings.serving_warehouse.read_bytes() == serving_before
-
-
-def pendulum_datetime(day: date):
-    from datetime import datetime, timezone
-
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)

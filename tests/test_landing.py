@@ -17,7 +17,9 @@ from parkplatform.landing import (
 
 
 def _received(values: list[int]) -> pl.DataFrame:
-    frame = pl.DataFrame({"value": values, "_source_file": ["a.csv"] * len(values), "_source_row": range(2, len(values) + 2)})
+    frame = pl.DataFrame(
+        {"value": values, "_source_file": ["a.csv"] * len(values), "_source_row": range(2, len(values) + 2)}
+    )
     return frame.with_columns(first_reject_reason([("value is negative", pl.col("value") < 0)]))
 
 
@@ -29,7 +31,10 @@ def test_batch_reconciles_and_keeps_rejected_rows_with_reason(tmp_path):
     landed = pl.read_parquet(folder / LANDED_FILE)
     quarantined = pl.read_parquet(folder / QUARANTINED_FILE)
     assert landed["value"].to_list() == [1, 3]
-    assert quarantined.select("_source_row", "_reject_reason").rows() == [(3, "value is negative"), (5, "value is negative")]
+    assert quarantined.select("_source_row", "_reject_reason").rows() == [
+        (3, "value is negative"),
+        (5, "value is negative"),
+    ]
     assert set(landed.columns) >= {"_source", "_batch_id", "_loaded_at", "_source_file", "_source_row"}
     assert read_report(folder).files[0].received == 4
 

@@ -10,11 +10,23 @@ from parkplatform.normalise import normalise_registry
 
 def _row(**overrides) -> dict:
     row = {
-        "catalogue_seq": "1", "zone_code": "G321001", "zone_name": "示范经济技术开发区", "province_name": "江苏省",
-        "city_district": "南京", "approval_level": "国务院", "zone_type_cn": "经济技术开发区",
-        "approval_date_raw": "1992.04", "approved_area_ha_raw": "120.5", "leading_industries": "电子、汽车",
-        "longitude_raw": "118.1", "latitude_raw": "32.0", "formatted_address": "江苏省南京市", "geocode_status": "ok",
-        "data_origin": "catalogue_2018", "_source_file": "x.csv", "_source_row": 2,
+        "catalogue_seq": "1",
+        "zone_code": "G321001",
+        "zone_name": "示范经济技术开发区",
+        "province_name": "江苏省",
+        "city_district": "南京",
+        "approval_level": "国务院",
+        "zone_type_cn": "经济技术开发区",
+        "approval_date_raw": "1992.04",
+        "approved_area_ha_raw": "120.5",
+        "leading_industries": "电子、汽车",
+        "longitude_raw": "118.1",
+        "latitude_raw": "32.0",
+        "formatted_address": "江苏省南京市",
+        "geocode_status": "ok",
+        "data_origin": "catalogue_2018",
+        "_source_file": "x.csv",
+        "_source_row": 2,
     }
     return {**row, **overrides}
 
@@ -82,10 +94,15 @@ def test_surrogate_keys_do_not_depend_on_row_order():
 def test_real_catalogue_lands_all_2543_zones(tiny):
     report = park_registry.extract(get_settings(), date(2026, 11, 23))
     assert (report.received, report.landed, report.quarantined) == (2543, 2543, 0)
-    landed = normalise_registry(pl.read_parquet(batch_dir(get_settings().landing_dir, "park_registry", date(2026, 11, 23)) / LANDED_FILE))
+    landed = normalise_registry(
+        pl.read_parquet(batch_dir(get_settings().landing_dir, "park_registry", date(2026, 11, 23)) / LANDED_FILE)
+    )
     assert landed["level"].value_counts().sort("level").rows() == [("national", 552), ("provincial", 1991)]
     assert landed["park_id"].n_unique() == 2543
-    assert landed.filter("zone_code_clash")["zone_name"].sort().to_list() == ["山东临淄经济开发区", "山东淄川经济开发区"]
+    assert landed.filter("zone_code_clash")["zone_name"].sort().to_list() == [
+        "山东临淄经济开发区",
+        "山东淄川经济开发区",
+    ]
     assert set(landed["data_origin"]) == {"catalogue_2018"}
 
 

@@ -29,13 +29,19 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
 def test_same_seed_same_batch(tiny):
     first = park_submissions.extract(get_settings(), date(2026, 11, 23))
     again = park_submissions.extract(get_settings(), date(2026, 11, 23))
-    assert (first.received, first.landed, first.quarantine_reasons) == (again.received, again.landed, again.quarantine_reasons)
+    assert (first.received, first.landed, first.quarantine_reasons) == (
+        again.received,
+        again.landed,
+        again.quarantine_reasons,
+    )
 
 
 def test_a_file_without_a_required_column_is_rejected_whole_naming_column_and_file(tmp_path):
     path = tmp_path / "G000001.csv"
     path.write_text("credit_code,enterprise_name,park_code\n91350100M000100Y43,某公司,G000001\n", encoding="utf-8")
-    with pytest.raises(park_submissions.SubmissionFileError, match=r"G000001\.csv: required column\(s\) industry_code, .*employees"):
+    with pytest.raises(
+        park_submissions.SubmissionFileError, match=r"G000001\.csv: required column\(s\) industry_code, .*employees"
+    ):
         park_submissions.read_submission(path)
 
 
@@ -43,8 +49,12 @@ def test_a_shared_zone_code_is_quarantined_not_guessed():
     rules = park_submissions.validation_rules(known_parks=["S377018", "G321001"], shared_codes=["S377018"])
     frame = pl.DataFrame(
         {
-            "credit_code": ["91350100M000100Y43"] * 2, "enterprise_name": ["甲", "乙"], "park_code": ["S377018", "G321001"],
-            "industry_code": ["3311"] * 2, "employees": ["5"] * 2, "revenue_10k_cny": ["1.5"] * 2,
+            "credit_code": ["91350100M000100Y43"] * 2,
+            "enterprise_name": ["甲", "乙"],
+            "park_code": ["S377018", "G321001"],
+            "industry_code": ["3311"] * 2,
+            "employees": ["5"] * 2,
+            "revenue_10k_cny": ["1.5"] * 2,
         }
     )
     from parkplatform.landing import first_reject_reason

@@ -25,7 +25,8 @@ def good_build(tiny):
     pipeline.load_build(day, pipeline.normalise(day))
     subprocess.run(
         [str(dbt_executable()), "build", "--profiles-dir", str(PROFILES_YML.parent), "--quiet"],
-        cwd=DBT_PROJECT_DIR, check=True,
+        cwd=DBT_PROJECT_DIR,
+        check=True,
     )
     return settings
 
@@ -42,8 +43,12 @@ def test_a_broken_build_is_not_published_and_serving_keeps_its_bytes(good_build)
     shutil.copy(settings.build_warehouse, settings.serving_warehouse)
     before = settings.serving_warehouse.read_bytes()
     with duckdb.connect(str(settings.build_warehouse)) as con:
-        con.execute("update dim_park set level = '市级' where park_id in (select park_id from dim_park order by park_id limit 3)")
-        con.execute("update mart_parks_by_province_zone_type set enterprises = -1 where parks = (select max(parks) from mart_parks_by_province_zone_type)")
+        con.execute(
+            "update dim_park set level = '市级' where park_id in (select park_id from dim_park order by park_id limit 3)"
+        )
+        con.execute(
+            "update mart_parks_by_province_zone_type set enterprises = -1 where parks = (select max(parks) from mart_parks_by_province_zone_type)"
+        )
 
     with pytest.raises(QualityGateFailed) as failure:
         pipeline.quality_gate("broken-run")
