@@ -12,7 +12,6 @@ RUN := $(UV) run --frozen --no-sync
 LOGICAL_DATE ?= $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: help setup demo test dbt-parse airflow-env clean
@@ -26,7 +25,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --all-groups
+	$(UV) sync --locked --all-groups --python $(PYTHON)
 	touch $@
 
 setup: $(VENV)/.synced

@@ -21,8 +21,6 @@ from parkplatform.config import get_settings, runtime_environment
 
 os.environ.update(runtime_environment(get_settings()))
 
-ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
-
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
