@@ -49,6 +49,7 @@ class Settings:
     bad_row_rate: float
     airflow_home: Path
     warehouse_engine: str
+    wdi_base_url: str = "https://api.worldbank.org/v2"
 
     @property
     def landing_dir(self) -> Path:
@@ -124,6 +125,10 @@ def get_settings() -> Settings:
     if engine != "duckdb":
         raise ConfigurationError(f"PARK_WAREHOUSE_ENGINE={engine!r}: only 'duckdb' is supported so far")
 
+    wdi_base_url = _env("PARK_WDI_BASE_URL", "https://api.worldbank.org/v2").rstrip("/")
+    if not wdi_base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"PARK_WDI_BASE_URL={wdi_base_url!r}: expected an http:// or https:// URL")
+
     return Settings(
         data_dir=data_dir,
         reference_dir=reference_dir,
@@ -132,6 +137,7 @@ def get_settings() -> Settings:
         bad_row_rate=bad_row_rate,
         airflow_home=Path(_env("AIRFLOW_HOME", str(data_dir / "airflow"))).resolve(),
         warehouse_engine=engine,
+        wdi_base_url=wdi_base_url,
     )
 
 
