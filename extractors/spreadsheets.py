@@ -1,0 +1,722 @@
+"""Park submissions read exactly as park offices send them (DESIGN.md section 3).
+
+A park office uploads a CSV or an XLSX of the enterprises in its park. This module turns one such
+file into the canonical text columns that :mod:`extractors.park_submissions` validates
+(``generator.SUBMISSION_COLUMNS``) plus ``_source_file``, ``_source_row`` and ``_reject_reason``.
+
+What real files look like and what is done about it:
+
+* **Format.** ``.csv``/``.txt`` are read as CSV; ``.xlsx``/``.xlsm``/``.xls`` with fastexcel
+  (calamine), every cell as text. In a workbook the first sheet holding a complete header is read.
+* **Encoding (CSV).** The bytes are decoded as UTF-8 strictly (a BOM is recognised and recorded as
+  ``utf-8-sig``); if that fails, as GB18030, the superset of GBK and GB2312 (recorded ``gb18030``).
+  Anything else rejects the file whole.
+* **Header.** The header is the first of the first :data:`HEADER_SEARCH_ROWS` rows that names every
+  required column through :data:`HEADER_SYNONYMS` (Chinese or English; compared after NFKC, lower
+  case, without spaces, underscores, hyphens, ``*``, ``:`` and with bracketed parts such as
+  ``（万元）`` taken out as the unit). Lines above it (a title, ``单位：万元``) are not data rows.
+  Columns that map to nothing (序号, 备注 ...) are not landed but still count when deciding whether a
+  row is blank or a totals row. Two columns mapping to one canonical column, a missing required
+  column, or a money column whose unit cannot be told reject the file whole
+  (:class:`~extractors.park_submissions.SubmissionFileError`, naming the file and the columns).
+* **Money.** The revenue header states its unit (元, 千元, 万元, 百万元, 亿元 or English CNY, 10k CNY,
+  100m CNY ...; see :data:`MONEY_UNITS`), else a ``单位：万元`` line above the header does, else
+  ``default_revenue_unit``. Values are converted to 万元 by moving the decimal point on the digit
+  string (:func:`shift_decimal`), so the canonical text is exact: no float is ever involved.
+* **Characters.** Full-width digits and letters become ASCII in every column; in number and code
+  columns also full-width ``．，－＋``. Thousands separators (``1,234.5``, ``1，234``) are removed
+  only where they group digits by three; anything else stays as sent and fails validation.
+  Codes lose inner spaces and are upper-cased; an industry code written with its section letter
+  (``C3311``) keeps the 4 digits. Dates become ``YYYY-MM-DD`` from ``2010/5/1``, ``2010.05.01``,
+  ``2010年5月1日``, ``20100501`` or an Excel date cell. 是/否, yes/no, 1/0 become ``Y``/``N``; the
+  Chinese ownership names become ``state``/``private``/``foreign``/``hk_macao_taiwan``.
+* **Nothing silently dropped.** Every row below the header is returned. A fully blank row gets
+  :data:`BLANK_ROW_REASON`; a totals row (a cell reading 合计, 总计, 小计, 本页合计, Total ...) gets
+  :data:`TOTALS_ROW_REASON`; so received = landed + quarantined holds per file. Other rules are the
+  validator's (:func:`validate` keeps a reason set here and applies the rules to the other rows).
+* **Row numbers.** ``_source_row`` is 1-based and the header has its own: for a CSV it is the line
+  in the file (a quoted cell spanning several lines makes it the record number instead), for a
+  workbook the sheet's row number as Excel shows it.
+
+All normalisation is Polars expressions over whole columns. Header cells are parsed in Python
+(a header is a handful of cells, not rows).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import fastexcel
+import polars as pl
+
+from extractors import generator
+from extractors.park_submissions import SubmissionFileError, validation_rules
+from parkplatform.landing import REJECT_REASON, first_reject_reason
+
+CANONICAL_COLUMNS = generator.SUBMISSION_COLUMNS
+REQUIRED_COLUMNS = generator.SUBMISSION_COLUMNS
+MONEY_COLUMN = "revenue_10k_cny"
+CSV_SUFFIXES = (".csv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+HEADER_SEARCH_ROWS = 10
+
+TOTALS_ROW_REASON = "totals row (合计), not an enterprise"
+BLANK_ROW_REASON = "blank row (空行), no values"
+DUPLICATE_REASON = (
+    "credit_code (统一社会信用代码) repeats a kept row; superseded (newest period, then file and row order, wins)"
+)
+INDUSTRY_CLASS_REASON = "industry_code (行业代码) is not a GB/T 4754-2017 class"
+INDUSTRY_REFERENCE = Path("industry") / "gbt4754_2017.csv"
+
+# Header label (normalised by _normalise_label) -> canonical column. The canonical names themselves
+# are accepted too. A unit may follow the label in brackets or glued on (营业收入万元).
+HEADER_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "creditcode",
+            "统一社会信用代码",
+            "社会信用代码",
+            "信用代码",
+            "统一代码",
+            "统一社会信用代码号",
+            "unifiedsocialcreditcode",
+            "socialcreditcode",
+            "uscc",
+        ),
+        "credit_code",
+    ),
+    **dict.fromkeys(
+        (
+            "enterprisename",
+            "企业名称",
+            "企业名",
+            "公司名称",
+            "单位名称",
+            "单位详细名称",
+            "企业全称",
+            "enterprise",
+            "companyname",
+            "company",
+            "name",
+        ),
+        "enterprise_name",
+    ),
+    **dict.fromkeys(
+        ("parkcode", "园区代码", "园区编码", "园区编号", "开发区代码", "开发区编码", "zonecode"),
+        "park_code",
+    ),
+    **dict.fromkeys(
+        (
+            "industrycode",
+            "行业代码",
+            "国民经济行业代码",
+            "国民经济行业分类代码",
+            "行业分类代码",
+            "行业小类代码",
+            "所属行业代码",
+            "industry",
+            "industryclass",
+            "gbt4754",
+            "gbt4754code",
+        ),
+        "industry_code",
+    ),
+    **dict.fromkeys(
+        (
+            "ownership",
+            "所有制",
+            "所有制类型",
+            "所有制性质",
+            "企业性质",
+            "经济类型",
+            "登记注册类型",
+            "ownershiptype",
+        ),
+        "ownership",
+    ),
+    **dict.fromkeys(
+        (
+            "established",
+            "成立日期",
+            "成立时间",
+            "注册日期",
+            "开业日期",
+            "开业时间",
+            "establisheddate",
+            "dateestablished",
+            "establishmentdate",
+            "founded",
+        ),
+        "established",
+    ),
+    **dict.fromkeys(
+        (
+            "employees",
+            "从业人员",
+            "从业人员数",
+            "从业人数",
+            "从业人员期末人数",
+            "年末从业人员",
+            "职工人数",
+            "员工人数",
+            "numberofemployees",
+            "headcount",
+            "staff",
+        ),
+        "employees",
+    ),
+    **dict.fromkeys(
+        ("revenue", "营业收入", "营业总收入", "主营业务收入", "operatingrevenue", "turnover", "sales"),
+        MONEY_COLUMN,
+    ),
+    **dict.fromkeys(
+        (
+            "hightech",
+            "高新技术企业",
+            "是否高新技术企业",
+            "高新企业",
+            "是否高新",
+            "hightechenterprise",
+            "ishightech",
+        ),
+        "high_tech",
+    ),
+}
+
+# Money unit (normalised like a label) -> power of ten that turns a value in it into 万元.
+MONEY_UNITS: dict[str, int] = {
+    **dict.fromkeys(("元", "人民币元", "cny", "rmb", "yuan", "rmbyuan", "yuanrmb"), -4),
+    **dict.fromkeys(("千元", "kcny", "thousandcny", "cnythousand", "1000cny", "cny1000", "cnyk"), -1),
+    **dict.fromkeys(
+        ("万元", "万", "人民币万元", "10kcny", "cny10k", "10000cny", "cny10000", "tenthousandcny", "万元cny"),
+        0,
+    ),
+    **dict.fromkeys(("百万元", "millioncny", "cnymillion", "mcny", "cnym", "cnymn", "mncny"), 2),
+    **dict.fromkeys(
+        ("亿元", "亿", "人民币亿元", "100mcny", "cny100m", "100millioncny", "cny100million", "hundredmillioncny"),
+        4,
+    ),
+}
+# the names under which a unit is reported (the first spelling of each power)
+UNIT_NAMES = {-4: "元", -1: "千元", 0: "万元", 2: "百万元", 4: "亿元"}
+
+_LABEL_DROP = re.compile(r"[\s_\-—–:：*#.·,，、/\\]+")
+_BRACKETED = re.compile(r"[(\[【〔［]([^)\]】〕］]*)[)\]】〕］]")
+_UNIT_PREFIX = re.compile(r"^(单位|unit|in)")
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(人民币)?(亿元|万元|千元|百万元|元)")
+
+WHITESPACE = " \t\r\n\f\v\u3000\u00a0\ufeff\u200b\u2002\u2003\u2009\u202f"
+FULLWIDTH_ALNUM = (
+    {chr(0xFF10 + i): str(i) for i in range(10)}
+    | {chr(0xFF21 + i): chr(ord("A") + i) for i in range(26)}
+    | {chr(0xFF41 + i): chr(ord("a") + i) for i in range(26)}
+)
+FULLWIDTH_NUMBER_PUNCTUATION = {"．": ".", "，": ",", "－": "-", "＋": "+", "−": "-", "﹣": "-", "\u3000": " "}
+TOTALS_PATTERN = r"^(本页|本表|全部|全园区?|总)?(合计|总计|小计)[:：]?$|^(?i:(grand|sub)?totals?):?$"
+THOUSANDS_PATTERN = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+NUMBER_PATTERN = r"^(-?)(\d*)(?:\.(\d*))?(?:[eE]\+?(-?\d{1,3}))?$"
+_SHIFT_PAD = 40  # zeros on either side of the digits: shifts of up to 40 places are exact
+
+HIGH_TECH_VALUES = {
+    **dict.fromkeys(("y", "yes", "是", "true", "1", "√", "高新", "高新技术企业"), "Y"),
+    **dict.fromkeys(("n", "no", "否", "false", "0", "×", "非高新"), "N"),
+}
+OWNERSHIP_VALUES = {
+    **dict.fromkeys(("state", "国有", "国有企业", "国有控股", "国有独资", "国企", "state-owned", "soe"), "state"),
+    **dict.fromkeys(("private", "私营", "私营企业", "民营", "民营企业", "私人控股", "私营控股"), "private"),
+    **dict.fromkeys(
+        ("foreign", "外资", "外资企业", "外商投资", "外商投资企业", "外商独资", "中外合资", "外商控股"), "foreign"
+    ),
+    **dict.fromkeys(
+        (
+            "hk_macao_taiwan",
+            "港澳台",
+            "港澳台投资",
+            "港澳台商投资",
+            "港澳台投资企业",
+            "港澳台商投资企业",
+            "港澳台控股",
+        ),
+        "hk_macao_taiwan",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    """One submission file read: the rows and how they were read."""
+
+    path: Path
+    frame: pl.DataFrame  # canonical columns + _source_file, _source_row, _reject_reason
+    file_format: str  # "csv" or "xlsx"
+    encoding: str | None  # "utf-8", "utf-8-sig" or "gb18030" for a CSV; None for a workbook
+    sheet: str | None  # the sheet read from a workbook
+    header_row: int  # 1-based line / row of the header
+    columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header as sent
+    revenue_unit: str = "万元"  # the unit the file gave revenue in
+
+    @property
+    def received(self) -> int:
+        return self.frame.height
+
+    @property
+    def quarantined(self) -> int:
+        return self.frame[REJECT_REASON].is_not_null().sum()
+
+    @property
+    def landed(self) -> int:
+        return self.received - self.quarantined
+
+
+class DuplicateResolution(NamedTuple):
+    kept: pl.DataFrame
+    superseded: pl.DataFrame
+
+
+# ---------------------------------------------------------------------------------------- headers
+
+
+def _normalise_label(text: str) -> str:
+    return _LABEL_DROP.sub("", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+def parse_header(cell: str | None) -> tuple[str | None, str | None]:
+    """``(canonical column or None, unit text or None)`` of one header cell.
+
+    ``营业收入（万元）`` -> ``("revenue_10k_cny", "万元")``, ``Revenue (CNY)`` -> ``("revenue_10k_cny",
+    "cny")``, ``revenue_10k_cny`` -> ``("revenue_10k_cny", "10kcny")``, ``序号`` -> ``(None, None)``.
+    """
+    if cell is None or not cell.strip():
+        return None, None
+    text = unicodedata.normalize("NFKC", cell).strip()
+    bracketed = [_normalise_label(part) for part in _BRACKETED.findall(text)]
+    label = _normalise_label(_BRACKETED.sub("", text))
+    unit = next((part for part in bracketed if part), None)
+    if label not in HEADER_SYNONYMS:
+        # a unit glued on the label: 营业收入万元, revenue_10k_cny, revenuecny
+        for token in sorted(MONEY_UNITS, key=len, reverse=True):
+            if label.endswith(token) and label[: -len(token)] in HEADER_SYNONYMS:
+                label, unit = label[: -len(token)], token
+                break
+    if unit is not None:
+        unit = _UNIT_PREFIX.sub("", unit) or None
+    return HEADER_SYNONYMS.get(label), unit
+
+
+def money_unit_power(unit: str) -> int:
+    """Power of ten turning a value in ``unit`` into 万元 (``元`` -> -4, ``亿元`` -> 4)."""
+    return MONEY_UNITS[_normalise_label(unit)]
+
+
+def _map_header(cells: list[str | None], names: list[str]) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """Canonical column -> raw column name, canonical -> header text, and the revenue unit text."""
+    mapping: dict[str, str] = {}
+    sent: dict[str, str] = {}
+    unit: str | None = None
+    for raw_name, cell in zip(names, cells, strict=True):
+        canonical, cell_unit = parse_header(cell)
+        if canonical is None:
+            continue
+        if canonical in mapping:
+            raise SubmissionFileError(
+                f"columns {sent[canonical]!r} and {cell!r} both mean {canonical}; file rejected whole"
+            )
+        mapping[canonical] = raw_name
+        sent[canonical] = str(cell).strip()
+        if canonical == MONEY_COLUMN:
+            unit = cell_unit
+    return mapping, sent, unit
+
+
+# ------------------------------------------------------------------------------------ reading raw
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """``(text, encoding)``: UTF-8 strictly (``utf-8-sig`` when a BOM leads), else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise SubmissionFileError(f"cannot decode as UTF-8 or GB18030 (GBK): {exc}") from exc
+
+
+def _raw_csv(path: Path) -> tuple[pl.DataFrame, str]:
+    """Every line of the CSV as a row of text cells (``column_0`` ...), with its encoding."""
+    text, encoding = decode(path.read_bytes())
+    # the header is among the first lines: they fix the separator and the width (a title line above
+    # the header is narrower; cells right of the widest of these lines cannot belong to a column)
+    lines = pl.Series(text.split("\n", HEADER_SEARCH_ROWS * 5)[: HEADER_SEARCH_ROWS * 5], dtype=pl.String)
+    separator = "\t" if lines.str.count_matches("\t").sum() > lines.str.count_matches(",").sum() else ","
+    width = int(lines.str.count_matches(re.escape(separator)).max() or 0) + 1
+    frame = pl.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        has_header=False,
+        separator=separator,
+        schema={f"column_{i}": pl.String for i in range(width)},
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+    return frame, encoding
+
+
+def _raw_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:
+    """Every sheet of the workbook, row i being the sheet's row i + 1, every cell as text."""
+    reader = fastexcel.read_excel(path)
+    sheets = []
+    for name in reader.sheet_names:
+        frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+        frame = frame.rename({old: f"column_{i}" for i, old in enumerate(frame.columns)})
+        sheets.append((name, frame))
+    return sheets
+
+
+def _find_header(raw: pl.DataFrame) -> tuple[int, dict[str, str], dict[str, str], str | None, list[str]]:
+    """The header row (0-based index) and its mapping; else the missing columns of the best row."""
+    best: tuple[int, list[str]] | None = None
+    names = raw.columns
+    for index, cells in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
+        mapping, sent, unit = _map_header(list(cells), names)
+        missing = [column for column in REQUIRED_COLUMNS if column not in mapping]
+        if not missing:
+            return index, mapping, sent, unit, []
+        if best is None or len(missing) < len(best[1]):
+            best = (index, missing)
+    return -1, {}, {}, None, best[1] if best else list(REQUIRED_COLUMNS)
+
+
+def _unit_from_title(raw: pl.DataFrame, header_index: int) -> str | None:
+    """A ``单位：万元`` line above the header."""
+    above = raw.head(header_index)
+    for column in above.columns:
+        found = above[column].drop_nulls().str.extract(_UNIT_LINE.pattern, 2).drop_nulls()
+        if found.len():
+            return found[0]
+    return None
+
+
+# ---------------------------------------------------------------------------------- expressions
+
+
+def to_ascii(expr: pl.Expr, *, number_punctuation: bool = False) -> pl.Expr:
+    """Full-width digits and letters (and in numbers ``．，－＋``) as ASCII; trimmed; empty -> null."""
+    mapping = FULLWIDTH_ALNUM | (FULLWIDTH_NUMBER_PUNCTUATION if number_punctuation else {})
+    cleaned = expr.str.replace_many(mapping).str.strip_chars(WHITESPACE)
+    return pl.when(cleaned != "").then(cleaned)
+
+
+def without_thousands_separators(expr: pl.Expr) -> pl.Expr:
+    """``1,234.5`` -> ``1234.5`` where commas group digits by three; anything else unchanged."""
+    return pl.when(expr.str.contains(THOUSANDS_PATTERN)).then(expr.str.replace_all(",", "")).otherwise(expr)
+
+
+def shift_decimal(expr: pl.Expr, places: int) -> pl.Expr:
+    """The decimal text ``expr`` times 10**places, as canonical decimal text, exactly.
+
+    Works on the digit string: ``"1.2345"`` shifted 4 -> ``"12345"``, ``"12345600"`` shifted -4 ->
+    ``"1234.56"``; leading and trailing zeros go, ``"-0"`` is ``"0"``, ``1.2E+5`` is understood. Text
+    that is not a decimal number comes back unchanged (validation rejects it).
+    """
+    sign = expr.str.extract(NUMBER_PATTERN, 1)
+    integer = expr.str.extract(NUMBER_PATTERN, 2).fill_null("")
+    fraction = expr.str.extract(NUMBER_PATTERN, 3).fill_null("")
+    exponent = expr.str.extract(NUMBER_PATTERN, 4).cast(pl.Int64, strict=False).fill_null(0) + places
+    is_number = (
+        expr.str.contains(NUMBER_PATTERN)
+        & ((integer.str.len_chars() + fraction.str.len_chars()) > 0)
+        & (exponent.abs() <= _SHIFT_PAD)
+    )
+    zeros = pl.lit("0" * _SHIFT_PAD)
+    digits = pl.concat_str(zeros, integer, fraction, zeros)
+    point = (integer.str.len_chars().cast(pl.Int64) + _SHIFT_PAD + exponent).clip(0)
+    whole = digits.str.slice(0, point).str.strip_chars_start("0")
+    part = digits.str.slice(point).str.strip_chars_end("0")
+    whole = pl.when(whole == "").then(pl.lit("0")).otherwise(whole)
+    value = pl.when(part == "").then(whole).otherwise(pl.concat_str(whole, pl.lit("."), part))
+    negative = (sign == "-") & (value != "0")
+    shifted = pl.when(negative).then(pl.concat_str(pl.lit("-"), value)).otherwise(value)
+    return pl.when(~is_number).then(expr).otherwise(shifted)  # named like ``expr``
+
+
+def number_text(expr: pl.Expr, *, suffix: str | None = None) -> pl.Expr:
+    """A number cell as plain text: ASCII, no unit ``suffix``, no thousands separators, no leading ``+``."""
+    text = to_ascii(expr, number_punctuation=True)
+    if suffix:
+        text = text.str.strip_suffix(suffix).str.strip_chars(WHITESPACE)
+    return without_thousands_separators(text).str.strip_prefix("+")
+
+
+def clean_number(expr: pl.Expr, *, places: int = 0, suffix: str | None = None) -> pl.Expr:
+    """A number column: :func:`number_text`, then shifted by ``places`` (:func:`shift_decimal`)."""
+    return shift_decimal(number_text(expr, suffix=suffix), places)
+
+
+def clean_code(expr: pl.Expr) -> pl.Expr:
+    """A code column: ASCII, no whitespace anywhere, upper case."""
+    return to_ascii(expr, number_punctuation=True).str.replace_all(r"\s", "").str.to_uppercase()
+
+
+def clean_industry_code(expr: pl.Expr) -> pl.Expr:
+    """A code column; ``C3311`` (section letter and class) -> ``3311``."""
+    code = clean_code(expr)
+    return code.str.replace(r"^[A-T](\d{4})$", "${1}")
+
+
+def clean_date(expr: pl.Expr) -> pl.Expr:
+    """``YYYY-MM-DD`` from ``2010/5/1``, ``2010.05.01``, ``2010年5月1日``, ``20100501``, a date cell."""
+    return date_of(to_ascii(expr, number_punctuation=True))
+
+
+def date_of(text: pl.Expr) -> pl.Expr:
+    """:func:`clean_date` of text already in ASCII; text that is no full date stays as it is."""
+    unified = (
+        text.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        .str.replace(r"日$", "")
+        .str.replace_all(r"[年月/.]", "-")
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
+    )
+    pattern = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
+    canonical = pl.concat_str(
+        unified.str.extract(pattern, 1),
+        unified.str.extract(pattern, 2).str.pad_start(2, "0"),
+        unified.str.extract(pattern, 3).str.pad_start(2, "0"),
+        separator="-",
+    )
+    return pl.when(unified.str.contains(pattern)).then(canonical).otherwise(text)
+
+
+def clean_choice(expr: pl.Expr, values: dict[str, str]) -> pl.Expr:
+    """A coded text column: known spellings (case-insensitive) -> the code; others as sent."""
+    return choice_of(to_ascii(expr), values)
+
+
+def choice_of(text: pl.Expr, values: dict[str, str]) -> pl.Expr:
+    """:func:`clean_choice` of text already in ASCII and trimmed."""
+    return text.str.to_lowercase().replace_strict(values, default=text, return_dtype=pl.String)
+
+
+def _is_totals(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_all(r"\s", "").str.contains(TOTALS_PATTERN).fill_null(False)
+
+
+# ------------------------------------------------------------------------------------------ read
+
+
+def read_spreadsheet(path: Path, *, default_revenue_unit: str | None = None) -> SubmissionFile:
+    """Read one park office's submission (CSV or workbook) into canonical text columns.
+
+    Raises :class:`SubmissionFileError` (naming the file) when the file cannot be read as a whole:
+    undecodable, no header naming every required column, two columns meaning the same thing, or
+    revenue in a unit that is not stated (and no ``default_revenue_unit``) or not understood.
+    """
+    path = Path(path)
+    try:
+        return _read(path, default_revenue_unit)
+    except SubmissionFileError as exc:
+        message = str(exc)
+        raise SubmissionFileError(message if message.startswith(str(path)) else f"{path}: {message}") from exc
+
+
+def read_submission(path: Path, *, default_revenue_unit: str | None = None) -> pl.DataFrame:
+    """The canonical frame of :func:`read_spreadsheet` alone."""
+    return read_spreadsheet(path, default_revenue_unit=default_revenue_unit).frame
+
+
+def _read(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        raw, encoding = _raw_csv(path)
+        candidates = [(None, raw)]
+        file_format = "csv"
+    elif suffix in EXCEL_SUFFIXES:
+        candidates = _raw_sheets(path)
+        encoding = None
+        file_format = "xlsx"
+    else:
+        raise SubmissionFileError(f"{path}: not a CSV or Excel workbook (suffix {suffix!r}); file rejected whole")
+
+    missing: list[str] = list(REQUIRED_COLUMNS)
+    for sheet, raw in candidates:
+        header_index, mapping, sent, unit, sheet_missing = _find_header(raw)
+        if header_index >= 0:
+            break
+        if len(sheet_missing) < len(missing):
+            missing = sheet_missing
+    else:
+        raise SubmissionFileError(
+            f"{path}: required column(s) {', '.join(missing)} missing; file rejected whole "
+            f"(header synonyms are listed in extractors/spreadsheets.py HEADER_SYNONYMS)"
+        )
+
+    unit = unit or _unit_from_title(raw, header_index) or default_revenue_unit
+    if unit is None:
+        raise SubmissionFileError(
+            f"{path}: revenue column {sent[MONEY_COLUMN]!r} states no unit (元, 万元 or 亿元); file rejected whole"
+        )
+    try:
+        places = money_unit_power(unit)
+    except KeyError:
+        raise SubmissionFileError(
+            f"{path}: revenue column {sent[MONEY_COLUMN]!r} has unit {unit!r}, not one of 元, 千元, 万元, 百万元, 亿元"
+            "; file rejected whole"
+        ) from None
+
+    body = (
+        raw.with_row_index("_index")
+        .filter(pl.col("_index") > header_index)
+        .with_columns(pl.col(name).str.strip_chars(WHITESPACE) for name in raw.columns)
+    )
+    raw_cells = [pl.col(name) for name in raw.columns]
+    blank = pl.all_horizontal(cell.is_null() | (cell == "") for cell in raw_cells)
+    totals = pl.any_horizontal(_is_totals(cell) for cell in raw_cells)
+    column = {canonical: pl.col(name) for canonical, name in mapping.items()}
+    # two stages, so that the later expressions, which use their input several times, start from a
+    # plain column instead of repeating the whole cleaning chain
+    texts = body.lazy().select(
+        clean_code(column["credit_code"]).alias("credit_code"),
+        to_ascii(column["enterprise_name"]).alias("enterprise_name"),
+        clean_code(column["park_code"]).alias("park_code"),
+        clean_industry_code(column["industry_code"]).alias("industry_code"),
+        to_ascii(column["ownership"]).alias("ownership"),
+        to_ascii(column["established"], number_punctuation=True).alias("established"),
+        number_text(column["employees"], suffix="人").alias("employees"),
+        number_text(column[MONEY_COLUMN]).alias(MONEY_COLUMN),
+        to_ascii(column["high_tech"]).alias("high_tech"),
+        pl.lit(str(path)).alias("_source_file"),
+        (pl.col("_index").cast(pl.Int64) + 1).alias("_source_row"),
+        pl.when(blank)
+        .then(pl.lit(BLANK_ROW_REASON))
+        .when(totals)
+        .then(pl.lit(TOTALS_ROW_REASON))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias(REJECT_REASON),
+    )
+    frame = texts.with_columns(
+        choice_of(pl.col("ownership"), OWNERSHIP_VALUES),
+        date_of(pl.col("established")),
+        shift_decimal(pl.col("employees"), 0),
+        shift_decimal(pl.col(MONEY_COLUMN), places),
+        choice_of(pl.col("high_tech"), HIGH_TECH_VALUES),
+    ).collect()
+    return SubmissionFile(
+        path=path,
+        frame=frame,
+        file_format=file_format,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns=sent,
+        revenue_unit=UNIT_NAMES[places],
+    )
+
+
+# ------------------------------------------------------------------------------------ validation
+
+
+def industry_classes(reference_dir: Path | None = None) -> frozenset[str]:
+    """The 4-digit GB/T 4754-2017 classes (小类) of ``industry/gbt4754_2017.csv`` (columns code, name).
+
+    ``reference_dir`` defaults to ``$PARK_REFERENCE_DIR``. The file lists sections (A), divisions
+    (01), groups (011) and classes (0111) in one ``code`` column; classes are the 4-digit codes.
+    """
+    if reference_dir is None:
+        from parkplatform.config import get_settings
+
+        reference_dir = get_settings().reference_dir
+        if reference_dir is None:
+            raise FileNotFoundError("PARK_REFERENCE_DIR is not set: GB/T 4754-2017 classes cannot be read")
+    path = Path(reference_dir) / INDUSTRY_REFERENCE
+    codes = pl.read_csv(path, infer_schema=False).select(pl.col("code").str.strip_chars())
+    return frozenset(codes.filter(pl.col("code").str.contains(r"^\d{4}$"))["code"].to_list())
+
+
+def industry_class_rule(classes: frozenset[str] | set[str]) -> tuple[str, pl.Expr]:
+    """Rule ``(reason, fails)`` for :func:`parkplatform.landing.first_reject_reason`: the class exists."""
+    return INDUSTRY_CLASS_REASON, ~pl.col("industry_code").is_in(sorted(classes))
+
+
+def submission_rules(
+    known_parks: list[str], shared_codes: list[str], classes: frozenset[str] | set[str]
+) -> list[tuple[str, pl.Expr]]:
+    """park_submissions' rules with the GB/T 4754-2017 class rule right after the 4-digit rule."""
+    rules = validation_rules(known_parks, shared_codes)
+    after = next(i for i, (reason, _) in enumerate(rules) if reason.startswith("industry_code")) + 1
+    return [*rules[:after], industry_class_rule(classes), *rules[after:]]
+
+
+def validate(frame: pl.DataFrame, rules: list[tuple[str, pl.Expr]]) -> pl.DataFrame:
+    """Apply ``rules`` to rows that reading did not already quarantine (blank and totals rows keep theirs)."""
+    return frame.with_columns(pl.coalesce(pl.col(REJECT_REASON), first_reject_reason(rules)).alias(REJECT_REASON))
+
+
+def file_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    """received, landed, quarantined per ``_source_file`` (received = landed + quarantined)."""
+    return (
+        frame.group_by("_source_file")
+        .agg(
+            pl.len().alias("received"),
+            pl.col(REJECT_REASON).is_null().sum().cast(pl.UInt32).alias("landed"),
+            pl.col(REJECT_REASON).is_not_null().sum().cast(pl.UInt32).alias("quarantined"),
+        )
+        .sort("_source_file")
+    )
+
+
+# ----------------------------------------------------------------------------------- duplicates
+
+
+def resolve_duplicates(frame: pl.DataFrame, *, period_column: str = "period") -> DuplicateResolution:
+    """One row per credit code; the others superseded with :data:`DUPLICATE_REASON`, none lost.
+
+    The rule: among the rows with the same ``credit_code`` that are not already quarantined (no
+    ``_reject_reason``), the row of the newest ``period_column`` wins (a null period is the oldest);
+    within a period the first file (``_source_file`` order) and in it the first row
+    (``_source_row``) wins. ``kept`` holds every row that is not superseded (the winners, the rows
+    without a duplicate and, untouched, rows quarantined before) in the input order; ``superseded``
+    holds the losers with the reason and ``_kept_source_file`` / ``_kept_source_row`` /
+    ``_kept_period`` naming the row that won. ``kept.height + superseded.height == frame.height``.
+    """
+    if period_column not in frame.columns:
+        raise ValueError(f"resolve_duplicates: no {period_column!r} column to order periods by")
+    has_reason = REJECT_REASON in frame.columns
+    eligible = pl.col("credit_code").is_not_null()
+    if has_reason:
+        eligible = eligible & pl.col(REJECT_REASON).is_null()
+    ranked = (
+        frame.with_row_index("_input_order")
+        .with_columns(eligible.alias("_eligible"))
+        .sort(
+            [period_column, "_source_file", "_source_row", "_input_order"],
+            descending=[True, False, False, False],
+            nulls_last=True,
+        )
+        .with_row_index("_rank")
+    )
+    winner_rank = pl.when(pl.col("_eligible")).then(pl.col("_rank")).min().over("credit_code")
+    ranked = ranked.with_columns((pl.col("_eligible") & (pl.col("_rank") != winner_rank)).alias("_superseded"))
+    winners = ranked.filter(pl.col("_eligible") & ~pl.col("_superseded")).select(
+        "credit_code",
+        pl.col("_source_file").alias("_kept_source_file"),
+        pl.col("_source_row").alias("_kept_source_row"),
+        pl.col(period_column).alias("_kept_period"),
+    )
+    helpers = ["_input_order", "_eligible", "_rank", "_superseded"]
+    kept = ranked.filter(~pl.col("_superseded")).sort("_input_order").drop(helpers)
+    superseded = (
+        ranked.filter(pl.col("_superseded"))
+        .sort("_input_order")
+        .join(winners, on="credit_code", how="left", maintain_order="left")
+        .drop(helpers)
+        .with_columns(pl.lit(DUPLICATE_REASON).alias(REJECT_REASON))
+    )
+    return DuplicateResolution(kept=kept, superseded=superseded)
