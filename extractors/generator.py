@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -52,8 +53,8 @@ INDUSTRY_CODES = (
     "4011",
     "1351",
     "1711",
-    "5411",
-    "5922",
+    "5431",
+    "5920",
     "6421",
     "6513",
     "7213",
@@ -64,7 +65,15 @@ NAME_STEMS = ("华", "新", "瑞", "达", "科", "联", "金", "海", "恒", "�
 NAME_SUFFIXES = ("科技有限公司", "材料有限公司", "电子有限公司", "机械有限公司", "生物科技有限公司", "实业有限公司")
 
 # Each fault and the validation rule that must catch it (the extractor's reason text).
-FAULT_KINDS = ("bad_check_character", "unknown_park", "negative_employees", "missing_name")
+FAULT_KINDS = (
+    "bad_check_character",
+    "unknown_park",
+    "negative_employees",
+    "missing_name",
+    "not_an_industry_class",
+    "duplicate_enterprise",
+)
+NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
 
 
 def submission_period(logical_date: date) -> str:
@@ -156,18 +165,108 @@ def inject_faults(frame: pl.DataFrame, rng: np.random.Generator, bad_row_rate: f
         .then(pl.lit(None))
         .otherwise(pl.col("enterprise_name"))
         .alias("enterprise_name"),
+        pl.when(pl.col("_fault") == "not_an_industry_class")
+        .then(pl.lit(NOT_A_CLASS))
+        .otherwise(pl.col("industry_code"))
+        .alias("industry_code"),
+    ).with_columns(
+        # the same enterprise reported again, by another row (usually another park's file)
+        pl.when(pl.col("_fault") == "duplicate_enterprise")
+        .then(pl.col("credit_code").shift(1, fill_value=pl.col("credit_code").last()))
+        .otherwise(pl.col("credit_code"))
+        .alias("credit_code"),
     )
 
 
+@dataclass(frozen=True)
+class SubmissionStyle:
+    """How one park office writes its spreadsheet."""
+
+    suffix: str
+    encoding: str | None  # None for a workbook
+    chinese_headers: bool
+    revenue_unit: str  # 元, 万元 or 亿元, stated in the header
+    full_width_digits: bool = False
+    thousands_separators: bool = False
+
+
+# Park offices differ; files take these styles in turn (see README, "Park submissions").
+SUBMISSION_STYLES = (
+    SubmissionStyle(".csv", "utf-8", chinese_headers=False, revenue_unit="万元"),
+    SubmissionStyle(".csv", "gbk", chinese_headers=True, revenue_unit="万元"),
+    SubmissionStyle(".xlsx", None, chinese_headers=True, revenue_unit="亿元"),
+    SubmissionStyle(".csv", "utf-8-sig", chinese_headers=True, revenue_unit="元", thousands_separators=True),
+    SubmissionStyle(".csv", "gb18030", chinese_headers=True, revenue_unit="万元", full_width_digits=True),
+)
+CHINESE_HEADERS = {
+    "credit_code": "统一社会信用代码",
+    "enterprise_name": "企业名称",
+    "park_code": "园区代码",
+    "industry_code": "行业代码",
+    "ownership": "所有制类型",
+    "established": "成立日期",
+    "employees": "从业人员",
+    "revenue_10k_cny": "营业收入",
+    "high_tech": "是否高新技术企业",
+}
+UNIT_SHIFT_FROM_10K = {"元": 4, "万元": 0, "亿元": -4}
+FULL_WIDTH_DIGITS = {str(d): chr(ord("０") + d) for d in range(10)}
+
+
+def style_rows(rows: pl.DataFrame, style: SubmissionStyle, *, blank_row: bool) -> pl.DataFrame:
+    """The rows as the office writes them: its units, digits and headers, a blank line where one
+    slipped in, and the 合计 totals row every office adds at the bottom."""
+    from extractors.spreadsheets import shift_decimal
+
+    revenue = shift_decimal(pl.col("revenue_10k_cny"), UNIT_SHIFT_FROM_10K[style.revenue_unit])
+    if style.thousands_separators:
+        revenue = revenue.map_elements(_group_thousands, return_dtype=pl.String)
+    employees = pl.col("employees")
+    if style.full_width_digits:
+        employees = employees.str.replace_many(FULL_WIDTH_DIGITS)
+    styled = rows.select(SUBMISSION_COLUMNS).with_columns(
+        revenue.alias("revenue_10k_cny"), employees.alias("employees")
+    )
+    totals = {column: None for column in SUBMISSION_COLUMNS} | {
+        "credit_code": "合计",
+        "employees": str(rows["employees"].cast(pl.Int64, strict=False).sum()),
+    }
+    parts = [styled.head(1)]
+    if blank_row:
+        parts.append(pl.DataFrame([dict.fromkeys(SUBMISSION_COLUMNS, "")], schema=styled.schema))
+    parts += [styled.slice(1), pl.DataFrame([totals], schema=styled.schema)]
+    unit = (
+        style.revenue_unit
+        if style.chinese_headers
+        else {"元": "CNY", "万元": "10k CNY", "亿元": "100m CNY"}[style.revenue_unit]
+    )
+    headers = {column: CHINESE_HEADERS[column] if style.chinese_headers else column for column in SUBMISSION_COLUMNS}
+    headers["revenue_10k_cny"] = (
+        f"{CHINESE_HEADERS['revenue_10k_cny'] if style.chinese_headers else 'revenue'}（{unit}）"
+    )
+    return pl.concat(parts).rename(headers)
+
+
+def _group_thousands(value: str) -> str:
+    whole, _, fraction = value.partition(".")
+    grouped = f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole
+    return f"{grouped}.{fraction}" if fraction else grouped
+
+
 def write_submissions(frame: pl.DataFrame, target: Path) -> list[Path]:
-    """One CSV per park, as each park office sends its own file; replaces the period's files."""
+    """One file per park in the office's own style; replaces the period's files."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     written = []
-    for (park,), rows in frame.group_by("_file_park", maintain_order=True):
-        path = target / f"{park}.csv"
-        rows.select(SUBMISSION_COLUMNS).write_csv(path)
+    for index, ((park,), rows) in enumerate(frame.group_by("_file_park", maintain_order=True)):
+        style = SUBMISSION_STYLES[index % len(SUBMISSION_STYLES)]
+        sheet = style_rows(rows, style, blank_row=index % 4 == 1)
+        path = target / f"{park}{style.suffix}"
+        if style.encoding is None:
+            sheet.write_excel(path, worksheet="企业名录")
+        else:
+            path.write_bytes(sheet.write_csv().encode(style.encoding))
         written.append(path)
     return sorted(written)
 

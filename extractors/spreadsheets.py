@@ -1,7 +1,7 @@
 """Park submissions read exactly as park offices send them (DESIGN.md section 3).
 
 A park office uploads a CSV or an XLSX of the enterprises in its park. This module turns one such
-file into the canonical text columns that :mod:`extractors.park_submissions` validates
+file into the canonical text columns that :func:`validation_rules` check
 (``generator.SUBMISSION_COLUMNS``) plus ``_source_file``, ``_source_row`` and ``_reject_reason``.
 
 What real files look like and what is done about it:
@@ -18,7 +18,7 @@ What real files look like and what is done about it:
   Columns that map to nothing (序号, 备注 ...) are not landed but still count when deciding whether a
   row is blank or a totals row. Two columns mapping to one canonical column, a missing required
   column, or a money column whose unit cannot be told reject the file whole
-  (:class:`~extractors.park_submissions.SubmissionFileError`, naming the file and the columns).
+  (:class:`SubmissionFileError`, naming the file and the columns).
 * **Money.** The revenue header states its unit (元, 千元, 万元, 百万元, 亿元 or English CNY, 10k CNY,
   100m CNY ...; see :data:`MONEY_UNITS`), else a ``单位：万元`` line above the header does, else
   ``default_revenue_unit``. Values are converted to 万元 by moving the decimal point on the digit
@@ -54,8 +54,7 @@ from typing import NamedTuple
 import fastexcel
 import polars as pl
 
-from extractors import generator
-from extractors.park_submissions import SubmissionFileError, validation_rules
+from extractors import credit_code, generator
 from parkplatform.landing import REJECT_REASON, first_reject_reason
 
 CANONICAL_COLUMNS = generator.SUBMISSION_COLUMNS
@@ -72,6 +71,39 @@ DUPLICATE_REASON = (
 )
 INDUSTRY_CLASS_REASON = "industry_code (行业代码) is not a GB/T 4754-2017 class"
 INDUSTRY_REFERENCE = Path("industry") / "gbt4754_2017.csv"
+
+INTEGER_PATTERN = r"^\d+$"
+AMOUNT_PATTERN = r"^\d+(\.\d+)?$"
+
+
+class SubmissionFileError(ValueError):
+    """A submission file that cannot be read as a whole (e.g. a required column is missing)."""
+
+
+def validation_rules(known_parks: list[str], shared_codes: list[str]) -> list[tuple[str, pl.Expr]]:
+    return [
+        ("credit_code (统一社会信用代码) is missing", pl.col("credit_code").is_null()),
+        (
+            "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character",
+            ~credit_code.is_valid(pl.col("credit_code")),
+        ),
+        ("enterprise_name (企业名称) is missing", pl.col("enterprise_name").is_null()),
+        (
+            "park_code (园区代码) is shared by several registry zones; the park cannot be told apart",
+            pl.col("park_code").is_in(shared_codes),
+        ),
+        ("park_code (园区代码) is not a zone of the park registry", ~pl.col("park_code").is_in(known_parks)),
+        (
+            "industry_code (行业代码) is not a 4-digit GB/T 4754 class",
+            ~pl.col("industry_code").str.contains(r"^\d{4}$"),
+        ),
+        ("employees (从业人员) is not a non-negative integer", ~pl.col("employees").str.contains(INTEGER_PATTERN)),
+        (
+            "revenue_10k_cny (营业收入（万元）) is not a non-negative amount",
+            ~pl.col("revenue_10k_cny").str.contains(AMOUNT_PATTERN),
+        ),
+    ]
+
 
 # Header label (normalised by _normalise_label) -> canonical column. The canonical names themselves
 # are accepted too. A unit may follow the label in brackets or glued on (营业收入万元).
@@ -646,10 +678,13 @@ def industry_class_rule(classes: frozenset[str] | set[str]) -> tuple[str, pl.Exp
 
 
 def submission_rules(
-    known_parks: list[str], shared_codes: list[str], classes: frozenset[str] | set[str]
+    known_parks: list[str], shared_codes: list[str], classes: frozenset[str] | set[str] | None
 ) -> list[tuple[str, pl.Expr]]:
-    """park_submissions' rules with the GB/T 4754-2017 class rule right after the 4-digit rule."""
+    """:func:`validation_rules` with the GB/T 4754-2017 class rule right after the 4-digit rule
+    (without ``classes``, i.e. without the reference data, only the 4-digit form is checked)."""
     rules = validation_rules(known_parks, shared_codes)
+    if classes is None:
+        return rules
     after = next(i for i, (reason, _) in enumerate(rules) if reason.startswith("industry_code")) + 1
     return [*rules[:after], industry_class_rule(classes), *rules[after:]]
 

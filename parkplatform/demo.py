@@ -3,6 +3,8 @@
 Prepares a local Airflow home (SQLite metadata), parses the dbt project for Cosmos, runs every
 extract DAG and then the transform DAG with ``dag.test()`` (no daemon to start), and prints what
 was produced: rows per mart, rows quarantined, where the warehouse and logs are, seconds per stage.
+There is no internet: World Bank WDI is served on loopback from the reference folder; without a
+reference folder the sources that need one are skipped (and said so in the summary).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -77,14 +81,46 @@ def midnight_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def wdi_mirror_wanted() -> bool:
+    """The run serves WDI itself: PARK_WDI_BASE_URL is unset and a reference folder is set."""
+    return not os.environ.get("PARK_WDI_BASE_URL", "").strip() and get_settings().reference_dir is not None
+
+
+@contextmanager
+def wdi_served_from_reference() -> Iterator[str | None]:
+    """For the duration of a run without internet: when PARK_WDI_BASE_URL is unset and a reference
+    folder is set, serve the WDI API on 127.0.0.1 (a free port) from ``<reference>/world/wdi`` and
+    point PARK_WDI_BASE_URL at it; yields that URL (None when nothing was started), then stops
+    the mirror and unsets the variable again."""
+    if not wdi_mirror_wanted():
+        yield None
+        return
+    from extractors.wdi_mirror import WdiMirror
+
+    reference_dir = get_settings().reference_dir
+    assert reference_dir is not None
+    with WdiMirror(reference_dir) as mirror:
+        os.environ["PARK_WDI_BASE_URL"] = mirror.base_url
+        try:
+            yield mirror.base_url
+        finally:
+            os.environ.pop("PARK_WDI_BASE_URL", None)
+
+
 def run_platform(logical_date: date) -> list[StageTiming]:
-    """Every extract DAG, then transform_publish, for ``logical_date``; returns task timings."""
-    from parkplatform.sources import SOURCES
+    """Every runnable extract DAG, then transform_publish, for ``logical_date``; returns task timings.
+
+    Without PARK_REFERENCE_DIR the sources that need it are not run (the transform loads them empty).
+    World Bank WDI is served from the reference folder by ``wdi_served_from_reference``.
+    """
+    from parkplatform.sources import runnable_sources
 
     prepare_airflow()
     timings: list[StageTiming] = []
-    for dag_id in [spec.dag_id for spec in SOURCES] + ["transform_publish"]:
-        timings += run_dag(dag_id, midnight_utc(logical_date))
+    extract_dags = [spec.dag_id for spec in runnable_sources(get_settings().uses_real_registry)]
+    with wdi_served_from_reference():
+        for dag_id in [*extract_dags, "transform_publish"]:
+            timings += run_dag(dag_id, midnight_utc(logical_date))
     return timings
 
 
@@ -93,7 +129,7 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     from rich.table import Table
 
     from parkplatform.landing import latest_batch, read_report
-    from parkplatform.sources import SOURCES
+    from parkplatform.sources import runnable_sources, skipped_sources
     from parkplatform.warehouse import table_row_counts
 
     settings = get_settings()
@@ -106,13 +142,26 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     batches = Table(title="Landed batches (received = landed + quarantined)")
     for column in ("source", "batch", "received", "landed", "quarantined", "reasons"):
         batches.add_column(column)
-    for spec in SOURCES:
+    for spec in runnable_sources(settings.uses_real_registry):
         report = read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
         reasons = "\n".join(f"{count} × {reason}" for reason, count in report.quarantine_reasons.items()) or "-"
         batches.add_row(
             spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}", reasons
         )
     console.print(batches)
+    skipped = [spec.name for spec in skipped_sources(settings.uses_real_registry)]
+    if skipped:
+        console.print(
+            f"Skipped (PARK_REFERENCE_DIR not set; loaded as empty tables): {', '.join(skipped)}. "
+            "Set PARK_REFERENCE_DIR=../shared/data/reference to run them."
+        )
+    if wdi_mirror_wanted():
+        console.print(
+            f"World Bank WDI was served from the reference folder ({settings.reference_dir / 'world' / 'wdi'}) "
+            "by a loopback mirror of the API on 127.0.0.1 (PARK_WDI_BASE_URL not set; no internet needed)."
+        )
+    elif "world_bank" not in skipped:
+        console.print(f"World Bank WDI was read from {settings.wdi_base_url}.")
 
     marts = Table(title=f"Published tables in {settings.serving_warehouse}")
     marts.add_column("table")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors import park_registry
+from extractors import nbs_province_gdp, park_registry, reference_tables, world_bank
 from parkplatform.landing import LANDED_FILE
 
 LEVEL_CODES = {"国务院": "national", "省政府": "provincial"}
@@ -105,9 +105,109 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+LINEAGE = ("_source", "_batch_id", "_loaded_at", "_source_file", "_source_row")
+
+
+def normalise_world_bank(landed: pl.DataFrame) -> pl.DataFrame:
+    """WDI observations, long: one row per indicator x country (or aggregate) x year; ``value``
+    Float64 (null where the API has no observation), ``year`` Int32, ``decimals`` Int32."""
+    return landed.select(
+        "indicator_id",
+        "indicator_name",
+        "country_id",
+        "country_iso3",
+        "country_name",
+        pl.col("year").cast(pl.Int32),
+        pl.col("value").cast(pl.Float64),
+        "unit",
+        "obs_status",
+        pl.col("decimal").cast(pl.Int32, strict=False).alias("decimals"),
+        *LINEAGE,
+    )
+
+
+def normalise_nbs_province_gdp(landed: pl.DataFrame) -> pl.DataFrame:
+    """Gross Regional Product per province and year: ``gdp_cny`` in yuan (Float64, converted from
+    100 million yuan with exact decimals at landing), the figure as published in
+    ``gdp_100m_cny`` (Decimal(38, 6), exact), ``year`` Int32, the GB/T 2260 6-digit adcode."""
+    return landed.select(
+        "province_adcode",
+        "province_name_en",
+        pl.col("year").cast(pl.Int32),
+        pl.col("gdp_cny").cast(pl.Float64),
+        pl.col("gdp_100m_cny").cast(pl.Decimal(38, 6)),
+        *LINEAGE,
+    )
+
+
+def normalise_reference_tables(landed: pl.DataFrame) -> pl.DataFrame:
+    """The long layout of landing kept (one raw table; dbt staging splits it into divisions,
+    industry classes and the crosswalk). Codes stay text (leading zeros, section letters); added:
+    ``adcode``, the 6-digit GB/T 2260 form of a division code (``11`` -> ``110000``, ``1301`` ->
+    ``130100``), and ``province_code`` for every division level (the first 2 digits)."""
+    is_division = pl.col("reference_table") == reference_tables.ADMIN_TABLE
+    return landed.select(
+        "reference_table",
+        "level",
+        "code",
+        "name",
+        "parent_code",
+        pl.when(is_division).then(pl.col("code").str.pad_end(6, "0")).alias("adcode"),
+        pl.when(is_division).then(pl.coalesce("province_code", pl.col("code").str.slice(0, 2))).alias("province_code"),
+        "isic_code",
+        "isic_name",
+        *LINEAGE,
+    )
+
+
 NORMALISERS = {
     park_registry.SOURCE: normalise_registry,
     "park_submissions": normalise_submissions,
+    world_bank.SOURCE: normalise_world_bank,
+    nbs_province_gdp.SOURCE: normalise_nbs_province_gdp,
+    reference_tables.SOURCE: normalise_reference_tables,
+}
+
+# Landed columns of the sources that need PARK_REFERENCE_DIR: without it they are not extracted and
+# the transform loads them empty (normalised from an empty landed frame), so dbt staging still builds.
+_LINEAGE_SCHEMA = {
+    "_source": pl.String,
+    "_batch_id": pl.String,
+    "_loaded_at": pl.Datetime("us", "UTC"),
+    "_source_file": pl.String,
+    "_source_row": pl.Int64,
+}
+LANDED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    world_bank.SOURCE: {
+        **{
+            column: pl.String
+            for column in (
+                "indicator_id",
+                "indicator_name",
+                "country_id",
+                "country_iso3",
+                "country_name",
+                "year",
+                "value",
+                "unit",
+                "obs_status",
+                "decimal",
+            )
+        },
+        **_LINEAGE_SCHEMA,
+    },
+    nbs_province_gdp.SOURCE: {
+        "province_adcode": pl.String,
+        "province_name_en": pl.String,
+        "year": pl.String,
+        "gdp_cny": pl.Float64,
+        "gdp_100m_cny": pl.String,
+        **_LINEAGE_SCHEMA,
+    },
+    reference_tables.SOURCE: {
+        **{column: pl.String for column in reference_tables.LANDED_COLUMNS},
+        **_LINEAGE_SCHEMA,
+    },
 }
 
 
@@ -116,4 +216,12 @@ def normalise_batch(source: str, batch: Path, target_dir: Path) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{source}.parquet"
     NORMALISERS[source](pl.read_parquet(batch / LANDED_FILE)).write_parquet(target)
+    return target
+
+
+def normalise_empty(source: str, target_dir: Path) -> Path:
+    """``target_dir/<source>.parquet`` with the normalised columns and no row (a skipped source)."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{source}.parquet"
+    NORMALISERS[source](pl.DataFrame(schema=LANDED_SCHEMAS[source])).write_parquet(target)
     return target

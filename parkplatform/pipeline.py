@@ -14,13 +14,15 @@ from pathlib import Path
 
 from parkplatform.config import get_settings
 from parkplatform.landing import BatchReport, latest_batch, read_report
-from parkplatform.sources import SOURCES, SOURCES_BY_NAME
+from parkplatform.sources import SOURCES_BY_NAME, runnable_sources, skipped_sources
 
 log = logging.getLogger(__name__)
 
 
 def extract(source: str, logical_date: date) -> dict:
-    """Land one source's batch for ``logical_date``; returns the batch report (reconciled)."""
+    """Land one source's batch for ``logical_date``; returns the batch report (reconciled).
+
+    A source that needs PARK_REFERENCE_DIR fails here with its extractor's message when it is unset."""
     module = importlib.import_module(SOURCES_BY_NAME[source].module)
     report: BatchReport = module.extract(get_settings(), logical_date)
     log.info(report.summary())
@@ -30,14 +32,24 @@ def extract(source: str, logical_date: date) -> dict:
 
 
 def normalise(as_of: date | None) -> dict[str, str]:
-    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet."""
-    from parkplatform.normalise import normalise_batch
+    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet.
+
+    Without a reference folder the sources that need one were not extracted: they get an empty
+    table with their normalised columns (logged), so that the warehouse and dbt keep one shape.
+    """
+    from parkplatform.normalise import normalise_batch, normalise_empty
 
     settings = get_settings()
-    return {
-        source: str(normalise_batch(source, latest_batch(settings.landing_dir, source, as_of), settings.normalised_dir))
-        for source in (spec.name for spec in SOURCES)
+    normalised = {
+        spec.name: str(
+            normalise_batch(spec.name, latest_batch(settings.landing_dir, spec.name, as_of), settings.normalised_dir)
+        )
+        for spec in runnable_sources(settings.uses_real_registry)
     }
+    for spec in skipped_sources(settings.uses_real_registry):
+        log.warning("%s: PARK_REFERENCE_DIR is not set; loading it as an empty table", spec.name)
+        normalised[spec.name] = str(normalise_empty(spec.name, settings.normalised_dir))
+    return normalised
 
 
 def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]:
@@ -46,7 +58,8 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
 
     settings = get_settings()
     reports = [
-        read_report(latest_batch(settings.landing_dir, source, as_of)) for source in (spec.name for spec in SOURCES)
+        read_report(latest_batch(settings.landing_dir, spec.name, as_of))
+        for spec in runnable_sources(settings.uses_real_registry)
     ]
     return load(settings.build_warehouse, {source: Path(path) for source, path in normalised.items()}, reports)
 

@@ -1,4 +1,12 @@
-"""The platform's sources and how often each is pulled (light: DAG files import this at parse time)."""
+"""The platform's sources and how often each is pulled (light: DAG files import this at parse time).
+
+Sources with ``requires_reference`` read the reference folder (``PARK_REFERENCE_DIR``): the NBS export
+and the reference tables read their files there, and World Bank WDI, which needs the internet in
+production, is served offline (demo, tests, CI) from its copy there by a loopback mirror. Without a
+reference folder the platform runs on generated data: these sources are then not extracted (their
+extractors say which variable to set), the transform loads them as empty tables with their columns,
+and the demo summary names them as skipped.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ class SourceSpec:
     module: str
     schedule: str
     description: str
+    requires_reference: bool = False
 
     @property
     def dag_id(self) -> str:
@@ -35,5 +44,42 @@ SOURCES: tuple[SourceSpec, ...] = (
         schedule="@weekly",
         description="Park offices' spreadsheets of the enterprises in their parks (generated: no public data).",
     ),
+    SourceSpec(
+        name="world_bank",
+        module="extractors.world_bank",
+        schedule="@weekly",
+        description="World Bank World Development Indicators (API v2): GDP, GDP growth, GDP per capita, "
+        "population, FDI net inflows and the CNY/USD rate, every country and aggregate, 2000 to the logical "
+        "date's year. PARK_WDI_BASE_URL sets the API; `make demo` serves it on loopback from "
+        "PARK_REFERENCE_DIR/world/wdi.",
+        requires_reference=True,
+    ),
+    SourceSpec(
+        name="nbs_province_gdp",
+        module="extractors.nbs_province_gdp",
+        schedule="@monthly",
+        description="NBS 'Annual by Province' export of Gross Regional Product (31 provinces x 20 years, "
+        "in yuan), read from PARK_REFERENCE_DIR/china/province_gdp_annual.xls.",
+        requires_reference=True,
+    ),
+    SourceSpec(
+        name="reference_tables",
+        module="extractors.reference_tables",
+        schedule="@monthly",
+        description="GB/T 2260 administrative divisions, GB/T 4754-2017 industry classes and their ISIC Rev.4 "
+        "crosswalk, read from PARK_REFERENCE_DIR/admin_divisions and PARK_REFERENCE_DIR/industry "
+        "(the standards change rarely: a monthly pull re-lands the same rows).",
+        requires_reference=True,
+    ),
 )
 SOURCES_BY_NAME = {spec.name: spec for spec in SOURCES}
+
+
+def runnable_sources(has_reference: bool) -> tuple[SourceSpec, ...]:
+    """The sources a run extracts: all of them with a reference folder, else those not requiring one."""
+    return tuple(spec for spec in SOURCES if has_reference or not spec.requires_reference)
+
+
+def skipped_sources(has_reference: bool) -> tuple[SourceSpec, ...]:
+    """The sources a run without a reference folder does not extract (loaded as empty tables)."""
+    return tuple(spec for spec in SOURCES if spec not in runnable_sources(has_reference))

@@ -26,6 +26,9 @@ def platform(tmp_path_factory, reference_dir):
         patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
         patch.delenv("PARK_SEED", raising=False)
         patch.delenv("PARK_BAD_ROW_RATE", raising=False)
+        # no internet: run_platform serves WDI from the reference folder on loopback
+        # (parkplatform.demo.wdi_served_from_reference, the demo's own mirror)
+        patch.delenv("PARK_WDI_BASE_URL", raising=False)
         timings = run_platform(DAY)
         yield get_settings(), timings
 
@@ -42,6 +45,9 @@ def test_every_stage_ran_and_serving_was_published(platform):
     assert {
         "land_park_registry",
         "land_park_submissions",
+        "land_world_bank",
+        "land_nbs_province_gdp",
+        "land_reference_tables",
         "normalise",
         "load_build",
         "quality_gate",
@@ -99,9 +105,53 @@ def test_every_batch_reconciles(platform):
     assert _sql(
         settings,
         "select source, received_rows, landed_rows, quarantined_rows from staging.stg_landing__batches order by source",
-    ) == [("park_registry", 2543, 2543, 0), ("park_submissions", 500, 490, 10)]
+    ) == [
+        ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
+        ("park_registry", 2543, 2543, 0),
+        ("park_submissions", 525, 490, 35),
+        # 6,802 rows of the five files, 7 verbatim repeats of crosswalk pairs (test_reference_tables)
+        ("reference_tables", 6802, 6795, 7),
+        # WDI rows with year in 2000..2026 of the six real CSVs, served by the demo's loopback mirror
+        ("world_bank", 38110, 38110, 0),
+    ]
     quarantined = pl.read_parquet(batch_dir(settings.landing_dir, "park_submissions", DAY) / "quarantined.parquet")
-    assert quarantined.height == 10 and quarantined["_reject_reason"].null_count() == 0
+    assert quarantined.height == 35 and quarantined["_reject_reason"].null_count() == 0
+
+
+def test_the_reference_sources_are_staging_views_in_serving_with_exact_counts(platform):
+    settings, _ = platform
+    counts = {
+        view: _sql(settings, f"select count(*) from staging.{view}")[0][0]
+        for view in (
+            "stg_world_bank__indicators",
+            "stg_nbs__province_gdp",
+            "stg_reference__admin_divisions",
+            "stg_reference__industry_classes",
+            "stg_reference__industry_isic_crosswalk",
+        )
+    }
+    assert counts == {
+        "stg_world_bank__indicators": 38110,
+        "stg_nbs__province_gdp": 620,
+        "stg_reference__admin_divisions": 3351,  # 31 provinces + 342 prefectures + 2,978 counties
+        "stg_reference__industry_classes": 1971,  # 20 sections + 97 divisions + 473 groups + 1,381 classes
+        "stg_reference__industry_isic_crosswalk": 1473,
+    }
+    assert _sql(
+        settings,
+        "select value from staging.stg_world_bank__indicators "
+        "where indicator_code = 'NY.GDP.MKTP.CD' and country_iso3 = 'CHN' and year = 2023",
+    ) == [(18270356654533.2,)]
+    assert _sql(
+        settings, "select gdp_cny from staging.stg_nbs__province_gdp where province_adcode = '110000' and year = 2023"
+    ) == [(4376070000000.0,)]
+    assert _sql(
+        settings, "select level, count(*) from staging.stg_reference__admin_divisions group by level order by level"
+    ) == [("county", 2978), ("prefecture", 342), ("province", 31)]
+    # every WDI row came from the loopback mirror the run started (its page URLs are the lineage)
+    assert _sql(
+        settings, "select count(*) from staging.stg_world_bank__indicators where source_file like 'http://127.0.0.1:%'"
+    ) == [(38110,)]
 
 
 def test_rerunning_the_same_logical_date_leaves_identical_marts(platform):

@@ -3,32 +3,67 @@ from datetime import date
 import polars as pl
 import pytest
 
-from extractors import park_submissions
+from extractors import generator, park_submissions, spreadsheets
 from parkplatform.config import get_settings
-from parkplatform.landing import QUARANTINED_FILE
+from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, first_reject_reason
+
+DAY = date(2026, 11, 23)
 
 
 def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
-    report = park_submissions.extract(get_settings(), date(2026, 11, 23))
-    # 500 rows received, 2 % corrupted, one kind after the other
-    assert (report.received, report.landed, report.quarantined) == (500, 490, 10)
+    report = park_submissions.extract(get_settings(), DAY)
+    # 500 enterprise rows + one 合计 row in each of the 20 files + a blank row in 5 of them;
+    # 2 % of the enterprise rows corrupted, one kind of fault after the other
+    assert (report.received, report.landed, report.quarantined) == (525, 490, 35)
     assert report.quarantine_reasons == {
-        "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character": 3,
-        "park_code (园区代码) is not a zone of the park registry": 3,
+        "totals row (合计), not an enterprise": 20,
+        "blank row (空行), no values": 5,
+        "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character": 2,
+        "park_code (园区代码) is not a zone of the park registry": 2,
         "employees (从业人员) is not a non-negative integer": 2,
         "enterprise_name (企业名称) is missing": 2,
+        "industry_code (行业代码) is not a GB/T 4754-2017 class": 1,
+        spreadsheets.DUPLICATE_REASON: 1,
     }
-    # one file per park office, 20 parks at the tiny scale
-    assert len(report.files) == 20
+    # one file per park office, 20 parks at the tiny scale, each in its office's style
+    names = [f.source_file.rsplit("/", 1)[-1] for f in report.files]
+    assert len(names) == 20
+    assert sum(name.endswith(".xlsx") for name in names) == 4
     assert all(f.received == f.landed + f.quarantined for f in report.files)
     quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}")
-    assert quarantined["_source_file"].str.ends_with(".csv").all()
     assert quarantined["_source_row"].min() >= 2
+    superseded = quarantined.filter(pl.col("_reject_reason") == spreadsheets.DUPLICATE_REASON)
+    landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
+    assert superseded["credit_code"].is_in(landed["credit_code"].implode()).all()
+    assert landed["credit_code"].n_unique() == landed.height == 490
+
+
+def test_every_style_reads_back_the_values_the_office_wrote(tiny):
+    """Round trip over all styles (GBK, XLSX in 亿元, 元 with thousands separators, full-width digits):
+    each landed row carries exactly the employees and revenue the generator produced."""
+    settings = get_settings()
+    report = park_submissions.extract(settings, DAY)
+    parks = park_submissions.registry_parks(settings).filter(~pl.col("code_is_shared"))
+    produced = generator.generate_enterprises(
+        parks["zone_code"].to_list(),
+        parks["province_adcode2"].to_list(),
+        enterprises=settings.scale.enterprises,
+        parks=settings.scale.parks,
+        seed=settings.seed,
+        bad_row_rate=settings.bad_row_rate,
+    ).filter(pl.col("_fault").is_null())
+    landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
+    joined = landed.join(produced, on=["credit_code", "park_code"], suffix="_produced")
+    assert joined.height == 490  # every landed row is one the generator made without a fault
+    assert (joined["employees"] == joined["employees_produced"]).all()
+    assert (
+        joined["revenue_10k_cny"].cast(pl.Decimal(20, 4)) == joined["revenue_10k_cny_produced"].cast(pl.Decimal(20, 4))
+    ).all()
 
 
 def test_same_seed_same_batch(tiny):
-    first = park_submissions.extract(get_settings(), date(2026, 11, 23))
-    again = park_submissions.extract(get_settings(), date(2026, 11, 23))
+    first = park_submissions.extract(get_settings(), DAY)
+    again = park_submissions.extract(get_settings(), DAY)
     assert (first.received, first.landed, first.quarantine_reasons) == (
         again.received,
         again.landed,
@@ -42,11 +77,11 @@ def test_a_file_without_a_required_column_is_rejected_whole_naming_column_and_fi
     with pytest.raises(
         park_submissions.SubmissionFileError, match=r"G000001\.csv: required column\(s\) industry_code, .*employees"
     ):
-        park_submissions.read_submission(path)
+        spreadsheets.read_submission(path)
 
 
 def test_a_shared_zone_code_is_quarantined_not_guessed():
-    rules = park_submissions.validation_rules(known_parks=["S377018", "G321001"], shared_codes=["S377018"])
+    rules = spreadsheets.validation_rules(known_parks=["S377018", "G321001"], shared_codes=["S377018"])
     frame = pl.DataFrame(
         {
             "credit_code": ["91350100M000100Y43"] * 2,
@@ -57,8 +92,6 @@ def test_a_shared_zone_code_is_quarantined_not_guessed():
             "revenue_10k_cny": ["1.5"] * 2,
         }
     )
-    from parkplatform.landing import first_reject_reason
-
     assert frame.select(first_reject_reason(rules))["_reject_reason"].to_list() == [
         "park_code (园区代码) is shared by several registry zones; the park cannot be told apart",
         None,

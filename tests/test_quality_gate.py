@@ -7,10 +7,11 @@ import duckdb
 import pytest
 
 from expectations.gate import QualityGateFailed
-from extractors import park_registry, park_submissions
+from extractors import nbs_province_gdp, park_registry, park_submissions, reference_tables, world_bank
 from parkplatform import pipeline
 from parkplatform.config import get_settings
 from parkplatform.dbt import DBT_PROJECT_DIR, PROFILES_YML, dbt_executable
+from parkplatform.demo import wdi_served_from_reference
 
 
 @pytest.fixture
@@ -22,6 +23,11 @@ def good_build(tiny):
     settings = get_settings()
     park_registry.extract(settings, day)
     park_submissions.extract(settings, day)
+    # the sources read from the reference folder, WDI through the demo's loopback mirror
+    nbs_province_gdp.extract(settings, day)
+    reference_tables.extract(settings, day)
+    with wdi_served_from_reference():
+        world_bank.extract(get_settings(), day)
     pipeline.load_build(day, pipeline.normalise(day))
     subprocess.run(
         [str(dbt_executable()), "build", "--profiles-dir", str(PROFILES_YML.parent), "--quiet"],

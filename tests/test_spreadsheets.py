@@ -15,7 +15,7 @@ import xlsxwriter
 from polars.testing import assert_frame_equal
 
 from extractors import credit_code, spreadsheets
-from extractors.park_submissions import SubmissionFileError
+from extractors.spreadsheets import SubmissionFileError
 from parkplatform.landing import land_batch
 
 PARK = "G356030"  # 福州台商投资区, a real zone of the 2018 catalogue

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
-from wdi_mirror import WdiMirror, read_wdi_csv
 
 from extractors import world_bank
+from extractors.wdi_mirror import WdiMirror, read_wdi_csv
 from extractors.world_bank import RetryPolicy, WdiClient, WdiError
 from parkplatform.config import ConfigurationError, get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, batch_dir, read_report

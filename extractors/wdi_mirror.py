@@ -1,4 +1,7 @@
-"""A loopback mirror of the World Bank WDI API v2 for tests (no network beyond 127.0.0.1).
+"""A loopback mirror of the World Bank WDI API v2 (no network beyond 127.0.0.1).
+
+Used by the tests and by `make demo` (parkplatform.demo.wdi_served_from_reference), which has no
+internet: both serve the real extracts kept in the reference folder.
 
 Serves the real WDI extracts in ``$PARK_REFERENCE_DIR/world/wdi/<code>.csv`` (Country Name,
 Country Code, Year, Value) in the API's own JSON shape:
@@ -90,7 +93,7 @@ class MirrorState:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, *args: object) -> None:  # keep test output quiet
+    def log_message(self, *args: object) -> None:  # keep test and demo output quiet
         pass
 
     def do_GET(self) -> None:
