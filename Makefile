@@ -10,6 +10,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 LOGICAL_DATE ?= $(shell date -u +%F)
+# the demo uses the real reference data beside the checkout when it is there (as CI does)
+DEMO_REFERENCE_DIR := $(if $(wildcard ../shared/data/reference/parks),$(abspath ../shared/data/reference),)
 PYTEST_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -34,7 +36,7 @@ dbt-parse: setup
 	$(RUN) python -m parkplatform.dbt
 
 demo: setup
-	$(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)
 
 test: setup
 	$(RUN) pytest $(PYTEST_ARGS)
