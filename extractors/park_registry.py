@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from parkplatform.config import REPO_ROOT, Settings
-from parkplatform.landing import BatchReport, first_reject_reason, land_batch
+from parkplatform.landing import BatchReport, first_reject_reason, land_batch, read_text_csv
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +78,7 @@ VALIDATION_RULES: list[tuple[str, pl.Expr]] = [
 def read_catalogue(reference_dir: Path) -> pl.DataFrame:
     """The catalogue as text, trimmed, with blank cells as null and each row's place in the file."""
     path = reference_dir / CATALOGUE_FILE
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    unexpected = set(CATALOGUE_COLUMNS) - set(raw.columns)
-    if unexpected:
-        raise ValueError(f"{path}: missing columns {sorted(unexpected)}")
-    return (
-        raw.select(CATALOGUE_COLUMNS.keys())
-        .rename(CATALOGUE_COLUMNS)
-        .with_columns(pl.all().str.strip_chars().replace("", None))
-        .with_columns(
-            pl.lit(ORIGIN_CATALOGUE).alias("data_origin"),
-            pl.lit(str(path)).alias("_source_file"),
-            # line 1 is the header, so data row i sits on line i + 1
-            (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_source_row"),
-        )
-    )
+    return read_text_csv(path, CATALOGUE_COLUMNS).with_columns(pl.lit(ORIGIN_CATALOGUE).alias("data_origin"))
 
 
 def provinces() -> pl.DataFrame:

@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from parkplatform.config import Settings
-from parkplatform.landing import REJECT_REASON, BatchReport, first_reject_reason, land_batch
+from parkplatform.landing import REJECT_REASON, BatchReport, first_reject_reason, land_batch, read_text_csv
 
 SOURCE = "reference_tables"
 ADMIN_DIR = Path("admin_divisions")
@@ -63,23 +63,6 @@ GBT4754_LEVELS = {  # level -> code pattern, in hierarchy order
     "group": r"^\d{3}$",
     "class": r"^\d{4}$",
 }
-
-
-def _read(path: Path, columns: dict[str, str]) -> pl.DataFrame:
-    """A CSV as trimmed text (blank = null) under the landing names, with each row's line in the file."""
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    missing = set(columns) - set(raw.columns)
-    if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)}")
-    return (
-        raw.select(columns.keys())
-        .rename(columns)
-        .with_columns(pl.all().str.strip_chars().replace("", None))
-        .with_columns(
-            pl.lit(str(path)).alias("_source_file"),
-            (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_source_row"),
-        )
-    )
 
 
 def _valid_codes(frame: pl.DataFrame) -> list[str]:
@@ -145,17 +128,17 @@ def county_rules(city_codes: list[str]) -> list[tuple[str, pl.Expr]]:
 
 def read_admin_divisions(reference_dir: Path) -> pl.DataFrame:
     """Provinces, prefectures and counties, validated level by level, in the common shape."""
-    provinces = _read(reference_dir / PROVINCES_FILE, {"code": "code", "name": "name"}).with_columns(
+    provinces = read_text_csv(reference_dir / PROVINCES_FILE, {"code": "code", "name": "name"}).with_columns(
         pl.lit("province").alias("level"), pl.lit(None, dtype=pl.String).alias("parent_code")
     )
     provinces = provinces.with_columns(first_reject_reason(province_rules()))
 
-    cities = _read(reference_dir / CITIES_FILE, {"code": "code", "name": "name", "provinceCode": "parent_code"})
+    cities = read_text_csv(reference_dir / CITIES_FILE, {"code": "code", "name": "name", "provinceCode": "parent_code"})
     cities = cities.with_columns(pl.lit("prefecture").alias("level")).with_columns(
         first_reject_reason(city_rules(_valid_codes(provinces)))
     )
 
-    areas = _read(
+    areas = read_text_csv(
         reference_dir / AREAS_FILE,
         {"code": "code", "name": "name", "cityCode": "parent_code", "provinceCode": "province_code"},
     )
@@ -223,7 +206,7 @@ def gbt4754_rules() -> list[tuple[str, pl.Expr]]:
 
 
 def read_gbt4754(reference_dir: Path) -> pl.DataFrame:
-    frame = _read(reference_dir / GBT4754_FILE, {"code": "code", "name": "name"})
+    frame = read_text_csv(reference_dir / GBT4754_FILE, {"code": "code", "name": "name"})
     return (
         frame.with_columns(gbt4754_level())
         .with_columns(gbt4754_parent())
@@ -247,7 +230,7 @@ def crosswalk_rules(class_codes: list[str]) -> list[tuple[str, pl.Expr]]:
 
 def read_crosswalk(reference_dir: Path, gbt4754: pl.DataFrame) -> pl.DataFrame:
     class_codes = gbt4754.filter((pl.col("level") == "class") & pl.col(REJECT_REASON).is_null())["code"].to_list()
-    frame = _read(reference_dir / CROSSWALK_FILE, CROSSWALK_COLUMNS)
+    frame = read_text_csv(reference_dir / CROSSWALK_FILE, CROSSWALK_COLUMNS)
     return frame.with_columns(
         pl.lit("class").alias("level"),
         first_reject_reason(crosswalk_rules(class_codes)),

@@ -171,6 +171,25 @@ def latest_batch(landing_dir: Path, source: str, as_of: date | None = None) -> P
     return candidates[-1]
 
 
+def read_text_csv(path: Path, columns: dict[str, str]) -> pl.DataFrame:
+    """A CSV as received: every value as trimmed text (blank = null) under the landing names in
+    ``columns`` (file header -> landing name), with ``_source_file`` and ``_source_row`` (the line
+    in the file; line 1 is the header). A missing column fails naming the file and the columns."""
+    raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    missing = set(columns) - set(raw.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    return (
+        raw.select(columns.keys())
+        .rename(columns)
+        .with_columns(pl.all().str.strip_chars().replace("", None))
+        .with_columns(
+            pl.lit(str(path)).alias("_source_file"),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_source_row"),
+        )
+    )
+
+
 def first_reject_reason(rules: list[tuple[str, pl.Expr]]) -> pl.Expr:
     """``_reject_reason`` of a row: the reason of the first rule whose failure expression is true.
 

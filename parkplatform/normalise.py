@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from extractors import nbs_province_gdp, park_registry, reference_tables, world_bank
-from parkplatform.landing import LANDED_FILE
+from parkplatform.landing import LANDED_FILE, LINEAGE_COLUMNS
 
 LEVEL_CODES = {"国务院": "national", "省政府": "provincial"}
 YUAN_PER_10K = 10_000
@@ -75,11 +75,7 @@ def normalise_registry(landed: pl.DataFrame) -> pl.DataFrame:
             "formatted_address",
             "geocode_status",
             "data_origin",
-            "_source",
-            "_batch_id",
-            "_loaded_at",
-            "_source_file",
-            "_source_row",
+            *LINEAGE_COLUMNS,
         )
     )
 
@@ -97,15 +93,8 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
         (pl.col("revenue_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("revenue_cny"),
         (pl.col("high_tech") == "Y").alias("is_high_tech"),
         "data_origin",
-        "_source",
-        "_batch_id",
-        "_loaded_at",
-        "_source_file",
-        "_source_row",
+        *LINEAGE_COLUMNS,
     )
-
-
-LINEAGE = ("_source", "_batch_id", "_loaded_at", "_source_file", "_source_row")
 
 
 def normalise_world_bank(landed: pl.DataFrame) -> pl.DataFrame:
@@ -122,7 +111,7 @@ def normalise_world_bank(landed: pl.DataFrame) -> pl.DataFrame:
         "unit",
         "obs_status",
         pl.col("decimal").cast(pl.Int32, strict=False).alias("decimals"),
-        *LINEAGE,
+        *LINEAGE_COLUMNS,
     )
 
 
@@ -136,7 +125,7 @@ def normalise_nbs_province_gdp(landed: pl.DataFrame) -> pl.DataFrame:
         pl.col("year").cast(pl.Int32),
         pl.col("gdp_cny").cast(pl.Float64),
         pl.col("gdp_100m_cny").cast(pl.Decimal(38, 6)),
-        *LINEAGE,
+        *LINEAGE_COLUMNS,
     )
 
 
@@ -156,7 +145,7 @@ def normalise_reference_tables(landed: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_division).then(pl.coalesce("province_code", pl.col("code").str.slice(0, 2))).alias("province_code"),
         "isic_code",
         "isic_name",
-        *LINEAGE,
+        *LINEAGE_COLUMNS,
     )
 
 
