@@ -140,15 +140,20 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     )
 
     batches = Table(title="Landed batches (received = landed + quarantined)")
-    for column in ("source", "batch", "received", "landed", "quarantined", "reasons"):
-        batches.add_column(column)
+    for column in ("source", "batch", "received", "landed", "quarantined"):
+        batches.add_column(column, justify="left" if column in ("source", "batch") else "right")
+    reasons = Table(title="Quarantined rows by reason (rows kept in quarantined.parquet)")
+    for column in ("source", "rows", "reason"):
+        reasons.add_column(column, justify="right" if column == "rows" else "left")
     for spec in runnable_sources(settings.uses_real_registry):
         report = read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
-        reasons = "\n".join(f"{count} × {reason}" for reason, count in report.quarantine_reasons.items()) or "-"
         batches.add_row(
-            spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}", reasons
+            spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}"
         )
+        for reason, count in report.quarantine_reasons.items():
+            reasons.add_row(spec.name, f"{count:,}", reason)
     console.print(batches)
+    console.print(reasons)
     skipped = [spec.name for spec in skipped_sources(settings.uses_real_registry)]
     if skipped:
         console.print(
