@@ -18,20 +18,11 @@ import numpy as np
 import polars as pl
 
 from extractors import credit_code
+from extractors.spreadsheets import CANONICAL_COLUMNS as SUBMISSION_COLUMNS
+from extractors.spreadsheets import shift_decimal
 
 log = logging.getLogger(__name__)
 
-SUBMISSION_COLUMNS = (
-    "credit_code",
-    "enterprise_name",
-    "park_code",
-    "industry_code",
-    "ownership",
-    "established",
-    "employees",
-    "revenue_10k_cny",
-    "high_tech",
-)
 # Real GB/T 4754-2017 classes spread over the clusters of DESIGN.md section 4.
 INDUSTRY_CODES = (
     "2614",
@@ -216,8 +207,6 @@ FULL_WIDTH_DIGITS = {str(d): chr(ord("０") + d) for d in range(10)}
 def style_rows(rows: pl.DataFrame, style: SubmissionStyle, *, blank_row: bool) -> pl.DataFrame:
     """The rows as the office writes them: its units, digits and headers, a blank line where one
     slipped in, and the 合计 totals row every office adds at the bottom."""
-    from extractors.spreadsheets import shift_decimal
-
     revenue = shift_decimal(pl.col("revenue_10k_cny"), UNIT_SHIFT_FROM_10K[style.revenue_unit])
     if style.thousands_separators:
         revenue = revenue.map_elements(_group_thousands, return_dtype=pl.String)

@@ -2,7 +2,7 @@
 
 A park office uploads a CSV or an XLSX of the enterprises in its park. This module turns one such
 file into the canonical text columns that :func:`validation_rules` check
-(``generator.SUBMISSION_COLUMNS``) plus ``_source_file``, ``_source_row`` and ``_reject_reason``.
+(:data:`CANONICAL_COLUMNS`) plus ``_source_file``, ``_source_row`` and ``_reject_reason``.
 
 What real files look like and what is done about it:
 
@@ -54,11 +54,22 @@ from typing import NamedTuple
 import fastexcel
 import polars as pl
 
-from extractors import credit_code, generator
+from extractors import credit_code
 from parkplatform.landing import REJECT_REASON, first_reject_reason
 
-CANONICAL_COLUMNS = generator.SUBMISSION_COLUMNS
-REQUIRED_COLUMNS = generator.SUBMISSION_COLUMNS
+# The columns a submission lands with (text, canonical units: revenue in 万元); all are required.
+CANONICAL_COLUMNS = (
+    "credit_code",
+    "enterprise_name",
+    "park_code",
+    "industry_code",
+    "ownership",
+    "established",
+    "employees",
+    "revenue_10k_cny",
+    "high_tech",
+)
+REQUIRED_COLUMNS = CANONICAL_COLUMNS
 MONEY_COLUMN = "revenue_10k_cny"
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")

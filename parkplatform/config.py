@@ -81,10 +81,6 @@ class Settings:
         return self.data_dir / "quality"
 
     @property
-    def dbt_project_dir(self) -> Path:
-        return REPO_ROOT / "dbt_project"
-
-    @property
     def dags_dir(self) -> Path:
         return REPO_ROOT / "dags"
 
