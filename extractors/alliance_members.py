@@ -22,6 +22,11 @@ this order:
 ``park_id`` is the catalogue ``park_id`` (code/name), the alliance code (alliance_only) or null
 (ambiguous/review: nothing is picked automatically).
 
+As a source (:func:`extract`), the member list is the CRM's export ``members.csv``; each row is
+validated first (:data:`MEMBER_RULES`: id, name, join date, committees), a failing row is quarantined
+with its reason, and the valid rows are matched and landed with their match status; the match rate
+and the members left for review are logged with the batch.
+
 :func:`generate_members` makes a deterministic sample member list from real catalogue names
 (labelled ``data_origin = generated``): exact names, codes, abbreviations, written variants, the
 founding meeting's examples and parks the catalogue does not list.
@@ -30,13 +35,19 @@ founding meeting's examples and parks the catalogue does not list.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from extractors import park_registry
+from parkplatform.config import Settings
+from parkplatform.landing import BatchReport, first_reject_reason, land_batch, read_text_csv
+
+log = logging.getLogger(__name__)
 
 # As members write them → as the catalogue writes them.
 ABBREVIATIONS = {
@@ -70,7 +81,8 @@ MIN_STEM_CHARS = 2
 MATCH_STATUSES = ("code", "name", "ambiguous", "review", "alliance_only")
 MEMBER_COLUMNS = ("member_id", "member_name", "province", "zone_code")
 
-COMMITTEES = ("central_local_liaison", "petroleum_equipment", "finance", "e_commerce", "technology_transfer")
+# The alliance's regional committees (DESIGN.md section 4); a member park may sit in several.
+COMMITTEES = ("north_america", "europe", "africa", "latin_america", "southeast_asia", "arab_states")
 FOUNDING_MEMBERS = (
     # name as written, province as written, city, founding note
     ("辽宁北方新材料产业园", "辽宁省", "沈阳", "catalogue zone S219066"),
@@ -337,7 +349,7 @@ def _alter(name: str, province_full: str, province_short: str, choice: int) -> s
 
 
 def generate_members(registry: pl.DataFrame, n: int = 120, seed: int = 20180101) -> pl.DataFrame:
-    """A deterministic sample member list of ``n`` parks, labelled generated.
+    """A deterministic sample member list of ``n`` parks (fewer on a registry too small), labelled generated.
 
     Holds the founding meeting's four examples, two members the catalogue cannot decide
     (ambiguous), 苏州高新区, six parks outside the catalogue (company-run, approved after 2018,
@@ -369,7 +381,8 @@ def generate_members(registry: pl.DataFrame, n: int = 120, seed: int = 20180101)
     short_of = dict(zip(provinces["province_name_cn"], provinces["province_short_cn"], strict=True))
 
     pool = registry.filter(~pl.col("zone_code").is_in(FIXED_CATALOGUE_CODES)).sort("park_id")
-    picks = rng.choice(pool.height, size=n - len(fixed), replace=False)
+    # a small (generated) registry cannot fill the list: then every zone of it is a member
+    picks = rng.choice(pool.height, size=min(n - len(fixed), pool.height), replace=False)
     sampled = pool[picks.tolist()].select("zone_code", "zone_name", "province_name", "city_district")
     alterations = rng.integers(0, 3, sampled.height)
     short_province = rng.random(sampled.height) < 0.3
@@ -417,3 +430,131 @@ def generate_members(registry: pl.DataFrame, n: int = 120, seed: int = 20180101)
             "expected_zone_code": pl.String,
         },
     )
+
+
+# --------------------------------------------------------------------------- the source
+
+SOURCE = "alliance_members"
+MEMBER_LIST_FILE = "members.csv"
+# The CRM export's columns, in order (the generator's truth columns are not part of it).
+EXPORT_COLUMNS = (
+    "member_id",
+    "member_name",
+    "province",
+    "city",
+    "country_iso3",
+    "zone_code",
+    "join_date",
+    "committees",
+)
+MEMBER_FAULT_KINDS = ("missing_name", "duplicate_member_id", "bad_join_date", "unknown_committee")
+
+
+def member_list_path(sources_dir: Path, logical_date: date) -> Path:
+    return sources_dir / SOURCE / f"export_date={logical_date.isoformat()}" / MEMBER_LIST_FILE
+
+
+def write_member_list(members: pl.DataFrame, target: Path, *, bad_row_rate: float, seed: int) -> pl.DataFrame:
+    """Write the member list as the CRM exports it, with round(rate x rows) rows corrupted (kinds in
+    turn, at least one of each when the rate is positive); returns the rows written with ``fault``
+    (null for a clean row), the truth the tests check the quarantine against."""
+    rng = np.random.default_rng(seed)
+    n_bad = max(round(bad_row_rate * members.height), len(MEMBER_FAULT_KINDS)) if bad_row_rate > 0 else 0
+    bad = np.sort(rng.choice(np.arange(1, members.height), size=min(n_bad, members.height - 1), replace=False))
+    kinds = pl.DataFrame(
+        {"_row": bad, "fault": [MEMBER_FAULT_KINDS[i % len(MEMBER_FAULT_KINDS)] for i in range(bad.size)]},
+        schema={"_row": pl.Int64, "fault": pl.String},
+    )
+    fault = pl.col("fault")
+    written = (
+        members.with_row_index("_row")
+        .with_columns(pl.col("_row").cast(pl.Int64), pl.col("join_date").cast(pl.String))
+        .join(kinds, on="_row", how="left")
+        .with_columns(
+            pl.when(fault == "missing_name").then(None).otherwise(pl.col("member_name")).alias("member_name"),
+            # a second record under the id of the row before it, as a CRM merge gone wrong would leave
+            pl.when(fault == "duplicate_member_id")
+            .then(pl.col("member_id").shift(1))
+            .otherwise(pl.col("member_id"))
+            .alias("member_id"),
+            pl.when(fault == "bad_join_date")
+            .then(pl.col("join_date").str.replace_all("-", "/"))
+            .otherwise(pl.col("join_date"))
+            .alias("join_date"),
+            pl.when(fault == "unknown_committee")
+            .then(pl.col("committees") + ",oceania")
+            .otherwise(pl.col("committees"))
+            .alias("committees"),
+        )
+        .drop("_row")
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written.select(EXPORT_COLUMNS).write_csv(target)
+    return written
+
+
+def member_rules(logical_date: date) -> list[tuple[str, pl.Expr]]:
+    """(reason, fails) per rule, first failing rule wins; columns are the export's, as text."""
+    committees = pl.col("committees").str.split(",").list.eval(pl.element().str.strip_chars())
+    return [
+        ("member_id: missing", pl.col("member_id").is_null()),
+        ("member_id: duplicate (kept the first row)", pl.col("member_id").is_duplicated() & ~_first_of_id()),
+        ("member_name: missing", pl.col("member_name").is_null()),
+        ("join_date: not a date (YYYY-MM-DD)", pl.col("join_date").str.to_date("%Y-%m-%d", strict=False).is_null()),
+        (
+            f"join_date: after the logical date {logical_date}",
+            pl.col("join_date").str.to_date("%Y-%m-%d", strict=False) > pl.lit(logical_date),
+        ),
+        (
+            f"committees: not among {', '.join(COMMITTEES)}",
+            ~committees.list.eval(pl.element().is_in(COMMITTEES)).list.all(),
+        ),
+    ]
+
+
+def _first_of_id() -> pl.Expr:
+    return pl.int_range(pl.len()).over("member_id") == 0
+
+
+def read_member_list(path: Path) -> pl.DataFrame:
+    return read_text_csv(path, {column: column for column in EXPORT_COLUMNS})
+
+
+def land_members(
+    received: pl.DataFrame, registry: pl.DataFrame, *, logical_date: date, landing_dir: Path
+) -> BatchReport:
+    """Validate, match the valid members to ``registry`` (normalised) and land both parts."""
+    checked = received.with_columns(first_reject_reason(member_rules(logical_date)))
+    valid = checked.filter(pl.col("_reject_reason").is_null())
+    matched = match_members(valid, registry)
+    report = match_report(matched, registry)
+    log.info("%s: %s", SOURCE, report.summary())
+    for member_id, name, province, status, candidates in report.ambiguous.select(
+        "member_id", "member_name", "member_province", "match_status", "candidates"
+    ).iter_rows():
+        log.warning("%s: %s %s (%s) is %s: %s", SOURCE, member_id, name, province, status, "; ".join(candidates))
+    rejected = checked.filter(pl.col("_reject_reason").is_not_null())
+    return land_batch(
+        pl.concat([matched.with_columns(pl.col("candidate_park_ids").list.join("|")), rejected], how="diagonal"),
+        source=SOURCE,
+        logical_date=logical_date,
+        landing_dir=landing_dir,
+    )
+
+
+def extract(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the member list exported for ``logical_date`` (generated from the registry, labelled so)."""
+    from extractors.registry_enrichment import registry_frame
+
+    registry = registry_frame(park_registry.read_registry(settings))
+    path = member_list_path(settings.sources_dir, logical_date)
+    members = generate_members(registry, seed=settings.seed)
+    write_member_list(
+        # parks that join after the export date are not members yet
+        members.filter(pl.col("join_date") <= logical_date),
+        path,
+        bad_row_rate=settings.bad_row_rate,
+        seed=settings.seed,
+    )
+    received = read_member_list(path).with_columns(pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"))
+    return land_members(received, registry, logical_date=logical_date, landing_dir=settings.landing_dir)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors import nbs_province_gdp, park_registry, reference_tables, world_bank
+from extractors import (
+    alliance_members,
+    nbs_province_gdp,
+    park_registry,
+    reference_tables,
+    registry_enrichment,
+    world_bank,
+)
 from parkplatform.landing import LANDED_FILE, LINEAGE_COLUMNS
 
 LEVEL_CODES = {"国务院": "national", "省政府": "provincial"}
@@ -29,12 +36,40 @@ def _month_start(raw: pl.Expr) -> pl.Expr:
 
 
 def normalise_registry(landed: pl.DataFrame) -> pl.DataFrame:
-    """One row per catalogue zone, typed, with a stable surrogate key ``park_id``.
+    """One row per catalogue zone, typed, with a stable surrogate key ``park_id``, its geocode quality
+    and the typos detected (extractors.registry_enrichment: flagged, never corrected).
 
     ``zone_code`` is the catalogue's key except where the source gives one code to several zones
     (S377018 in 2018): those keep their code, are flagged ``zone_code_clash`` and get
     ``park_id = code~<first 6 hex of the name's hash>``, stable whatever the row order.
     """
+    typed = _typed_registry(landed)
+    return registry_enrichment.flag_typos(registry_enrichment.flag_suspect_geocodes(typed)).select(
+        *(column for column in typed.columns if column not in LINEAGE_COLUMNS),
+        "geocode_quality",
+        "geocode_shared_point",
+        "geocode_province_mismatch",
+        "geocode_address_province",
+        "typo_flags",
+        *LINEAGE_COLUMNS,
+    )
+
+
+def registry_industries(registry: pl.DataFrame) -> pl.DataFrame:
+    """One row per zone x declared leading industry (主导产业 term, in the order written) x cluster it
+    maps to through the keyword seed; ``cluster_code`` is null for a term no keyword maps, so the
+    unmapped terms stay visible in the warehouse and the seed can grow."""
+    terms = registry_enrichment.split_leading_industries(registry)
+    clusters = registry_enrichment.map_clusters(terms)
+    return (
+        terms.join(clusters, on=["park_id", "industry_term"], how="left")
+        .select("park_id", "position", "industry_term", "cluster_code")
+        .unique(maintain_order=True)
+        .sort("park_id", "position", "cluster_code", nulls_last=True)
+    )
+
+
+def _typed_registry(landed: pl.DataFrame) -> pl.DataFrame:
     zone_types = park_registry.zone_types().select("zone_type_cn", "zone_type")
     dates = pl.col("approval_date_raw").str.split("/")
     return (
@@ -97,6 +132,39 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def normalise_alliance_members(landed: pl.DataFrame) -> pl.DataFrame:
+    """Members typed (``join_date`` a date), with their match to the catalogue as landed."""
+    return landed.select(
+        "member_id",
+        "member_name",
+        "province",
+        "city",
+        "country_iso3",
+        pl.col("zone_code").alias("member_zone_code"),
+        pl.col("join_date").str.to_date("%Y-%m-%d"),
+        "committees",
+        "member_key",
+        "member_province",
+        "match_status",
+        "park_id",
+        "catalogue_code",
+        "catalogue_name",
+        "candidate_park_ids",
+        "data_origin",
+        *LINEAGE_COLUMNS,
+    )
+
+
+def member_committees(members: pl.DataFrame) -> pl.DataFrame:
+    """One row per member x committee it sits in (the export lists them comma-separated)."""
+    return (
+        members.select("member_id", pl.col("committees").str.split(",").alias("committee"))
+        .explode("committee")
+        .with_columns(pl.col("committee").str.strip_chars())
+        .unique(maintain_order=True)
+    )
+
+
 def normalise_world_bank(landed: pl.DataFrame) -> pl.DataFrame:
     """WDI observations, long: one row per indicator x country (or aggregate) x year; ``value``
     Float64 (null where the API has no observation), ``year`` Int32, ``decimals`` Int32."""
@@ -152,6 +220,7 @@ def normalise_reference_tables(landed: pl.DataFrame) -> pl.DataFrame:
 NORMALISERS = {
     park_registry.SOURCE: normalise_registry,
     "park_submissions": normalise_submissions,
+    alliance_members.SOURCE: normalise_alliance_members,
     world_bank.SOURCE: normalise_world_bank,
     nbs_province_gdp.SOURCE: normalise_nbs_province_gdp,
     reference_tables.SOURCE: normalise_reference_tables,
@@ -200,17 +269,31 @@ LANDED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 }
 
 
-def normalise_batch(source: str, batch: Path, target_dir: Path) -> Path:
-    """Normalise one landed batch of ``source`` into ``target_dir/<source>.parquet``."""
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{source}.parquet"
-    NORMALISERS[source](pl.read_parquet(batch / LANDED_FILE)).write_parquet(target)
-    return target
+# Tables derived from a source's normalised table, loaded beside it (name -> function of the table).
+DERIVED_TABLES = {
+    park_registry.SOURCE: {"park_registry_industries": registry_industries},
+    alliance_members.SOURCE: {"alliance_member_committees": member_committees},
+}
 
 
-def normalise_empty(source: str, target_dir: Path) -> Path:
-    """``target_dir/<source>.parquet`` with the normalised columns and no row (a skipped source)."""
+def normalise_batch(source: str, batch: Path, target_dir: Path) -> dict[str, Path]:
+    """Normalise one landed batch of ``source`` into ``target_dir/<table>.parquet``: the source's own
+    table and the tables derived from it; returns table name -> file."""
+    return _write_tables(source, NORMALISERS[source](pl.read_parquet(batch / LANDED_FILE)), target_dir)
+
+
+def normalise_empty(source: str, target_dir: Path) -> dict[str, Path]:
+    """The normalised tables of ``source`` with their columns and no row (a skipped source)."""
+    return _write_tables(source, NORMALISERS[source](pl.DataFrame(schema=LANDED_SCHEMAS[source])), target_dir)
+
+
+def _write_tables(source: str, normalised: pl.DataFrame, target_dir: Path) -> dict[str, Path]:
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{source}.parquet"
-    NORMALISERS[source](pl.DataFrame(schema=LANDED_SCHEMAS[source])).write_parquet(target)
-    return target
+    tables = {source: normalised} | {
+        name: derive(normalised) for name, derive in DERIVED_TABLES.get(source, {}).items()
+    }
+    written = {}
+    for name, frame in tables.items():
+        written[name] = target_dir / f"{name}.parquet"
+        frame.write_parquet(written[name])
+    return written

@@ -32,7 +32,8 @@ def extract(source: str, logical_date: date) -> dict:
 
 
 def normalise(as_of: date | None) -> dict[str, str]:
-    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet.
+    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet, one file per
+    warehouse table (a source's own table and the tables derived from it); returns table -> file.
 
     Without a reference folder the sources that need one were not extracted: they get an empty
     table with their normalised columns (logged), so that the warehouse and dbt keep one shape.
@@ -40,16 +41,14 @@ def normalise(as_of: date | None) -> dict[str, str]:
     from parkplatform.normalise import normalise_batch, normalise_empty
 
     settings = get_settings()
-    normalised = {
-        spec.name: str(
-            normalise_batch(spec.name, latest_batch(settings.landing_dir, spec.name, as_of), settings.normalised_dir)
-        )
-        for spec in runnable_sources(settings.uses_real_registry)
-    }
+    normalised: dict[str, Path] = {}
+    for spec in runnable_sources(settings.uses_real_registry):
+        batch = latest_batch(settings.landing_dir, spec.name, as_of)
+        normalised |= normalise_batch(spec.name, batch, settings.normalised_dir)
     for spec in skipped_sources(settings.uses_real_registry):
         log.warning("%s: PARK_REFERENCE_DIR is not set; loading it as an empty table", spec.name)
-        normalised[spec.name] = str(normalise_empty(spec.name, settings.normalised_dir))
-    return normalised
+        normalised |= normalise_empty(spec.name, settings.normalised_dir)
+    return {table: str(path) for table, path in normalised.items()}
 
 
 def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]:

@@ -45,6 +45,13 @@ SOURCES: tuple[SourceSpec, ...] = (
         description="Park offices' spreadsheets of the enterprises in their parks (generated: no public data).",
     ),
     SourceSpec(
+        name="alliance_members",
+        module="extractors.alliance_members",
+        schedule="@weekly",
+        description="The alliance's member list (CRM export, generated: no public data), matched to the "
+        "catalogue by code, then by normalised name and province, else kept as alliance-only parks.",
+    ),
+    SourceSpec(
         name="world_bank",
         module="extractors.world_bank",
         schedule="@weekly",

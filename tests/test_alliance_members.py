@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from extractors import park_registry
 from extractors.alliance_members import (
+    MEMBER_FAULT_KINDS,
     generate_members,
+    land_members,
     match_members,
     match_report,
+    member_list_path,
     normalise_park_name,
     normalise_province,
+    read_member_list,
+    write_member_list,
 )
 from parkplatform.normalise import normalise_registry
 
@@ -186,3 +193,47 @@ def test_generator_is_deterministic_and_labelled(registry, members):
     )
     with pytest.raises(ValueError, match="at least"):
         generate_members(registry, n=5, seed=1)
+
+
+MEMBER_FAULT_REASONS = {
+    "missing_name": "member_name: missing",
+    "duplicate_member_id": "member_id: duplicate (kept the first row)",
+    "bad_join_date": "join_date: not a date (YYYY-MM-DD)",
+    "unknown_committee": (
+        "committees: not among north_america, europe, africa, latin_america, southeast_asia, arab_states"
+    ),
+}
+
+
+def test_member_list_faults_are_quarantined_with_their_reason_and_the_rest_matched(registry, members, tmp_path):
+    day = date(2026, 11, 23)
+    path = member_list_path(tmp_path / "sources", day)
+    written = write_member_list(members, path, bad_row_rate=0.05, seed=3)
+    assert set(MEMBER_FAULT_KINDS) <= set(written["fault"].drop_nulls())
+
+    report = land_members(read_member_list(path), registry, logical_date=day, landing_dir=tmp_path / "landing")
+    assert (report.received, report.landed, report.quarantined) == (120, 114, 6)
+    quarantined = pl.read_parquet(Path(report.path) / "quarantined.parquet").sort("_source_row")
+    # the CSV line of written row i is i + 2 (line 1 is the header)
+    expected = (
+        written.with_row_index("row")
+        .filter(pl.col("fault").is_not_null())
+        .select((pl.col("row") + 2).cast(pl.Int64).alias("_source_row"), pl.col("fault").replace(MEMBER_FAULT_REASONS))
+    )
+    assert quarantined.select("_source_row", pl.col("_reject_reason").alias("fault")).equals(expected)
+    landed = pl.read_parquet(Path(report.path) / "landed.parquet")
+    assert landed["member_id"].is_unique().all() and landed["match_status"].null_count() == 0
+    # a rerun of the date replaces the batch: same rows, no duplicates
+    again = land_members(read_member_list(path), registry, logical_date=day, landing_dir=tmp_path / "landing")
+    assert (again.received, again.landed, again.quarantined) == (120, 114, 6)
+    assert pl.read_parquet(Path(again.path) / "landed.parquet").drop("_loaded_at").equals(landed.drop("_loaded_at"))
+
+
+def test_a_member_joining_after_the_logical_date_is_quarantined(registry, tmp_path):
+    day = date(2026, 1, 1)
+    path = member_list_path(tmp_path / "sources", day)
+    row = {"member_id": "X1", "member_name": "中白工业园", "province": None, "city": "明斯克", "country_iso3": "BLR"}
+    members = pl.DataFrame([row | {"zone_code": None, "join_date": date(2026, 3, 1), "committees": "europe"}])
+    write_member_list(members, path, bad_row_rate=0, seed=1)
+    report = land_members(read_member_list(path), registry, logical_date=day, landing_dir=tmp_path / "landing")
+    assert report.quarantine_reasons == {"join_date: after the logical date 2026-01-01": 1}

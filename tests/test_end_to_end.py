@@ -15,7 +15,7 @@ from parkplatform.warehouse import read_table, table_row_counts
 pytestmark = pytest.mark.airflow
 
 DAY = date(2026, 11, 23)
-MARTS = ("dim_park", "dim_enterprise", "mart_parks_by_province_zone_type")
+MARTS = ("dim_park", "dim_enterprise", "dim_cluster", "bridge_park_cluster", "mart_parks_by_province_zone_type")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,7 @@ def test_every_stage_ran_and_serving_was_published(platform):
     assert {
         "land_park_registry",
         "land_park_submissions",
+        "land_alliance_members",
         "land_world_bank",
         "land_nbs_province_gdp",
         "land_reference_tables",
@@ -60,13 +61,16 @@ def test_every_stage_ran_and_serving_was_published(platform):
 def test_tiny_marts_hold_the_hand_checked_counts(platform):
     settings, _ = platform
     assert table_row_counts(settings.serving_warehouse) == {
+        "bridge_park_cluster": 6238,
+        "dim_cluster": 20,
         "dim_enterprise": 490,
-        "dim_park": 2543,
+        "dim_park": 2552,  # the catalogue's 2,543 zones and 9 alliance-only parks
         "mart_parks_by_province_zone_type": 192,
     }
     assert _sql(settings, "select level, count(*) from dim_park group by level order by level") == [
         ("national", 552),
         ("provincial", 1991),
+        ("unlisted", 9),
     ]
     # totals over the mart: every zone once, every landed enterprise once, 20 reporting parks
     assert _sql(
@@ -97,7 +101,39 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         ("provincial", "economic_development", 11),
         ("provincial", "industrial_park", 5),
     ]
-    assert _sql(settings, "select count(*) from dim_park where province_adcode is null") == [(0,)]
+    assert _sql(settings, "select count(*) from dim_park where province_adcode is null and in_catalogue") == [(0,)]
+
+
+def test_dim_park_carries_clusters_geocode_quality_and_alliance_membership(platform):
+    settings, _ = platform
+    # 2,517 of 2,543 zones (99.0%) declare at least one mapped cluster (test_registry_enrichment)
+    assert _sql(settings, "select count(*) from dim_park where in_catalogue and declared_cluster_count > 0") == [
+        (2517,)
+    ]
+    assert _sql(settings, "select declared_clusters from dim_park where park_id = 'G111001'") == [
+        ("automotive,electronic_information,equipment_manufacturing",)  # 汽车、电子信息、装备制造...
+    ]
+    assert _sql(
+        settings, "select geocode_quality, count(*) from dim_park where in_catalogue group by all order by all"
+    ) == [("city_only", 78), ("ok", 2236), ("suspect", 229)]
+    # the founding meeting's examples: one catalogue zone, three parks the catalogue does not list
+    assert _sql(
+        settings,
+        "select zone_name, in_catalogue, is_alliance_member from dim_park where zone_name in "
+        "('辽宁北方新材料产业园', '京津科技谷产业园', '天津鑫茂科技园', '四川长江工业园') order by zone_name",
+    ) == [
+        ("京津科技谷产业园", False, True),
+        ("四川长江工业园", False, True),
+        ("天津鑫茂科技园", False, True),
+        ("辽宁北方新材料产业园", True, True),
+    ]
+    assert _sql(settings, "select zone_code from dim_park where zone_name = '辽宁北方新材料产业园'") == [("S219066",)]
+    # 116 valid members: 105 matched to 105 zones, 9 alliance-only, 2 ambiguous left for review
+    assert _sql(
+        settings,
+        "select match_status, count(*) from staging.stg_alliance__members group by all order by all",
+    ) == [("alliance_only", 9), ("ambiguous", 2), ("code", 25), ("name", 80)]
+    assert _sql(settings, "select count(*) from dim_park where is_alliance_member") == [(114,)]
 
 
 def test_every_batch_reconciles(platform):
@@ -106,6 +142,7 @@ def test_every_batch_reconciles(platform):
         settings,
         "select source, received_rows, landed_rows, quarantined_rows from staging.stg_landing__batches order by source",
     ) == [
+        ("alliance_members", 120, 116, 4),  # one row of each member fault (test_alliance_members)
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
         ("park_registry", 2543, 2543, 0),
         ("park_submissions", 525, 490, 35),

@@ -36,8 +36,8 @@ def good_build(tiny):
 
 def test_a_good_build_passes_and_publishes(good_build):
     result = pipeline.quality_gate("good-run")
-    # 8 checks on dim_park, 5 on dim_enterprise, 5 on the mart; none fails, not even a warning
-    assert (result["expectations"], result["warnings"]) == (18, 0)
+    # 10 checks on dim_park, 5 on dim_enterprise, 5 on the mart; none fails, not even a warning
+    assert (result["expectations"], result["warnings"]) == (20, 0)
     pipeline.publish()
     assert good_build.serving_warehouse.exists() and not good_build.build_warehouse.exists()
 

@@ -36,7 +36,11 @@ def test_the_three_sources_are_specified_with_their_cadence_and_need_the_referen
         "reference_tables": "extractors.reference_tables",
     }
     assert {spec.name for spec in skipped_sources(has_reference=False)} == REFERENCE_SOURCES
-    assert {spec.name for spec in runnable_sources(has_reference=False)} == {"park_registry", "park_submissions"}
+    assert {spec.name for spec in runnable_sources(has_reference=False)} == {
+        "park_registry",
+        "park_submissions",
+        "alliance_members",
+    }
     assert skipped_sources(has_reference=True) == ()
 
 
@@ -80,7 +84,7 @@ def landed(tmp_path_factory, reference_dir):
 
 
 def _normalised(settings, source: str) -> pl.DataFrame:
-    path = normalise_batch(source, batch_dir(settings.landing_dir, source, DAY), settings.normalised_dir)
+    path = normalise_batch(source, batch_dir(settings.landing_dir, source, DAY), settings.normalised_dir)[source]
     return pl.read_parquet(path)
 
 
@@ -138,7 +142,7 @@ def test_without_a_reference_folder_the_three_load_as_empty_tables_with_their_co
 ):
     settings, _ = landed
     for source in REFERENCE_SOURCES:
-        empty = pl.read_parquet(normalise_empty(source, tmp_path / "empty"))
+        empty = pl.read_parquet(normalise_empty(source, tmp_path / "empty")[source])
         assert empty.height == 0
         assert empty.schema == _normalised(settings, source).schema, source
 

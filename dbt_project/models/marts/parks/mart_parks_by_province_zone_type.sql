@@ -1,4 +1,4 @@
--- Parks and the enterprises they report, per province, approval level and zone type.
+-- Catalogue zones and the enterprises they report, per province, approval level and zone type.
 -- Enterprises of a zone code shared by two zones are quarantined at landing, so the join by
 -- code cannot count an enterprise twice.
 with parks as (
@@ -15,6 +15,7 @@ with parks as (
     from {{ ref('dim_park') }} as park
     left join {{ ref('int_park_enterprises_aggregated') }} as counts
         on park.zone_code = counts.park_code
+    where park.in_catalogue
 )
 
 select

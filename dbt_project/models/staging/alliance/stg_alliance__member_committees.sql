@@ -1,0 +1,4 @@
+select
+    member_id,
+    committee
+from {{ source('raw', 'alliance_member_committees') }}

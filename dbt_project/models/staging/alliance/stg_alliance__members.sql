@@ -1,0 +1,20 @@
+select
+    member_id,
+    member_name,
+    province as province_as_written,
+    member_province as province_name,
+    city,
+    country_iso3,
+    member_zone_code,
+    cast(join_date as date) as join_date,
+    committees,
+    match_status,
+    park_id,
+    catalogue_code,
+    catalogue_name,
+    candidate_park_ids,
+    data_origin,
+    _batch_id as batch_id,
+    _source_file as source_file,
+    _source_row as source_row
+from {{ source('raw', 'alliance_members') }}
