@@ -65,6 +65,8 @@ FAULT_KINDS = (
     "duplicate_enterprise",
 )
 NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
+# With faults on, one office per period sends a file without this required column (rejected whole).
+COLUMN_LEFT_OUT = "industry_code"
 
 
 def submission_period(logical_date: date) -> str:
@@ -242,8 +244,9 @@ def _group_thousands(value: str) -> str:
     return f"{grouped}.{fraction}" if fraction else grouped
 
 
-def write_submissions(frame: pl.DataFrame, target: Path) -> list[Path]:
-    """One file per park in the office's own style; replaces the period's files."""
+def write_submissions(frame: pl.DataFrame, target: Path, *, incomplete_file: int | None = None) -> list[Path]:
+    """One file per park in the office's own style; replaces the period's files. The file number
+    ``incomplete_file`` (in park order) leaves out :data:`COLUMN_LEFT_OUT`."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -251,6 +254,8 @@ def write_submissions(frame: pl.DataFrame, target: Path) -> list[Path]:
     for index, ((park,), rows) in enumerate(frame.group_by("_file_park", maintain_order=True)):
         style = SUBMISSION_STYLES[index % len(SUBMISSION_STYLES)]
         sheet = style_rows(rows, style, blank_row=index % 4 == 1)
+        if index == incomplete_file:
+            sheet = sheet.drop(sheet.columns[SUBMISSION_COLUMNS.index(COLUMN_LEFT_OUT)])
         path = target / f"{park}{style.suffix}"
         if style.encoding is None:
             sheet.write_excel(path, worksheet="企业名录")
@@ -272,6 +277,8 @@ def generate_park_submissions(
         seed=seed,
         bad_row_rate=bad_row_rate,
     )
-    paths = write_submissions(frame, target)
+    files = frame["_file_park"].n_unique()
+    # the middle office, so that neither the first nor the last style is always the incomplete one
+    paths = write_submissions(frame, target, incomplete_file=files // 2 if bad_row_rate > 0 else None)
     log.info("generated %d enterprise rows in %d files under %s", frame.height, len(paths), target)
     return paths

@@ -4,8 +4,9 @@ No public data exists, so the period's files are generated (labelled as generate
 registry, one file per park in that office's own style (CSV or XLSX, UTF-8 or GBK, Chinese or
 English headers, money in 元/万元/亿元, a 合计 row), and then read back exactly as real submissions
 would be (extractors.spreadsheets): every row is validated, a failing row is quarantined with the
-rule it broke, and an enterprise reported twice keeps one row (newest period, then file and row
-order) while the other is quarantined as superseded.
+rule it broke, a file rejected whole (a required column missing) has every line quarantined with
+that error while the other files land, and an enterprise reported twice keeps one row (newest
+period, then file and row order) while the other is quarantined as superseded.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def extract(settings: Settings, logical_date: date) -> BatchReport:
         seed=settings.seed,
         bad_row_rate=settings.bad_row_rate,
     )
-    received = pl.concat([spreadsheets.read_submission(path) for path in files]).with_columns(
+    received = pl.concat([spreadsheets.read_or_quarantine(path) for path in files], how="diagonal").with_columns(
         pl.lit(generator.submission_period(logical_date)).alias("period"),
         pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"),
     )

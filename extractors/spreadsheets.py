@@ -34,6 +34,8 @@ What real files look like and what is done about it:
   :data:`BLANK_ROW_REASON`; a totals row (a cell reading 合计, 总计, 小计, 本页合计, Total ...) gets
   :data:`TOTALS_ROW_REASON`; so received = landed + quarantined holds per file. Other rules are the
   validator's (:func:`validate` keeps a reason set here and applies the rules to the other rows).
+  A file rejected whole (:class:`SubmissionFileError`) fails :func:`read_spreadsheet`;
+  :func:`read_or_quarantine` instead quarantines every line of it with that error.
 * **Row numbers.** ``_source_row`` is 1-based and the header has its own: for a CSV it is the line
   in the file (a quoted cell spanning several lines makes it the record number instead), for a
   workbook the sheet's row number as Excel shows it.
@@ -45,6 +47,7 @@ All normalisation is Polars expressions over whole columns. Header cells are par
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -85,6 +88,8 @@ INDUSTRY_REFERENCE = Path("industry") / "gbt4754_2017.csv"
 
 INTEGER_PATTERN = r"^\d+$"
 AMOUNT_PATTERN = r"^\d+(\.\d+)?$"
+
+log = logging.getLogger(__name__)
 
 
 class SubmissionFileError(ValueError):
@@ -573,6 +578,39 @@ def read_spreadsheet(path: Path, *, default_revenue_unit: str | None = None) -> 
 def read_submission(path: Path, *, default_revenue_unit: str | None = None) -> pl.DataFrame:
     """The canonical frame of :func:`read_spreadsheet` alone."""
     return read_spreadsheet(path, default_revenue_unit=default_revenue_unit).frame
+
+
+def read_or_quarantine(path: Path, *, default_revenue_unit: str | None = None) -> pl.DataFrame:
+    """:func:`read_submission`, or, for a file rejected whole, every line of it quarantined with
+    the file's error (:func:`rejected_file_rows`): one bad file never stops the others' batch."""
+    try:
+        return read_submission(path, default_revenue_unit=default_revenue_unit)
+    except SubmissionFileError as error:
+        log.error("%s", error)
+        return rejected_file_rows(Path(path), error)
+
+
+def rejected_file_rows(path: Path, error: SubmissionFileError) -> pl.DataFrame:
+    """Each line (CSV) or row (every sheet of a workbook) of a rejected file, its cells joined by
+    tabs in ``_raw_row``, with ``_reject_reason`` = the error without the path (the path is in
+    ``_source_file``), so that the file's rows are counted, kept and re-processable once fixed."""
+    reason = str(error).removeprefix(f"{path}: ")
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            raw = pl.concat([sheet for _, sheet in _raw_sheets(path)], how="diagonal")
+        else:
+            raw = _raw_csv(path)[0]
+        rows = raw.select(pl.concat_str(pl.all().fill_null(""), separator="\t").alias("_raw_row"))
+    except (SubmissionFileError, pl.exceptions.PolarsError, fastexcel.FastExcelError):
+        # undecodable, or not the workbook its name says: keep its lines as the bytes allow
+        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        rows = pl.DataFrame({"_raw_row": lines}, schema={"_raw_row": pl.String})
+    return rows.with_columns(
+        *(pl.lit(None, dtype=pl.String).alias(column) for column in CANONICAL_COLUMNS),
+        pl.lit(str(path)).alias("_source_file"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("_source_row"),
+        pl.lit(reason).alias(REJECT_REASON),
+    )
 
 
 def _read(path: Path, default_revenue_unit: str | None) -> SubmissionFile:

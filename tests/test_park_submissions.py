@@ -8,15 +8,21 @@ from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, first_reject_reason
 
 DAY = date(2026, 11, 23)
+INCOMPLETE_FILE_REASON = (
+    "required column(s) industry_code missing; file rejected whole "
+    "(header synonyms are listed in extractors/spreadsheets.py HEADER_SYNONYMS)"
+)
 
 
 def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
     report = park_submissions.extract(get_settings(), DAY)
     # 500 enterprise rows + one 合计 row in each of the 20 files + a blank row in 5 of them;
-    # 2 % of the enterprise rows corrupted, one kind of fault after the other
-    assert (report.received, report.landed, report.quarantined) == (525, 490, 35)
+    # 2 % of the enterprise rows corrupted, one kind of fault after the other; and the 11th office's
+    # file (S348076: header, 2 enterprises, 合计) lacks the industry column: its 4 lines are quarantined
+    assert (report.received, report.landed, report.quarantined) == (526, 488, 38)
     assert report.quarantine_reasons == {
-        "totals row (合计), not an enterprise": 20,
+        INCOMPLETE_FILE_REASON: 4,
+        "totals row (合计), not an enterprise": 19,
         "blank row (空行), no values": 5,
         "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character": 2,
         "park_code (园区代码) is not a zone of the park registry": 2,
@@ -31,11 +37,30 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
     assert sum(name.endswith(".xlsx") for name in names) == 4
     assert all(f.received == f.landed + f.quarantined for f in report.files)
     quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}")
-    assert quarantined["_source_row"].min() >= 2
+    assert quarantined.filter(pl.col("_reject_reason") != INCOMPLETE_FILE_REASON)["_source_row"].min() >= 2
     superseded = quarantined.filter(pl.col("_reject_reason") == spreadsheets.DUPLICATE_REASON)
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
     assert superseded["credit_code"].is_in(landed["credit_code"].implode()).all()
-    assert landed["credit_code"].n_unique() == landed.height == 490
+    assert landed["credit_code"].n_unique() == landed.height == 488
+
+
+def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(tiny):
+    report = park_submissions.extract(get_settings(), DAY)
+    rejected = [f for f in report.files if f.source_file.endswith("S348076.csv")]
+    assert [(f.received, f.landed, f.quarantined) for f in rejected] == [(4, 0, 4)]
+    quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}").filter(
+        pl.col("_source_file") == rejected[0].source_file
+    )
+    assert quarantined["_source_row"].to_list() == [1, 2, 3, 4]
+    assert set(quarantined["_reject_reason"]) == {INCOMPLETE_FILE_REASON}
+    # the lines are kept as sent, to be re-processed once the office sends the column
+    assert quarantined["_raw_row"][
+        0
+    ] == "credit_code\tenterprise_name\tpark_code\townership\testablished\temployees\t" + (
+        "revenue（10k CNY）\thigh_tech"
+    )
+    assert quarantined["_raw_row"][3].startswith("合计")
+    assert sum(f.landed for f in report.files) == 488 and len(report.files) == 20
 
 
 def test_every_style_reads_back_the_values_the_office_wrote(tiny):
@@ -54,7 +79,7 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
     ).filter(pl.col("_fault").is_null())
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
     joined = landed.join(produced, on=["credit_code", "park_code"], suffix="_produced")
-    assert joined.height == 490  # every landed row is one the generator made without a fault
+    assert joined.height == 488  # every landed row is one the generator made without a fault
     assert (joined["employees"] == joined["employees_produced"]).all()
     assert (
         joined["revenue_10k_cny"].cast(pl.Decimal(20, 4)) == joined["revenue_10k_cny_produced"].cast(pl.Decimal(20, 4))
