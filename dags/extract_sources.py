@@ -8,12 +8,15 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, task
 
+from parkplatform.config import get_settings
 from parkplatform.sources import SOURCES, SourceSpec
 
+_settings = get_settings()
+# A source that is down fails its own run after these retries; the other sources' DAGs go on.
 DEFAULT_ARGS = {
     "owner": "data-engineering",
-    "retries": 2,
-    "retry_delay": pendulum.duration(minutes=2),
+    "retries": _settings.extract_retries,
+    "retry_delay": pendulum.duration(seconds=_settings.extract_retry_delay_seconds),
     "retry_exponential_backoff": True,
 }
 

@@ -286,11 +286,14 @@ def extract(
     first_year: int = FIRST_YEAR,
     last_year: int | None = None,
     indicators: tuple[str, ...] = tuple(INDICATORS),
-    policy: RetryPolicy = DEFAULT_POLICY,
+    policy: RetryPolicy | None = None,
     per_page: int = PER_PAGE,
 ) -> BatchReport:
-    """Land every indicator for ``first_year`` up to ``last_year`` (default: the logical date's year)."""
+    """Land every indicator for ``first_year`` up to ``last_year`` (default: the logical date's year).
+
+    Without ``policy``, each request is tried ``settings.http_attempts`` times (PARK_HTTP_ATTEMPTS)."""
     last = logical_date.year if last_year is None else last_year
+    policy = policy or RetryPolicy(attempts=settings.http_attempts)
     received = read_indicators(
         settings.wdi_base_url, first_year, last, indicators=indicators, policy=policy, per_page=per_page
     )

@@ -50,6 +50,9 @@ class Settings:
     airflow_home: Path
     warehouse_engine: str
     wdi_base_url: str = "https://api.worldbank.org/v2"
+    extract_retries: int = 2
+    extract_retry_delay_seconds: float = 120.0
+    http_attempts: int = 5
 
     @property
     def landing_dir(self) -> Path:
@@ -112,8 +115,18 @@ def get_settings() -> Settings:
     try:
         seed = int(_env("PARK_SEED", "20180101"))
         bad_row_rate = float(_env("PARK_BAD_ROW_RATE", "0.02"))
+        extract_retries = int(_env("PARK_EXTRACT_RETRIES", "2"))
+        extract_retry_delay = float(_env("PARK_EXTRACT_RETRY_DELAY_SECONDS", "120"))
+        http_attempts = int(_env("PARK_HTTP_ATTEMPTS", "5"))
     except ValueError as exc:
-        raise ConfigurationError(f"PARK_SEED / PARK_BAD_ROW_RATE must be numbers: {exc}") from exc
+        raise ConfigurationError(
+            "PARK_SEED, PARK_BAD_ROW_RATE, PARK_EXTRACT_RETRIES, PARK_EXTRACT_RETRY_DELAY_SECONDS and "
+            f"PARK_HTTP_ATTEMPTS must be numbers: {exc}"
+        ) from exc
+    if extract_retries < 0 or extract_retry_delay < 0 or http_attempts < 1:
+        raise ConfigurationError(
+            "PARK_EXTRACT_RETRIES and PARK_EXTRACT_RETRY_DELAY_SECONDS must be >= 0, PARK_HTTP_ATTEMPTS >= 1"
+        )
     if not 0.0 <= bad_row_rate < 1.0:
         raise ConfigurationError(f"PARK_BAD_ROW_RATE={bad_row_rate}: expected a share in [0, 1)")
 
@@ -134,6 +147,9 @@ def get_settings() -> Settings:
         airflow_home=Path(_env("AIRFLOW_HOME", str(data_dir / "airflow"))).resolve(),
         warehouse_engine=engine,
         wdi_base_url=wdi_base_url,
+        extract_retries=extract_retries,
+        extract_retry_delay_seconds=extract_retry_delay,
+        http_attempts=http_attempts,
     )
 
 
