@@ -20,36 +20,15 @@ import polars as pl
 from extractors import credit_code
 from extractors.spreadsheets import CANONICAL_COLUMNS as SUBMISSION_COLUMNS
 from extractors.spreadsheets import shift_decimal
+from parkplatform.config import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
-# Real GB/T 4754-2017 classes spread over the clusters of DESIGN.md section 4.
-INDUSTRY_CODES = (
-    "2614",
-    "2651",
-    "2710",
-    "2761",
-    "3011",
-    "3130",
-    "3311",
-    "3360",
-    "3412",
-    "3511",
-    "3670",
-    "3812",
-    "3841",
-    "3873",
-    "3911",
-    "3974",
-    "4011",
-    "1351",
-    "1711",
-    "5431",
-    "5920",
-    "6421",
-    "6513",
-    "7213",
-)
+# GB/T 4754-2017 classes of each cluster (DESIGN.md section 4), a seed the warehouse shares.
+CLUSTER_CLASSES_FILE = REPO_ROOT / "dbt_project" / "seeds" / "cluster_industry_classes.csv"
+# Share of a park's enterprises drawn from its declared clusters (the rest from any cluster).
+DECLARED_CLUSTER_SHARE = 0.75
+PARK_CLUSTERS_SCHEMA = {"zone_code": pl.String, "clusters": pl.List(pl.String)}
 OWNERSHIP = ("state", "private", "foreign", "hk_macao_taiwan")
 OWNERSHIP_WEIGHTS = (0.1, 0.7, 0.12, 0.08)
 NAME_STEMS = ("华", "新", "瑞", "达", "科", "联", "金", "海", "恒", "创", "鼎", "信", "宏", "安", "盛", "泰")
@@ -77,10 +56,58 @@ def submissions_dir(sources_dir: Path, logical_date: date) -> Path:
     return sources_dir / "park_submissions" / f"period={submission_period(logical_date)}"
 
 
+def cluster_classes() -> pl.DataFrame:
+    """cluster_code, industry_code (a GB/T 4754-2017 class), industry_name_cn."""
+    return pl.read_csv(CLUSTER_CLASSES_FILE, infer_schema=False)
+
+
+def draw_industry_codes(
+    park_clusters: pl.DataFrame, park: np.ndarray, rng: np.random.Generator, share: float = DECLARED_CLUSTER_SHARE
+) -> np.ndarray:
+    """A GB/T 4754 class per enterprise: with probability ``share`` from one of its park's declared
+    clusters (``park_clusters``: zone_code, clusters), otherwise, or when the park declares none,
+    from any cluster; then a class of that cluster, uniformly."""
+    classes = cluster_classes().group_by("cluster_code").agg(pl.col("industry_code").sort()).sort("cluster_code")
+    all_clusters = classes["cluster_code"].to_list()
+    n = park.size
+    drawn = (
+        pl.DataFrame(
+            {"zone_code": park, "u_declared": rng.random(n), "u_cluster": rng.random(n), "u_class": rng.random(n)}
+        )
+        .join(park_clusters.select("zone_code", "clusters"), on="zone_code", how="left", maintain_order="left")
+        .with_columns(
+            pl.when((pl.col("u_declared") < share) & (pl.col("clusters").list.len() > 0))
+            .then(pl.col("clusters"))
+            .otherwise(pl.lit(all_clusters, dtype=pl.List(pl.String)))
+            .alias("pool")
+        )
+        .with_columns(
+            pl.col("pool")
+            .list.get((pl.col("u_cluster") * pl.col("pool").list.len()).floor().cast(pl.Int64))
+            .alias("cluster_code")
+        )
+        .join(classes, on="cluster_code", how="left", maintain_order="left")
+        .select(
+            pl.col("industry_code").list.get(
+                (pl.col("u_class") * pl.col("industry_code").list.len()).floor().cast(pl.Int64)
+            )
+        )
+    )
+    return drawn["industry_code"].to_numpy()
+
+
 def generate_enterprises(
-    park_codes: list[str], province_codes: list[str], *, enterprises: int, parks: int, seed: int, bad_row_rate: float
+    park_codes: list[str],
+    province_codes: list[str],
+    *,
+    enterprises: int,
+    parks: int,
+    seed: int,
+    bad_row_rate: float,
+    park_clusters: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """``enterprises`` rows in ``parks`` parks drawn from the registry, with faults injected."""
+    """``enterprises`` rows in ``parks`` parks drawn from the registry, with faults injected;
+    industries biased to each park's declared clusters (``park_clusters``: zone_code, clusters)."""
     rng = np.random.default_rng(seed)
     order = np.argsort(park_codes)
     chosen = rng.choice(order, size=min(parks, len(park_codes)), replace=False)
@@ -117,7 +144,12 @@ def generate_enterprises(
             "credit_code": codes,
             "enterprise_name": names,
             "park_code": park,
-            "industry_code": np.asarray(INDUSTRY_CODES)[rng.integers(0, len(INDUSTRY_CODES), enterprises)],
+            # a stream of its own, so that the draws above and the faults below do not depend on it
+            "industry_code": draw_industry_codes(
+                park_clusters if park_clusters is not None else pl.DataFrame(schema=PARK_CLUSTERS_SCHEMA),
+                park,
+                np.random.default_rng([seed, 4754]),
+            ),
             "ownership": rng.choice(OWNERSHIP, size=enterprises, p=OWNERSHIP_WEIGHTS),
             "established": established,
             "employees": employees.astype(str),
@@ -268,7 +300,8 @@ def write_submissions(frame: pl.DataFrame, target: Path, *, incomplete_file: int
 def generate_park_submissions(
     registry: pl.DataFrame, *, target: Path, enterprises: int, parks: int, seed: int, bad_row_rate: float
 ) -> list[Path]:
-    """Write the period's submissions for ``registry`` (zone_code, province_adcode2); return the files."""
+    """Write the period's submissions for ``registry`` (zone_code, province_adcode2, clusters);
+    return the files."""
     frame = generate_enterprises(
         registry["zone_code"].to_list(),
         registry["province_adcode2"].to_list(),
@@ -276,6 +309,7 @@ def generate_park_submissions(
         parks=parks,
         seed=seed,
         bad_row_rate=bad_row_rate,
+        park_clusters=registry.select("zone_code", "clusters"),
     )
     files = frame["_file_park"].n_unique()
     # the middle office, so that neither the first nor the last style is always the incomplete one

@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-from extractors import generator, park_registry, spreadsheets
+from extractors import generator, park_registry, registry_enrichment, spreadsheets
 from parkplatform.config import Settings
 from parkplatform.landing import BatchReport, land_batch
 
@@ -27,16 +27,27 @@ SubmissionFileError = spreadsheets.SubmissionFileError
 
 
 def registry_parks(settings: Settings) -> pl.DataFrame:
-    """Zones of the registry with their province's 2-digit code and whether their code is shared."""
+    """Zones of the registry with their province's 2-digit code, whether their code is shared and
+    the clusters their declared leading industries map to (``clusters``, sorted)."""
     registry = park_registry.validate(park_registry.read_registry(settings)).filter(pl.col("_reject_reason").is_null())
     province_codes = park_registry.provinces().select(
         pl.col("province_name_cn").alias("province_name"),
         pl.col("province_adcode").str.slice(0, 2).alias("province_adcode2"),
     )
+    terms = registry_enrichment.split_leading_industries(
+        registry.select(pl.col("zone_code").alias("park_id"), "leading_industries")
+    )
+    clusters = (
+        registry_enrichment.map_clusters(terms)
+        .group_by(pl.col("park_id").alias("zone_code"))
+        .agg(pl.col("cluster_code").unique().sort().alias("clusters"))
+    )
     return (
         registry.join(province_codes, on="province_name", how="left")
         .select("zone_code", "province_adcode2", (pl.len().over("zone_code") > 1).alias("code_is_shared"))
         .unique("zone_code")
+        .join(clusters, on="zone_code", how="left")
+        .with_columns(pl.col("clusters").fill_null(pl.lit([], dtype=pl.List(pl.String))))
         .sort("zone_code")
     )
 

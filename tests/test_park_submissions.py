@@ -76,9 +76,10 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
         parks=settings.scale.parks,
         seed=settings.seed,
         bad_row_rate=settings.bad_row_rate,
+        park_clusters=parks.select("zone_code", "clusters"),
     ).filter(pl.col("_fault").is_null())
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
-    joined = landed.join(produced, on=["credit_code", "park_code"], suffix="_produced")
+    joined = landed.join(produced, on=["credit_code", "park_code", "industry_code"], suffix="_produced")
     assert joined.height == 488  # every landed row is one the generator made without a fault
     assert (joined["employees"] == joined["employees_produced"]).all()
     assert (
@@ -121,3 +122,28 @@ def test_a_shared_zone_code_is_quarantined_not_guessed():
         "park_code (园区代码) is shared by several registry zones; the park cannot be told apart",
         None,
     ]
+
+
+def test_enterprises_sit_mostly_in_their_parks_declared_clusters(tiny):
+    settings = get_settings()
+    parks = park_submissions.registry_parks(settings).filter(~pl.col("code_is_shared"))
+    produced = generator.generate_enterprises(
+        parks["zone_code"].to_list(),
+        parks["province_adcode2"].to_list(),
+        enterprises=20_000,
+        parks=200,
+        seed=settings.seed,
+        bad_row_rate=0.0,
+        park_clusters=parks.select("zone_code", "clusters"),
+    )
+    classes = generator.cluster_classes()
+    placed = (
+        produced.join(classes, on="industry_code", how="left")
+        .join(parks.select(pl.col("zone_code").alias("park_code"), "clusters"), on="park_code")
+        .with_columns(pl.col("clusters").list.contains(pl.col("cluster_code")).alias("in_declared"))
+    )
+    assert placed["cluster_code"].null_count() == 0  # every class drawn is a class of the seed
+    declaring = placed.filter(pl.col("clusters").list.len() > 0)
+    # 75 % drawn from the declared clusters, plus the draws from any cluster that land in one of them
+    share = declaring["in_declared"].mean()
+    assert 0.77 < share < 0.85, share
