@@ -158,17 +158,25 @@ def read_report(path: Path) -> BatchReport:
     return BatchReport(**raw)
 
 
-def latest_batch(landing_dir: Path, source: str, as_of: date | None = None) -> Path:
-    """The newest batch of ``source`` whose logical date is on or before ``as_of``."""
+def batch_date(path: Path) -> date:
+    return date.fromisoformat(path.name.split("=", 1)[1])
+
+
+def batches_up_to(landing_dir: Path, source: str, as_of: date | None = None) -> list[Path]:
+    """Every batch of ``source`` whose logical date is on or before ``as_of``, oldest first; fails
+    when there is none."""
     candidates = sorted(
-        path
-        for path in (landing_dir / source).glob("batch_date=*")
-        if as_of is None or date.fromisoformat(path.name.split("=", 1)[1]) <= as_of
+        path for path in (landing_dir / source).glob("batch_date=*") if as_of is None or batch_date(path) <= as_of
     )
     if not candidates:
         when = f" on or before {as_of}" if as_of else ""
         raise FileNotFoundError(f"no landed batch of {source!r}{when} under {landing_dir / source}")
-    return candidates[-1]
+    return candidates
+
+
+def latest_batch(landing_dir: Path, source: str, as_of: date | None = None) -> Path:
+    """The newest batch of ``source`` whose logical date is on or before ``as_of``."""
+    return batches_up_to(landing_dir, source, as_of)[-1]
 
 
 def read_text_csv(path: Path, columns: dict[str, str]) -> pl.DataFrame:

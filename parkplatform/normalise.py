@@ -276,10 +276,11 @@ DERIVED_TABLES = {
 }
 
 
-def normalise_batch(source: str, batch: Path, target_dir: Path) -> dict[str, Path]:
-    """Normalise one landed batch of ``source`` into ``target_dir/<table>.parquet``: the source's own
-    table and the tables derived from it; returns table name -> file."""
-    return _write_tables(source, NORMALISERS[source](pl.read_parquet(batch / LANDED_FILE)), target_dir)
+def normalise_batch(source: str, batches: list[Path], target_dir: Path) -> dict[str, Path]:
+    """Normalise the landed rows of ``batches`` of ``source`` into ``target_dir/<table>.parquet``:
+    the source's own table and the tables derived from it; returns table name -> file."""
+    landed = pl.concat([pl.read_parquet(batch / LANDED_FILE) for batch in batches], how="vertical_relaxed")
+    return _write_tables(source, NORMALISERS[source](landed), target_dir)
 
 
 def normalise_empty(source: str, target_dir: Path) -> dict[str, Path]:

@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from parkplatform.config import get_settings
-from parkplatform.landing import BatchReport, latest_batch, read_report
-from parkplatform.sources import SOURCES_BY_NAME, runnable_sources, skipped_sources
+from parkplatform.landing import BatchReport, batches_up_to, latest_batch, read_report
+from parkplatform.sources import SOURCES_BY_NAME, SourceSpec, runnable_sources, skipped_sources
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +23,26 @@ def extract(source: str, logical_date: date) -> dict:
     """Land one source's batch for ``logical_date``; returns the batch report (reconciled).
 
     A source that needs PARK_REFERENCE_DIR fails here with its extractor's message when it is unset."""
-    module = importlib.import_module(SOURCES_BY_NAME[source].module)
-    report: BatchReport = module.extract(get_settings(), logical_date)
+    spec = SOURCES_BY_NAME[source]
+    extract_batch = getattr(importlib.import_module(spec.module), spec.function)
+    report: BatchReport = extract_batch(get_settings(), logical_date)
     log.info(report.summary())
     for reason, count in report.quarantine_reasons.items():
         log.warning("%s: %d row(s) quarantined: %s", report.batch_id, count, reason)
     return asdict(report)
 
 
+def read_batches(spec: SourceSpec, as_of: date | None) -> list[Path]:
+    """The batches the transform reads: the newest on or before ``as_of``, or all of them up to it
+    for an incremental source."""
+    settings = get_settings()
+    if spec.incremental:
+        return batches_up_to(settings.landing_dir, spec.name, as_of)
+    return [latest_batch(settings.landing_dir, spec.name, as_of)]
+
+
 def normalise(as_of: date | None) -> dict[str, str]:
-    """Normalise the newest batch of each source (on or before ``as_of``) into Parquet, one file per
+    """Normalise the batches each source is read from (:func:`read_batches`) into Parquet, one file per
     warehouse table (a source's own table and the tables derived from it); returns table -> file.
 
     Without a reference folder the sources that need one were not extracted: they get an empty
@@ -43,8 +53,7 @@ def normalise(as_of: date | None) -> dict[str, str]:
     settings = get_settings()
     normalised: dict[str, Path] = {}
     for spec in runnable_sources(settings.uses_real_registry):
-        batch = latest_batch(settings.landing_dir, spec.name, as_of)
-        normalised |= normalise_batch(spec.name, batch, settings.normalised_dir)
+        normalised |= normalise_batch(spec.name, read_batches(spec, as_of), settings.normalised_dir)
     for spec in skipped_sources(settings.uses_real_registry):
         log.warning("%s: PARK_REFERENCE_DIR is not set; loading it as an empty table", spec.name)
         normalised |= normalise_empty(spec.name, settings.normalised_dir)
@@ -57,8 +66,9 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
 
     settings = get_settings()
     reports = [
-        read_report(latest_batch(settings.landing_dir, spec.name, as_of))
+        read_report(batch)
         for spec in runnable_sources(settings.uses_real_registry)
+        for batch in read_batches(spec, as_of)
     ]
     return load(settings.build_warehouse, {source: Path(path) for source, path in normalised.items()}, reports)
 

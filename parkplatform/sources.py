@@ -15,11 +15,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """A source: its extractor (``module.function(settings, logical_date)`` lands one batch), how often
+    it is pulled, and how the transform reads its batches: a snapshot source is read from its newest
+    batch; an ``incremental`` one lands only what changed since its previous batch, so the transform
+    reads every batch up to the logical date (and dbt keeps the latest version of each record)."""
+
     name: str
     module: str
     schedule: str
     description: str
     requires_reference: bool = False
+    incremental: bool = False
+    function: str = "extract"
 
     @property
     def dag_id(self) -> str:

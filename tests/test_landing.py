@@ -9,6 +9,7 @@ from parkplatform.landing import (
     ReconciliationError,
     _check_reconciliation,
     batch_dir,
+    batches_up_to,
     first_reject_reason,
     land_batch,
     latest_batch,
@@ -57,6 +58,11 @@ def test_latest_batch_respects_the_as_of_date(tmp_path):
     assert latest_batch(tmp_path, "demo", date(2026, 11, 20)).name == "batch_date=2026-11-16"
     with pytest.raises(FileNotFoundError, match="no landed batch of 'demo' on or before 2026-11-01"):
         latest_batch(tmp_path, "demo", date(2026, 11, 1))
+    # an incremental source is read from all its batches up to the date, oldest first
+    assert [path.name for path in batches_up_to(tmp_path, "demo", date(2026, 11, 20))] == [
+        "batch_date=2026-11-09",
+        "batch_date=2026-11-16",
+    ]
 
 
 def test_a_batch_that_does_not_reconcile_is_refused(tmp_path):

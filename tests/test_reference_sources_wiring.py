@@ -84,7 +84,7 @@ def landed(tmp_path_factory, reference_dir):
 
 
 def _normalised(settings, source: str) -> pl.DataFrame:
-    path = normalise_batch(source, batch_dir(settings.landing_dir, source, DAY), settings.normalised_dir)[source]
+    path = normalise_batch(source, [batch_dir(settings.landing_dir, source, DAY)], settings.normalised_dir)[source]
     return pl.read_parquet(path)
 
 
