@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from extractors import credit_code
 from extractors.spreadsheets import CANONICAL_COLUMNS as SUBMISSION_COLUMNS
 from extractors.spreadsheets import shift_decimal
 from parkplatform.config import REPO_ROOT
+from parkplatform.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 CLUSTER_CLASSES_FILE = REPO_ROOT / "dbt_project" / "seeds" / "cluster_industry_classes.csv"
 # Share of a park's enterprises drawn from its declared clusters (the rest from any cluster).
 DECLARED_CLUSTER_SHARE = 0.75
+# Enterprises generated and written at a time: bounds memory at the national and stress scales.
+CHUNK_ROWS = 1_000_000
 PARK_CLUSTERS_SCHEMA = {"zone_code": pl.String, "clusters": pl.List(pl.String)}
 OWNERSHIP = ("state", "private", "foreign", "hk_macao_taiwan")
 OWNERSHIP_WEIGHTS = (0.1, 0.7, 0.12, 0.08)
@@ -107,59 +111,112 @@ def generate_enterprises(
     park_clusters: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``enterprises`` rows in ``parks`` parks drawn from the registry, with faults injected;
-    industries biased to each park's declared clusters (``park_clusters``: zone_code, clusters)."""
-    rng = np.random.default_rng(seed)
-    order = np.argsort(park_codes)
-    chosen = rng.choice(order, size=min(parks, len(park_codes)), replace=False)
-    chosen.sort()
-    # Heavy tail: a few parks hold most enterprises, as in the real alliance.
-    weights = rng.pareto(1.2, chosen.size) + 1.0
-    # every chosen park sends at least one enterprise, the rest follow the weights
-    drawn = rng.choice(chosen.size, size=max(enterprises - chosen.size, 0), p=weights / weights.sum())
-    park_index = np.concatenate([chosen, chosen[drawn]])[:enterprises]
-    park = np.asarray(park_codes)[park_index]
-    province2 = np.asarray(province_codes)[park_index]
+    industries biased to each park's declared clusters (``park_clusters``: zone_code, clusters).
+    All in memory: :func:`enterprise_chunks` is the streaming form for the big scales."""
+    return pl.concat(
+        enterprise_chunks(
+            park_codes,
+            province_codes,
+            enterprises=enterprises,
+            parks=parks,
+            seed=seed,
+            bad_row_rate=bad_row_rate,
+            park_clusters=park_clusters,
+            chunk_rows=max(enterprises, 1),
+        )
+    )
 
-    body = rng.integers(0, 31, (enterprises, 17))
+
+def enterprise_chunks(
+    park_codes: list[str],
+    province_codes: list[str],
+    *,
+    enterprises: int,
+    parks: int,
+    seed: int,
+    bad_row_rate: float,
+    park_clusters: pl.DataFrame | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[pl.DataFrame]:
+    """The enterprises of :func:`generate_enterprises` in chunks of about ``chunk_rows`` rows, each
+    holding whole parks (a park's file is written from one chunk), so that memory stays bounded at
+    any scale. One chunk (``enterprises <= chunk_rows``) keeps the rows in the order they were
+    drawn; several chunks hold the parks in registry order. Faults are injected per chunk."""
+    rng = np.random.default_rng(seed)
+    industry_rng = np.random.default_rng([seed, 4754])
+    park_clusters = park_clusters if park_clusters is not None else pl.DataFrame(schema=PARK_CLUSTERS_SCHEMA)
+    park_index = _assign_parks(len(park_codes), np.argsort(park_codes), enterprises, parks, rng)
+    if enterprises <= chunk_rows:
+        pieces = [park_index]
+    else:
+        park_index = np.sort(park_index, kind="stable")
+        # cut where a chunk is full, moved forward to the next park boundary
+        boundaries = np.flatnonzero(np.diff(park_index)) + 1
+        following = np.searchsorted(boundaries, np.arange(chunk_rows, enterprises, chunk_rows))
+        cuts = np.unique(boundaries[following[following < boundaries.size]])
+        pieces = np.split(park_index, cuts)
+    codes, provinces = np.asarray(park_codes), np.asarray(province_codes)
+    for piece in pieces:
+        rows = _enterprise_rows(codes[piece], provinces[piece], park_clusters, rng, industry_rng)
+        yield inject_faults(rows, rng, bad_row_rate)
+
+
+def _assign_parks(
+    n_parks: int, order: np.ndarray, enterprises: int, parks: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Registry index of each enterprise's park: ``parks`` parks chosen, each with at least one
+    enterprise, the rest heavy-tailed (a few parks hold most enterprises, as in the real alliance)."""
+    chosen = rng.choice(order, size=min(parks, n_parks), replace=False)
+    chosen.sort()
+    weights = rng.pareto(1.2, chosen.size) + 1.0
+    drawn = rng.choice(chosen.size, size=max(enterprises - chosen.size, 0), p=weights / weights.sum())
+    return np.concatenate([chosen, chosen[drawn]])[:enterprises]
+
+
+def _enterprise_rows(
+    park: np.ndarray,
+    province2: np.ndarray,
+    park_clusters: pl.DataFrame,
+    rng: np.random.Generator,
+    industry_rng: np.random.Generator,
+) -> pl.DataFrame:
+    """Clean rows (valid credit codes, heavy-tailed employment and revenue) for these parks."""
+    n = park.size
+    body = rng.integers(0, 31, (n, 17))
     body[:, 0] = credit_code.VALUE_OF["9"]  # registered by market regulation
     body[:, 1] = credit_code.VALUE_OF["1"]  # enterprise
     # positions 3-8: a division code inside the park's province (PP CC DD)
-    division = province2.astype(np.int64) * 10_000 + rng.integers(1, 30, enterprises) * 100
-    division += rng.integers(0, 20, enterprises)
+    division = province2.astype(np.int64) * 10_000 + rng.integers(1, 30, n) * 100
+    division += rng.integers(0, 20, n)
     body[:, 2:8] = (division[:, None] // 10 ** np.arange(5, -1, -1)) % 10
     codes = credit_code.encode(np.column_stack([body, credit_code.check_values(body)]))
 
-    stems = np.array(NAME_STEMS)[rng.integers(0, len(NAME_STEMS), (enterprises, 2))]
-    suffixes = np.array(NAME_SUFFIXES)[rng.integers(0, len(NAME_SUFFIXES), enterprises)]
+    stems = np.array(NAME_STEMS)[rng.integers(0, len(NAME_STEMS), (n, 2))]
+    suffixes = np.array(NAME_SUFFIXES)[rng.integers(0, len(NAME_SUFFIXES), n)]
     names = np.char.add(np.char.add(stems[:, 0], stems[:, 1]), suffixes)
 
-    employees = np.maximum(1, rng.lognormal(3.2, 1.3, enterprises).astype(np.int64))
-    revenue = np.round(employees * rng.lognormal(3.6, 0.8, enterprises), 1)
-    established_year = rng.integers(1995, 2026, enterprises).astype(str)
-    established_month = np.char.zfill(rng.integers(1, 13, enterprises).astype(str), 2)
+    employees = np.maximum(1, rng.lognormal(3.2, 1.3, n).astype(np.int64))
+    revenue = np.round(employees * rng.lognormal(3.6, 0.8, n), 1)
+    established_year = rng.integers(1995, 2026, n).astype(str)
+    established_month = np.char.zfill(rng.integers(1, 13, n).astype(str), 2)
     established = np.char.add(np.char.add(np.char.add(established_year, "-"), established_month), "-01")
 
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {
             "credit_code": codes,
             "enterprise_name": names,
             "park_code": park,
             # a stream of its own, so that the draws above and the faults below do not depend on it
-            "industry_code": draw_industry_codes(
-                park_clusters if park_clusters is not None else pl.DataFrame(schema=PARK_CLUSTERS_SCHEMA),
-                park,
-                np.random.default_rng([seed, 4754]),
-            ),
-            "ownership": rng.choice(OWNERSHIP, size=enterprises, p=OWNERSHIP_WEIGHTS),
+            "industry_code": draw_industry_codes(park_clusters, park, industry_rng),
+            "ownership": rng.choice(OWNERSHIP, size=n, p=OWNERSHIP_WEIGHTS),
             "established": established,
             "employees": employees.astype(str),
             "revenue_10k_cny": revenue.astype(str),
-            "high_tech": np.where(rng.random(enterprises) < 0.2, "Y", "N"),
+            "high_tech": np.where(rng.random(n) < 0.2, "Y", "N"),
             # the park whose office sends the row, kept even when the row's park code is corrupted
             "_file_park": park,
         }
     )
-    return inject_faults(frame, rng, bad_row_rate)
 
 
 def inject_faults(frame: pl.DataFrame, rng: np.random.Generator, bad_row_rate: float) -> pl.DataFrame:
@@ -223,6 +280,8 @@ SUBMISSION_STYLES = (
     SubmissionStyle(".csv", "utf-8-sig", chinese_headers=True, revenue_unit="元", thousands_separators=True),
     SubmissionStyle(".csv", "gb18030", chinese_headers=True, revenue_unit="万元", full_width_digits=True),
 )
+EXCEL_MAX_ROWS = 1_048_576
+LARGE_FILE_STYLE = SUBMISSION_STYLES[1]
 CHINESE_HEADERS = {
     "credit_code": "统一社会信用代码",
     "enterprise_name": "企业名称",
@@ -276,15 +335,18 @@ def _group_thousands(value: str) -> str:
     return f"{grouped}.{fraction}" if fraction else grouped
 
 
-def write_submissions(frame: pl.DataFrame, target: Path, *, incomplete_file: int | None = None) -> list[Path]:
-    """One file per park in the office's own style; replaces the period's files. The file number
-    ``incomplete_file`` (in park order) leaves out :data:`COLUMN_LEFT_OUT`."""
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+def write_submissions(
+    frame: pl.DataFrame, target: Path, *, incomplete_file: int | None = None, first_file: int = 0
+) -> list[Path]:
+    """One file per park of ``frame`` in the office's own style, into ``target`` (which must exist).
+    Files are numbered from ``first_file`` in park order; the number picks the style, a blank row
+    in every 4th file, and ``incomplete_file`` leaves out :data:`COLUMN_LEFT_OUT`."""
     written = []
-    for index, ((park,), rows) in enumerate(frame.group_by("_file_park", maintain_order=True)):
+    for offset, ((park,), rows) in enumerate(frame.group_by("_file_park", maintain_order=True)):
+        index = first_file + offset
         style = SUBMISSION_STYLES[index % len(SUBMISSION_STYLES)]
+        if style.encoding is None and rows.height + 3 > EXCEL_MAX_ROWS:
+            style = LARGE_FILE_STYLE  # more rows than a worksheet holds: the office sends a CSV
         sheet = style_rows(rows, style, blank_row=index % 4 == 1)
         if index == incomplete_file:
             sheet = sheet.drop(sheet.columns[SUBMISSION_COLUMNS.index(COLUMN_LEFT_OUT)])
@@ -294,15 +356,28 @@ def write_submissions(frame: pl.DataFrame, target: Path, *, incomplete_file: int
         else:
             path.write_bytes(sheet.write_csv().encode(style.encoding))
         written.append(path)
-    return sorted(written)
+    return written
 
 
 def generate_park_submissions(
-    registry: pl.DataFrame, *, target: Path, enterprises: int, parks: int, seed: int, bad_row_rate: float
+    registry: pl.DataFrame,
+    *,
+    target: Path,
+    enterprises: int,
+    parks: int,
+    seed: int,
+    bad_row_rate: float,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> list[Path]:
-    """Write the period's submissions for ``registry`` (zone_code, province_adcode2, clusters);
-    return the files."""
-    frame = generate_enterprises(
+    """Replace the period's submissions in ``target`` for ``registry`` (zone_code, province_adcode2,
+    clusters), streaming chunk by chunk with a progress bar; return the files in name order."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    files = min(parks, registry.height, enterprises)
+    # the middle office, so that neither the first nor the last style is always the incomplete one
+    incomplete = files // 2 if bad_row_rate > 0 else None
+    chunks = enterprise_chunks(
         registry["zone_code"].to_list(),
         registry["province_adcode2"].to_list(),
         enterprises=enterprises,
@@ -310,9 +385,13 @@ def generate_park_submissions(
         seed=seed,
         bad_row_rate=bad_row_rate,
         park_clusters=registry.select("zone_code", "clusters"),
+        chunk_rows=chunk_rows,
     )
-    files = frame["_file_park"].n_unique()
-    # the middle office, so that neither the first nor the last style is always the incomplete one
-    paths = write_submissions(frame, target, incomplete_file=files // 2 if bad_row_rate > 0 else None)
-    log.info("generated %d enterprise rows in %d files under %s", frame.height, len(paths), target)
-    return paths
+    paths: list[Path] = []
+    with progress_bar() as progress:
+        task = progress.add_task(f"park submissions → {target.name}", total=enterprises)
+        for chunk in chunks:
+            paths += write_submissions(chunk, target, incomplete_file=incomplete, first_file=len(paths))
+            progress.advance(task, chunk.height)
+    log.info("generated %d enterprise rows in %d files under %s", enterprises, len(paths), target)
+    return sorted(paths)

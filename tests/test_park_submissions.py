@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 import polars as pl
@@ -147,3 +148,31 @@ def test_enterprises_sit_mostly_in_their_parks_declared_clusters(tiny):
     # 75 % drawn from the declared clusters, plus the draws from any cluster that land in one of them
     share = declaring["in_declared"].mean()
     assert 0.77 < share < 0.85, share
+
+
+def test_big_scales_stream_in_chunks_of_whole_parks(tiny, tmp_path):
+    parks = park_submissions.registry_parks(get_settings()).filter(~pl.col("code_is_shared"))
+    arguments = {"enterprises": 5_000, "parks": 50, "seed": 7, "bad_row_rate": 0.02, "chunk_rows": 1_000}
+
+    def chunks() -> list[pl.DataFrame]:
+        return list(
+            generator.enterprise_chunks(
+                parks["zone_code"].to_list(),
+                parks["province_adcode2"].to_list(),
+                park_clusters=parks.select("zone_code", "clusters"),
+                **arguments,
+            )
+        )
+
+    first = chunks()
+    assert len(first) >= 4 and sum(chunk.height for chunk in first) == 5_000
+    # no park is split between chunks, and the parks come in registry order
+    chunk_parks = [chunk["_file_park"].unique().sort().to_list() for chunk in first]
+    assert sum(len(p) for p in chunk_parks) == len({park for p in chunk_parks for park in p}) == 50
+    assert all(a[-1] < b[0] for a, b in itertools.pairwise(chunk_parks))
+    # the fault rate holds chunk by chunk, and the same seed gives the same chunks
+    assert [chunk["_fault"].is_not_null().sum() for chunk in first] == [round(0.02 * c.height) for c in first]
+    assert all(a.equals(b) for a, b in zip(first, chunks(), strict=True))
+
+    paths = generator.generate_park_submissions(parks, target=tmp_path / "period", **arguments)
+    assert sorted(path.stem for path in paths) == [park for p in chunk_parks for park in p]
