@@ -65,7 +65,7 @@ def extract(settings: Settings, logical_date: date) -> BatchReport:
         seed=settings.seed,
         bad_row_rate=settings.bad_row_rate,
     )
-    received = pl.concat([spreadsheets.read_or_quarantine(path) for path in files], how="diagonal").with_columns(
+    received = spreadsheets.read_submissions(files).with_columns(
         pl.lit(generator.submission_period(logical_date)).alias("period"),
         pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"),
     )

@@ -35,7 +35,7 @@ What real files look like and what is done about it:
   :data:`TOTALS_ROW_REASON`; so received = landed + quarantined holds per file. Other rules are the
   validator's (:func:`validate` keeps a reason set here and applies the rules to the other rows).
   A file rejected whole (:class:`SubmissionFileError`) fails :func:`read_spreadsheet`;
-  :func:`read_or_quarantine` instead quarantines every line of it with that error.
+  :func:`read_submissions` (many files) instead quarantines every line of it with that error.
 * **Row numbers.** ``_source_row`` is 1-based and the header has its own: for a CSV it is the line
   in the file (a quoted cell spanning several lines makes it the record number instead), for a
   workbook the sheet's row number as Excel shows it.
@@ -50,7 +50,7 @@ import io
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -59,6 +59,7 @@ import polars as pl
 
 from extractors import credit_code
 from parkplatform.landing import REJECT_REASON, first_reject_reason
+from parkplatform.progress import progress_bar
 
 # The columns a submission lands with (text, canonical units: revenue in 万元); all are required.
 CANONICAL_COLUMNS = (
@@ -73,6 +74,10 @@ CANONICAL_COLUMNS = (
     "high_tech",
 )
 REQUIRED_COLUMNS = CANONICAL_COLUMNS
+# While reading: the power of ten that turns the file's revenue unit into 万元 (see money_unit_power).
+PLACES_COLUMN = "_revenue_places"
+# A rejected file's line as sent, its cells tab-joined (rejected_file_rows).
+RAW_ROW_COLUMN = "_raw_row"
 MONEY_COLUMN = "revenue_10k_cny"
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -567,27 +572,13 @@ def read_spreadsheet(path: Path, *, default_revenue_unit: str | None = None) -> 
     undecodable, no header naming every required column, two columns meaning the same thing, or
     revenue in a unit that is not stated (and no ``default_revenue_unit``) or not understood.
     """
-    path = Path(path)
-    try:
-        return _read(path, default_revenue_unit)
-    except SubmissionFileError as exc:
-        message = str(exc)
-        raise SubmissionFileError(message if message.startswith(str(path)) else f"{path}: {message}") from exc
+    located = _locate(Path(path), default_revenue_unit)
+    return replace(located, frame=clean_located(located.frame))
 
 
 def read_submission(path: Path, *, default_revenue_unit: str | None = None) -> pl.DataFrame:
     """The canonical frame of :func:`read_spreadsheet` alone."""
     return read_spreadsheet(path, default_revenue_unit=default_revenue_unit).frame
-
-
-def read_or_quarantine(path: Path, *, default_revenue_unit: str | None = None) -> pl.DataFrame:
-    """:func:`read_submission`, or, for a file rejected whole, every line of it quarantined with
-    the file's error (:func:`rejected_file_rows`): one bad file never stops the others' batch."""
-    try:
-        return read_submission(path, default_revenue_unit=default_revenue_unit)
-    except SubmissionFileError as error:
-        log.error("%s", error)
-        return rejected_file_rows(Path(path), error)
 
 
 def rejected_file_rows(path: Path, error: SubmissionFileError) -> pl.DataFrame:
@@ -600,11 +591,11 @@ def rejected_file_rows(path: Path, error: SubmissionFileError) -> pl.DataFrame:
             raw = pl.concat([sheet for _, sheet in _raw_sheets(path)], how="diagonal")
         else:
             raw = _raw_csv(path)[0]
-        rows = raw.select(pl.concat_str(pl.all().fill_null(""), separator="\t").alias("_raw_row"))
+        rows = raw.select(pl.concat_str(pl.all().fill_null(""), separator="\t").alias(RAW_ROW_COLUMN))
     except (SubmissionFileError, pl.exceptions.PolarsError, fastexcel.FastExcelError):
         # undecodable, or not the workbook its name says: keep its lines as the bytes allow
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
-        rows = pl.DataFrame({"_raw_row": lines}, schema={"_raw_row": pl.String})
+        rows = pl.DataFrame({RAW_ROW_COLUMN: lines}, schema={RAW_ROW_COLUMN: pl.String})
     return rows.with_columns(
         *(pl.lit(None, dtype=pl.String).alias(column) for column in CANONICAL_COLUMNS),
         pl.lit(str(path)).alias("_source_file"),
@@ -613,7 +604,17 @@ def rejected_file_rows(path: Path, error: SubmissionFileError) -> pl.DataFrame:
     )
 
 
-def _read(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
+def _locate(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
+    """The file's rows under canonical names, as sent (not yet cleaned), with the revenue unit's
+    places, and blank and totals rows marked; errors name the file."""
+    try:
+        return _locate_rows(path, default_revenue_unit)
+    except SubmissionFileError as exc:
+        message = str(exc)
+        raise SubmissionFileError(message if message.startswith(str(path)) else f"{path}: {message}") from exc
+
+
+def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         raw, encoding = _raw_csv(path)
@@ -652,18 +653,44 @@ def _read(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
             "; file rejected whole"
         ) from None
 
-    body = (
-        raw.with_row_index("_index")
-        .filter(pl.col("_index") > header_index)
-        .with_columns(pl.col(name).str.strip_chars(WHITESPACE) for name in raw.columns)
-    )
-    raw_cells = [pl.col(name) for name in raw.columns]
+    body = raw.with_row_index("_index").filter(pl.col("_index") > header_index)
+    raw_cells = [pl.col(name).str.strip_chars(WHITESPACE) for name in raw.columns]
     blank = pl.all_horizontal(cell.is_null() | (cell == "") for cell in raw_cells)
     totals = pl.any_horizontal(_is_totals(cell) for cell in raw_cells)
-    column = {canonical: pl.col(name) for canonical, name in mapping.items()}
+    located = body.select(
+        *(pl.col(name).str.strip_chars(WHITESPACE).alias(canonical) for canonical, name in mapping.items()),
+        pl.lit(str(path)).alias("_source_file"),
+        (pl.col("_index").cast(pl.Int64) + 1).alias("_source_row"),
+        pl.lit(places, dtype=pl.Int8).alias(PLACES_COLUMN),
+        pl.when(blank)
+        .then(pl.lit(BLANK_ROW_REASON))
+        .when(totals)
+        .then(pl.lit(TOTALS_ROW_REASON))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias(REJECT_REASON),
+    )
+    return SubmissionFile(
+        path=path,
+        frame=located,
+        file_format=file_format,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns=sent,
+        revenue_unit=UNIT_NAMES[places],
+    )
+
+
+def clean_located(located: pl.DataFrame) -> pl.DataFrame:
+    """The canonical text columns of located rows (one file's or many files' at once): cleaned as
+    the module docstring says, revenue shifted to 万元 by each row's :data:`PLACES_COLUMN`.
+
+    Cleaning is one Polars query whatever the number of files, so reading many small files costs
+    little more than reading their bytes (:func:`read_submissions`)."""
+    column = {canonical: pl.col(canonical) for canonical in CANONICAL_COLUMNS}
     # two stages, so that the later expressions, which use their input several times, start from a
     # plain column instead of repeating the whole cleaning chain
-    texts = body.lazy().select(
+    texts = located.lazy().select(
         clean_code(column["credit_code"]).alias("credit_code"),
         to_ascii(column["enterprise_name"]).alias("enterprise_name"),
         clean_code(column["park_code"]).alias("park_code"),
@@ -673,32 +700,47 @@ def _read(path: Path, default_revenue_unit: str | None) -> SubmissionFile:
         number_text(column["employees"], suffix="人").alias("employees"),
         number_text(column[MONEY_COLUMN]).alias(MONEY_COLUMN),
         to_ascii(column["high_tech"]).alias("high_tech"),
-        pl.lit(str(path)).alias("_source_file"),
-        (pl.col("_index").cast(pl.Int64) + 1).alias("_source_row"),
-        pl.when(blank)
-        .then(pl.lit(BLANK_ROW_REASON))
-        .when(totals)
-        .then(pl.lit(TOTALS_ROW_REASON))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias(REJECT_REASON),
+        "_source_file",
+        "_source_row",
+        PLACES_COLUMN,
+        REJECT_REASON,
+        *(name for name in located.columns if name == RAW_ROW_COLUMN),
     )
-    frame = texts.with_columns(
-        choice_of(pl.col("ownership"), OWNERSHIP_VALUES),
-        date_of(pl.col("established")),
-        shift_decimal(pl.col("employees"), 0),
-        shift_decimal(pl.col(MONEY_COLUMN), places),
-        choice_of(pl.col("high_tech"), HIGH_TECH_VALUES),
-    ).collect()
-    return SubmissionFile(
-        path=path,
-        frame=frame,
-        file_format=file_format,
-        encoding=encoding,
-        sheet=sheet,
-        header_row=header_index + 1,
-        columns=sent,
-        revenue_unit=UNIT_NAMES[places],
+    shifted = pl.lit(None, dtype=pl.String)
+    for places in sorted(set(UNIT_NAMES)):
+        shifted = (
+            pl.when(pl.col(PLACES_COLUMN) == places)
+            .then(shift_decimal(pl.col(MONEY_COLUMN), places))
+            .otherwise(shifted)
+        )
+    return (
+        texts.with_columns(
+            choice_of(pl.col("ownership"), OWNERSHIP_VALUES),
+            date_of(pl.col("established")),
+            shift_decimal(pl.col("employees"), 0),
+            pl.when(pl.col(PLACES_COLUMN).is_null()).then(pl.col(MONEY_COLUMN)).otherwise(shifted).alias(MONEY_COLUMN),
+            choice_of(pl.col("high_tech"), HIGH_TECH_VALUES),
+        )
+        .drop(PLACES_COLUMN)
+        .collect()
     )
+
+
+def read_submissions(paths: list[Path]) -> pl.DataFrame:
+    """Every file of ``paths`` as :func:`read_submission` reads it, cleaned in one pass; a file
+    rejected whole does not stop the others: its lines come back quarantined with the file's error
+    (:func:`rejected_file_rows`)."""
+    located = []
+    with progress_bar() as progress:
+        task = progress.add_task("reading submissions", total=len(paths))
+        for path in paths:
+            try:
+                located.append(_locate(Path(path), None).frame)
+            except SubmissionFileError as error:
+                log.error("%s", error)
+                located.append(rejected_file_rows(Path(path), error))
+            progress.advance(task)
+    return clean_located(pl.concat(located, how="diagonal"))
 
 
 # ------------------------------------------------------------------------------------ validation
