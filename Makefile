@@ -13,14 +13,16 @@ LOGICAL_DATE ?= $(shell date -u +%F)
 # the demo uses the real reference data beside the checkout when it is there (as CI does)
 DEMO_REFERENCE_DIR := $(if $(wildcard ../shared/data/reference/parks),$(abspath ../shared/data/reference),)
 PYTEST_ARGS ?=
+BENCH_SCALES ?= tiny demo
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test dbt-parse airflow-env clean
+.PHONY: help setup demo test bench dbt-parse airflow-env clean
 
 help:
 	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
 	@echo "make test   run every test"
+	@echo "make bench  measure the heavy steps at BENCH_SCALES (default: tiny demo); results in benchmarks/results/"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -40,6 +42,10 @@ demo: setup
 
 test: setup
 	$(RUN) pytest $(PYTEST_ARGS)
+
+bench: setup
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python benchmarks/run.py \
+		$(foreach scale,$(BENCH_SCALES),--scale $(scale))
 
 airflow-env: setup
 	@$(RUN) python -c "from parkplatform.config import get_settings, runtime_environment; \

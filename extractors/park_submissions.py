@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -52,19 +53,24 @@ def registry_parks(settings: Settings) -> pl.DataFrame:
     )
 
 
-def extract(settings: Settings, logical_date: date) -> BatchReport:
+def generate(settings: Settings, logical_date: date) -> list[Path]:
+    """Write the period's files as the park offices would send them (generated: no public data)."""
     parks = registry_parks(settings)
     # Park offices of zones with a shared catalogue code cannot be told apart: none is generated.
     submitting = parks.filter(~pl.col("code_is_shared") & pl.col("province_adcode2").is_not_null())
-    target = generator.submissions_dir(settings.sources_dir, logical_date)
-    files = generator.generate_park_submissions(
+    return generator.generate_park_submissions(
         submitting,
-        target=target,
+        target=generator.submissions_dir(settings.sources_dir, logical_date),
         enterprises=settings.scale.enterprises,
         parks=settings.scale.parks,
         seed=settings.seed,
         bad_row_rate=settings.bad_row_rate,
     )
+
+
+def land_files(settings: Settings, logical_date: date, files: list[Path]) -> BatchReport:
+    """Read, validate and deduplicate the period's files and land them as one batch."""
+    parks = registry_parks(settings)
     received = spreadsheets.read_submissions(files).with_columns(
         pl.lit(generator.submission_period(logical_date)).alias("period"),
         pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"),
@@ -81,3 +87,7 @@ def extract(settings: Settings, logical_date: date) -> BatchReport:
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
     )
+
+
+def extract(settings: Settings, logical_date: date) -> BatchReport:
+    return land_files(settings, logical_date, generate(settings, logical_date))
