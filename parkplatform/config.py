@@ -53,6 +53,9 @@ class Settings:
     extract_retries: int = 2
     extract_retry_delay_seconds: float = 120.0
     http_attempts: int = 5
+    crm_dsn: str | None = None
+    crm_schema: str = "crm"
+    crm_generate: bool = True
 
     @property
     def landing_dir(self) -> Path:
@@ -138,6 +141,10 @@ def get_settings() -> Settings:
     if not wdi_base_url.startswith(("http://", "https://")):
         raise ConfigurationError(f"PARK_WDI_BASE_URL={wdi_base_url!r}: expected an http:// or https:// URL")
 
+    crm_generate_raw = _env("PARK_CRM_GENERATE", "1").lower()
+    if crm_generate_raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ConfigurationError(f"PARK_CRM_GENERATE={crm_generate_raw!r}: expected 1/0 (true/false)")
+
     return Settings(
         data_dir=data_dir,
         reference_dir=reference_dir,
@@ -150,6 +157,9 @@ def get_settings() -> Settings:
         extract_retries=extract_retries,
         extract_retry_delay_seconds=extract_retry_delay,
         http_attempts=http_attempts,
+        crm_dsn=os.environ.get("PARK_CRM_DSN", "").strip() or None,
+        crm_schema=_env("PARK_CRM_SCHEMA", "crm"),
+        crm_generate=crm_generate_raw in {"1", "true", "yes", "on"},
     )
 
 

@@ -53,6 +53,8 @@ class BatchReport:
     quarantine_reasons: dict[str, int]
     files: list[FileCounts] = field(default_factory=list)
     path: str = ""
+    # what a source records about the batch beside the counts (e.g. an incremental source's window)
+    details: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
@@ -65,9 +67,12 @@ def batch_dir(landing_dir: Path, source: str, logical_date: date) -> Path:
     return landing_dir / source / f"batch_date={logical_date.isoformat()}"
 
 
-def land_batch(received: pl.DataFrame, *, source: str, logical_date: date, landing_dir: Path) -> BatchReport:
+def land_batch(
+    received: pl.DataFrame, *, source: str, logical_date: date, landing_dir: Path, details: dict | None = None
+) -> BatchReport:
     """Split ``received`` on ``_reject_reason`` and land both parts as one immutable batch.
 
+    ``details`` (JSON-serialisable) is stored in ``batch.json`` with the counts, in the same swap.
     ``received`` must hold ``_source_file``, ``_source_row`` and ``_reject_reason`` (null for a
     valid row). The batch folder is written beside its final place and swapped in by rename, so a
     reader sees the old batch or the new one, never half of one.
@@ -97,6 +102,7 @@ def land_batch(received: pl.DataFrame, *, source: str, logical_date: date, landi
         quarantined=quarantined.height,
         quarantine_reasons=_count_by(quarantined, REJECT_REASON),
         files=_file_counts(stamped),
+        details=details or {},
     )
     _check_reconciliation(report)
 

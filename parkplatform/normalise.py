@@ -14,6 +14,7 @@ import polars as pl
 
 from extractors import (
     alliance_members,
+    crm,
     nbs_province_gdp,
     park_registry,
     reference_tables,
@@ -165,6 +166,47 @@ def member_committees(members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _crm_timestamp(column: str) -> pl.Expr:
+    return crm.parse_timestamp(pl.col(column)).alias(column)
+
+
+def _crm_date(column: str) -> pl.Expr:
+    return pl.col(column).str.to_date(crm.DATE_FORMAT).alias(column)
+
+
+def _crm_amount(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Decimal(20, 2)).alias(column)
+
+
+def normalise_crm_projects(landed: pl.DataFrame) -> pl.DataFrame:
+    """Every landed version of each investment project (a project lands again whenever it changes),
+    typed: stage dates as dates, timestamps in UTC, amounts as exact decimals (original currency for
+    ``contracted_amount``, yuan for ``paid_in_cny``)."""
+    return landed.select(
+        *(
+            _crm_date(column)
+            if column in crm.PROJECT_DATES
+            else _crm_timestamp(column)
+            if column in crm.PROJECT_TIMESTAMPS
+            else _crm_amount(column)
+            if column in crm.PROJECT_AMOUNTS
+            else pl.col(column)
+            for column in crm.PROJECT_COLUMNS
+        ),
+        "data_origin",
+        *LINEAGE_COLUMNS,
+    )
+
+
+def normalise_crm_match_events(landed: pl.DataFrame) -> pl.DataFrame:
+    """The matchmaking log, typed: ``event_at`` and ``updated_at`` in UTC."""
+    return landed.select(
+        *(_crm_timestamp(column) if column in crm.EVENT_TIMESTAMPS else pl.col(column) for column in crm.EVENT_COLUMNS),
+        "data_origin",
+        *LINEAGE_COLUMNS,
+    )
+
+
 def normalise_world_bank(landed: pl.DataFrame) -> pl.DataFrame:
     """WDI observations, long: one row per indicator x country (or aggregate) x year; ``value``
     Float64 (null where the API has no observation), ``year`` Int32, ``decimals`` Int32."""
@@ -221,6 +263,8 @@ NORMALISERS = {
     park_registry.SOURCE: normalise_registry,
     "park_submissions": normalise_submissions,
     alliance_members.SOURCE: normalise_alliance_members,
+    crm.SOURCE_PROJECTS: normalise_crm_projects,
+    crm.SOURCE_EVENTS: normalise_crm_match_events,
     world_bank.SOURCE: normalise_world_bank,
     nbs_province_gdp.SOURCE: normalise_nbs_province_gdp,
     reference_tables.SOURCE: normalise_reference_tables,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
-def progress_bar() -> Progress:
+def progress_bar(*, disable: bool = False) -> Progress:
     """A rich progress bar: what, how far (done of total), time spent and time left. On a console that
     is not a terminal (an Airflow task log) rich prints it once, when it stops."""
     return Progress(
@@ -14,4 +14,5 @@ def progress_bar() -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        disable=disable,
     )

@@ -59,6 +59,25 @@ SOURCES: tuple[SourceSpec, ...] = (
         "catalogue by code, then by normalised name and province, else kept as alliance-only parks.",
     ),
     SourceSpec(
+        name="crm_projects",
+        module="extractors.crm",
+        function="extract_projects",
+        schedule="@daily",
+        incremental=True,
+        description="The alliance CRM's investment projects (generated: no public data), read from PostgreSQL "
+        "(PARK_CRM_DSN) or its CSV exports, incrementally: the projects created or changed since the previous "
+        "batch's updated_at watermark.",
+    ),
+    SourceSpec(
+        name="crm_match_events",
+        module="extractors.crm",
+        function="extract_match_events",
+        schedule="@daily",
+        incremental=True,
+        description="The matchmaking event log (generated), read from PostgreSQL (PARK_CRM_DSN) or its JSON-lines "
+        "exports, incrementally by updated_at; stage order checked against the match's earlier events.",
+    ),
+    SourceSpec(
         name="world_bank",
         module="extractors.world_bank",
         schedule="@weekly",

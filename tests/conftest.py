@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,25 @@ def tiny(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -
     monkeypatch.delenv("PARK_SEED", raising=False)
     monkeypatch.delenv("PARK_BAD_ROW_RATE", raising=False)
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL: the machine's (``PARK_TEST_POSTGRES_DSN``, default 127.0.0.1:5432 database
+    ``test``, as on the team's machines and in CI), else a private server started from the pgserver
+    package the set-up installs. Never skipped."""
+    import psycopg2
+
+    dsn = os.environ.get("PARK_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg2.connect(dsn, connect_timeout=3).close()
+    except psycopg2.OperationalError:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+        yield server.get_uri()
+        return
+    yield dsn
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,8 @@ def test_every_stage_ran_and_serving_was_published(platform):
         "land_park_registry",
         "land_park_submissions",
         "land_alliance_members",
+        "land_crm_projects",
+        "land_crm_match_events",
         "land_world_bank",
         "land_nbs_province_gdp",
         "land_reference_tables",
@@ -144,6 +146,9 @@ def test_every_batch_reconciles(platform):
         "select source, received_rows, landed_rows, quarantined_rows from staging.stg_landing__batches order by source",
     ) == [
         ("alliance_members", 120, 116, 4),  # one row of each member fault (test_alliance_members)
+        # the CRM's first batch holds its whole generated history (26 months up to the logical date)
+        ("crm_match_events", 965, 946, 19),
+        ("crm_projects", 200, 196, 4),
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
         ("park_registry", 2543, 2543, 0),
         ("park_submissions", 526, 488, 38),
@@ -154,6 +159,22 @@ def test_every_batch_reconciles(platform):
     ]
     quarantined = pl.read_parquet(batch_dir(settings.landing_dir, "park_submissions", DAY) / "quarantined.parquet")
     assert quarantined.height == 38 and quarantined["_reject_reason"].null_count() == 0
+
+
+def test_the_crm_lands_in_the_warehouse_one_row_per_project_and_event(platform):
+    settings, _ = platform
+    assert _sql(
+        settings,
+        "select count(*), count(distinct project_id), min(data_origin), max(data_origin) "
+        "from intermediate.int_crm__projects_current",
+    ) == [(196, 196, "generated", "generated")]
+    assert _sql(settings, "select count(*) from intermediate.int_crm__match_events_deduplicated") == [(946,)]
+    # every landed project sits in a catalogue zone (validated at landing, tested by dbt)
+    assert _sql(
+        settings,
+        "select count(*) from intermediate.int_crm__projects_current as p "
+        "left join dim_park as d on p.park_code = d.zone_code where d.zone_code is null",
+    ) == [(0,)]
 
 
 def test_the_reference_sources_are_staging_views_in_serving_with_exact_counts(platform):

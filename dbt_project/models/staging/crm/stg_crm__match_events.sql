@@ -1,0 +1,20 @@
+select
+    event_id,
+    match_id,
+    event_at,
+    stage,
+    lost_reason,
+    match_type,
+    channel,
+    committee,
+    demand_party,
+    supply_party,
+    park_code,
+    cluster_code,
+    project_id,
+    updated_at,
+    data_origin,
+    _batch_id as batch_id,
+    _source_file as source_file,
+    _source_row as source_row
+from {{ source('raw', 'crm_match_events') }}

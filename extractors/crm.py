@@ -1,0 +1,671 @@
+"""The alliance CRM: investment projects and the matchmaking event log (DESIGN.md sections 3 and 4).
+
+Two landed sources come from one operational system:
+
+``crm_projects``
+    ``<schema>.investment_projects``, one row per project in its current state (stage dates, paid-in
+    to date, status); a row changes whenever the project moves, so it is landed again then.
+``crm_match_events``
+    ``<schema>.match_events``, the matchmaking log: one row per stage a match reaches
+    (recommended → contacted → meeting → negotiation → signed → landed, or lost with a reason).
+
+The CRM is read from PostgreSQL when ``PARK_CRM_DSN`` is set (``PARK_CRM_SCHEMA``, default ``crm``),
+else from its file exports under ``<sources_dir>/crm/export_date=YYYY-MM-DD/`` (CSV part files for
+projects, JSON lines for events). Both are read *incrementally*: a batch receives the rows with
+``watermark < updated_at <= end of the logical date`` (Asia/Shanghai), where the watermark is the
+newest ``updated_at`` received (landed or quarantined) by the source's batches of *earlier* logical
+dates. The watermark is therefore a function of those batches' own content, written atomically with
+them by :func:`parkplatform.landing.land_batch`: a rerun of a date receives the same rows and
+replaces its batch, and other dates are never touched. The batch's ``batch.json`` records the window
+(``details``: ``watermark_from``, ``watermark_to``, ``window_end_exclusive``), written in the same
+swap as the rows.
+
+Both modes land the same rows as text, timestamps as ISO 8601 with the +08:00 offset, so that the
+normalisation step types them once. Every row is validated (:func:`project_rules`,
+:func:`event_rules`); a failing row is quarantined with the first rule it breaks. The stage order of a
+match is checked across the batch and against the match's events landed by earlier batches.
+
+No public CRM exists: with ``PARK_CRM_GENERATE`` unset or true, :func:`ensure_generated` first makes
+the generator (:mod:`extractors.crm_generator`) write the snapshot as of the logical date (exports, or
+the PostgreSQL schema, which it refuses to touch unless the generator created it). Production sets
+``PARK_CRM_GENERATE=0`` and only reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+
+from parkplatform.config import Settings
+from parkplatform.landing import (
+    LANDED_FILE,
+    REJECT_REASON,
+    BatchReport,
+    first_reject_reason,
+    land_batch,
+    read_report,
+    read_text_csv,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE_PROJECTS = "crm_projects"
+ORIGIN_GENERATED = "generated"
+ORIGIN_CRM = "crm"
+SOURCE_EVENTS = "crm_match_events"
+PROJECTS_TABLE = "investment_projects"
+EVENTS_TABLE = "match_events"
+DEFAULT_SCHEMA = "crm"
+EXPORT_FOLDER = "crm"
+
+DSN_VARIABLE = "PARK_CRM_DSN"  # read by parkplatform.config (Settings.crm_dsn ...); named in messages
+SCHEMA_VARIABLE = "PARK_CRM_SCHEMA"
+GENERATE_VARIABLE = "PARK_CRM_GENERATE"
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"  # 2026-11-23T10:15:00+08:00
+DATE_FORMAT = "%Y-%m-%d"
+
+# --------------------------------------------------------------------------- the contract
+
+PROJECT_COLUMNS = (
+    "project_id",
+    "project_name",
+    "park_code",
+    "investor_name",
+    "direction",
+    "origin_country_iso3",
+    "origin_province_adcode",
+    "destination_country_iso3",
+    "cluster_code",
+    "committee",
+    "currency",
+    "contracted_amount",
+    "paid_in_cny",
+    "intention_date",
+    "signed_date",
+    "construction_started_date",
+    "in_production_date",
+    "status",
+    "created_at",
+    "updated_at",
+)
+EVENT_COLUMNS = (
+    "event_id",
+    "match_id",
+    "event_at",
+    "stage",
+    "lost_reason",
+    "match_type",
+    "channel",
+    "committee",
+    "demand_party",
+    "supply_party",
+    "park_code",
+    "cluster_code",
+    "project_id",
+    "updated_at",
+)
+PROJECT_DATES = ("intention_date", "signed_date", "construction_started_date", "in_production_date")
+PROJECT_TIMESTAMPS = ("created_at", "updated_at")
+PROJECT_AMOUNTS = ("contracted_amount", "paid_in_cny")
+EVENT_TIMESTAMPS = ("event_at", "updated_at")
+TABLE_COLUMNS = {PROJECTS_TABLE: PROJECT_COLUMNS, EVENTS_TABLE: EVENT_COLUMNS}
+TABLE_KEYS = {PROJECTS_TABLE: "project_id", EVENTS_TABLE: "event_id"}
+SOURCE_TABLES = {SOURCE_PROJECTS: PROJECTS_TABLE, SOURCE_EVENTS: EVENTS_TABLE}
+
+DIRECTIONS = ("inbound_foreign", "domestic", "outbound")
+COMMITTEES = ("north_america", "europe", "africa", "latin_america", "southeast_asia", "arab_states")
+PROJECT_STATUSES = ("active", "dropped")
+# The funnel in order; ``lost`` closes a dropped match after whatever stage it reached.
+STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed", "lost")
+STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
+LOST_REASONS = ("budget", "timing", "location", "policy", "competitor", "no_response")
+MATCH_TYPES = ("investment_attraction", "financing", "technology_transfer", "supply_chain", "training")
+CHANNELS = ("summit", "roadshow", "online_platform", "committee_referral")
+# ISO 4217 codes the platform converts to CNY and USD (the generator's rates cover exactly these).
+CURRENCIES = (
+    "CNY",
+    "USD",
+    "EUR",
+    "JPY",
+    "GBP",
+    "HKD",
+    "SGD",
+    "AED",
+    "SAR",
+    "QAR",
+    "KWD",
+    "CHF",
+    "CAD",
+    "SEK",
+    "PLN",
+    "RUB",
+    "MYR",
+    "THB",
+    "IDR",
+    "VND",
+    "PHP",
+    "EGP",
+    "MAD",
+    "ZAR",
+    "NGN",
+    "KES",
+    "BRL",
+    "MXN",
+    "CLP",
+)
+PROJECT_ID_PATTERN = r"^IP\d{9}$"
+MATCH_ID_PATTERN = r"^M\d{9}$"
+EVENT_ID_PATTERN = r"^ME\d{10}$"
+AMOUNT_PATTERN = r"^-?\d+(\.\d{1,2})?$"
+
+
+class CrmSourceError(RuntimeError):
+    """The CRM cannot be read: PostgreSQL is unreachable, an export is missing, or the schema is not ours."""
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def describe_dsn(dsn: str) -> str:
+    """``host:port/database`` of a DSN, never its password, for error messages and logs."""
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        parts = parse_dsn(dsn)
+    except Exception:  # noqa: BLE001 - an unparsable DSN is described, not echoed (it may hold a password)
+        return "<unparsable DSN>"
+    host = parts.get("host") or parts.get("hostaddr") or "localhost"
+    return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or parts.get('user') or ''}"
+
+
+def connect(dsn: str, purpose: str):
+    """A psycopg2 connection, or a :class:`CrmSourceError` naming host, port and what was being done."""
+    import psycopg2
+
+    try:
+        return psycopg2.connect(dsn, connect_timeout=10)
+    except psycopg2.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        password = _dsn_password(dsn)
+        if password:
+            reason = reason.replace(password, "***")
+        raise CrmSourceError(
+            f"CRM PostgreSQL at {describe_dsn(dsn)} is unreachable while {purpose}: {reason}"
+        ) from None
+
+
+def _dsn_password(dsn: str) -> str | None:
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        return parse_dsn(dsn).get("password")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# --------------------------------------------------------------------------- windows and watermarks
+
+
+def end_of_day(day: date) -> datetime:
+    """The exclusive end of ``day`` in Asia/Shanghai (next midnight): rows up to 23:59:59 belong to it."""
+    return datetime.combine(day + timedelta(days=1), time(), SHANGHAI)
+
+
+def format_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M:%S+08:00")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The rows a batch receives: ``after < updated_at < until`` (``after`` None: from the start)."""
+
+    after: datetime | None
+    until: datetime
+
+    def contains(self, updated_at: pl.Expr) -> pl.Expr:
+        inside = updated_at < pl.lit(self.until)
+        return inside if self.after is None else inside & (updated_at > pl.lit(self.after))
+
+
+def parse_timestamp(text: pl.Expr) -> pl.Expr:
+    """An ISO 8601 text with offset as a UTC datetime (null when it is not one)."""
+    return text.str.to_datetime(TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+
+
+def _batch_dates(landing_dir: Path, source: str) -> list[tuple[date, Path]]:
+    found = []
+    for path in (landing_dir / source).glob("batch_date=*"):
+        try:
+            found.append((date.fromisoformat(path.name.split("=", 1)[1]), path))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def batch_watermark(batch: Path) -> datetime | None:
+    """The newest ``updated_at`` a batch received, as its ``batch.json`` records it."""
+    recorded = read_report(batch).details.get("watermark_to")
+    return datetime.fromisoformat(recorded) if recorded else None
+
+
+def watermark(landing_dir: Path, source: str, logical_date: date) -> datetime | None:
+    """The newest ``updated_at`` received by ``source``'s batches of logical dates before ``logical_date``."""
+    marks = [
+        mark
+        for day, path in _batch_dates(landing_dir, source)
+        if day < logical_date and (mark := batch_watermark(path)) is not None
+    ]
+    return max(marks) if marks else None
+
+
+def batch_window(landing_dir: Path, source: str, logical_date: date) -> Window:
+    return Window(after=watermark(landing_dir, source, logical_date), until=end_of_day(logical_date))
+
+
+def window_details(window: Window, received: pl.DataFrame) -> dict:
+    """What a batch records of its window: the watermark it started from, the newest ``updated_at``
+    it received (the next batch's watermark) and the end of its logical date."""
+    newest = received.select(parse_timestamp(pl.col("updated_at")).max()).item() if received.height else None
+    return {
+        "watermark_from": format_timestamp(window.after),
+        "watermark_to": format_timestamp(newest if newest is not None else window.after),
+        "window_end_exclusive": format_timestamp(window.until),
+    }
+
+
+# --------------------------------------------------------------------------- reading: exports
+
+
+def export_dir(sources_dir: Path, as_of: date) -> Path:
+    return sources_dir / EXPORT_FOLDER / f"export_date={as_of.isoformat()}"
+
+
+def export_parts(folder: Path, table: str) -> list[Path]:
+    suffix = ".csv" if table == PROJECTS_TABLE else ".jsonl"
+    return sorted(folder.glob(f"{table}-[0-9][0-9][0-9][0-9][0-9]{suffix}"))
+
+
+def _clean_text(frame: pl.DataFrame, columns: Collection[str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col(columns).str.strip_chars().replace("", None))
+
+
+def read_export_part(path: Path, table: str) -> pl.DataFrame:
+    """One part file as received: text columns (blank = null), ``_source_file`` and ``_source_row`` (the
+    file's line: 2 for the first CSV row under its header, 1 for the first JSON line)."""
+    columns = TABLE_COLUMNS[table]
+    if path.suffix == ".csv":
+        return read_text_csv(path, {column: column for column in columns})
+    frame = pl.read_ndjson(path, schema=dict.fromkeys(columns, pl.String))
+    return _clean_text(frame, columns).with_columns(
+        pl.lit(str(path)).alias("_source_file"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("_source_row"),
+    )
+
+
+def read_export(folder: Path, table: str, window: Window) -> pl.DataFrame:
+    """The rows of ``table``'s part files in ``folder`` whose ``updated_at`` falls in ``window``.
+
+    A row whose ``updated_at`` is missing or unreadable cannot be placed in a window: it is received
+    (and quarantined by the rules) by every batch that reads this export, never dropped.
+    """
+    parts = export_parts(folder, table)
+    if not parts:
+        raise CrmSourceError(f"CRM export {folder} holds no {table} part files")
+    frames = []
+    for path in parts:
+        part = read_export_part(path, table)
+        updated = parse_timestamp(pl.col("updated_at"))
+        frames.append(part.filter(window.contains(updated) | updated.is_null()))
+    return pl.concat(frames)
+
+
+# --------------------------------------------------------------------------- reading: PostgreSQL
+
+
+def _select_list(table: str) -> str:
+    """Columns as the exports write them: timestamps ISO 8601 at +08:00, dates ISO, amounts with 2 decimals."""
+    timestamps = PROJECT_TIMESTAMPS if table == PROJECTS_TABLE else EVENT_TIMESTAMPS
+    out = []
+    for column in TABLE_COLUMNS[table]:
+        if column in timestamps:
+            out.append(
+                f"""to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS {column}"""
+            )
+        elif column in PROJECT_DATES:
+            out.append(f"to_char({column}, 'YYYY-MM-DD') AS {column}")
+        elif column in PROJECT_AMOUNTS:
+            out.append(f"{column}::text AS {column}")
+        else:
+            out.append(column)
+    return ", ".join(out)
+
+
+def read_postgres(dsn: str, table: str, window: Window, *, schema: str = DEFAULT_SCHEMA) -> pl.DataFrame:
+    """The rows of ``schema.table`` in ``window``, through ``COPY (SELECT ...) TO STDOUT`` into a temporary
+    file (not memory) and read back as text; ``_source_row`` numbers the rows of the ordered result."""
+    from psycopg2 import sql
+
+    qualified = f"{schema}.{table}"
+    connection = connect(dsn, f"reading {qualified}")
+    try:
+        with connection.cursor() as cursor:
+            where = sql.SQL("updated_at < %(until)s") + (
+                sql.SQL(" AND updated_at > %(after)s") if window.after is not None else sql.SQL("")
+            )
+            query = sql.SQL(
+                "COPY (SELECT {columns} FROM {table} WHERE {where} ORDER BY {key}) TO STDOUT WITH CSV HEADER"
+            )
+            statement = query.format(
+                columns=sql.SQL(_select_list(table)),
+                table=sql.Identifier(schema, table),
+                where=where,
+                key=sql.Identifier(TABLE_KEYS[table]),
+            )
+            text = cursor.mogrify(statement, {"until": window.until, "after": window.after}).decode()
+            with tempfile.TemporaryDirectory(prefix="crm-copy-") as scratch:
+                target = Path(scratch) / f"{table}.csv"
+                with target.open("wb") as handle:
+                    cursor.copy_expert(text, handle)
+                frame = pl.read_csv(target, infer_schema=False, encoding="utf8")
+    except CrmSourceError:
+        raise
+    except Exception as exc:
+        raise CrmSourceError(f"CRM PostgreSQL at {describe_dsn(dsn)}: reading {qualified} failed: {exc}") from exc
+    finally:
+        connection.close()
+    if frame.width == 0:  # an empty result still has its header; guard against an empty COPY
+        frame = pl.DataFrame(schema=dict.fromkeys(TABLE_COLUMNS[table], pl.String))
+    return _clean_text(frame, TABLE_COLUMNS[table]).with_columns(
+        pl.lit(f"postgresql:{qualified}").alias("_source_file"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("_source_row"),
+    )
+
+
+def read_source(settings: Settings, table: str, logical_date: date, window: Window) -> pl.DataFrame:
+    """``table`` in ``window`` from PostgreSQL when ``PARK_CRM_DSN`` is set, else from the date's export."""
+    if settings.crm_dsn is not None:
+        return read_postgres(settings.crm_dsn, table, window, schema=settings.crm_schema)
+    folder = export_dir(settings.sources_dir, logical_date)
+    if not folder.is_dir():
+        raise CrmSourceError(f"no CRM export for {logical_date} at {folder}")
+    return read_export(folder, table, window)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _one_of(column: str, values: Collection[str], *, optional: bool = False) -> tuple[str, pl.Expr]:
+    outside = ~pl.col(column).is_in(list(values))
+    return (
+        f"{column}: not one of {', '.join(values)}",
+        pl.col(column).is_not_null() & outside if optional else outside,
+    )
+
+
+def _not_a_date(column: str) -> tuple[str, pl.Expr]:
+    return (
+        f"{column}: not a date (YYYY-MM-DD)",
+        pl.col(column).is_not_null() & pl.col(column).str.to_date(DATE_FORMAT, strict=False).is_null(),
+    )
+
+
+def _not_a_timestamp(column: str) -> tuple[str, pl.Expr]:
+    return (f"{column}: missing or not an ISO 8601 timestamp with offset", parse_timestamp(pl.col(column)).is_null())
+
+
+def _as_date(column: str) -> pl.Expr:
+    return pl.col(column).str.to_date(DATE_FORMAT, strict=False)
+
+
+def _before(later: str, earlier: str) -> tuple[str, pl.Expr]:
+    return (f"{later}: before {earlier}", (_as_date(later) < _as_date(earlier)).fill_null(False))
+
+
+def _first_of(key: str) -> pl.Expr:
+    return pl.int_range(pl.len()).over(key) == 0
+
+
+def project_rules(catalogue: Collection[str], clusters: Collection[str]) -> list[tuple[str, pl.Expr]]:
+    """(reason, fails) per rule, first failing rule wins; the rows are the CRM's text, in received order."""
+    amount = pl.col("contracted_amount")
+    return [
+        ("project_id: missing", pl.col("project_id").is_null()),
+        ("project_id: not IP followed by 9 digits", ~pl.col("project_id").str.contains(PROJECT_ID_PATTERN)),
+        ("project_id: duplicate (kept the first)", ~_first_of("project_id")),
+        _one_of("direction", DIRECTIONS),
+        ("park_code: not a catalogue zone code", ~pl.col("park_code").is_in(list(catalogue))),
+        ("cluster_code: not a cluster code", ~pl.col("cluster_code").is_in(list(clusters))),
+        _one_of("committee", COMMITTEES, optional=True),
+        (
+            "committee: missing for a project sourced abroad",
+            pl.col("committee").is_null() & (pl.col("direction") != "domestic"),
+        ),
+        ("currency: not an ISO 4217 code we convert", ~pl.col("currency").is_in(list(CURRENCIES))),
+        ("contracted_amount: not a number", ~amount.str.contains(AMOUNT_PATTERN)),
+        ("contracted_amount: negative", amount.str.starts_with("-")),
+        (
+            "paid_in_cny: not a non-negative number",
+            ~pl.col("paid_in_cny").str.contains(AMOUNT_PATTERN) | pl.col("paid_in_cny").str.starts_with("-"),
+        ),
+        ("intention_date: missing", pl.col("intention_date").is_null()),
+        *(_not_a_date(column) for column in PROJECT_DATES),
+        _before("signed_date", "intention_date"),
+        _before("construction_started_date", "signed_date"),
+        _before("in_production_date", "construction_started_date"),
+        _one_of("status", PROJECT_STATUSES),
+        *(_not_a_timestamp(column) for column in PROJECT_TIMESTAMPS),
+    ]
+
+
+def event_rules(catalogue: Collection[str], clusters: Collection[str]) -> list[tuple[str, pl.Expr]]:
+    """Rules over the events with ``_before_t`` (latest earlier-stage time of the match, see
+    :func:`validate_events`) and ``_event_t`` (the parsed ``event_at``)."""
+    lost = pl.col("stage") == "lost"
+    return [
+        ("event_id: missing", pl.col("event_id").is_null()),
+        ("event_id: not ME followed by 10 digits", ~pl.col("event_id").str.contains(EVENT_ID_PATTERN)),
+        ("event_id: duplicate (kept the first)", ~_first_of("event_id")),
+        ("match_id: missing or not M followed by 9 digits", ~pl.col("match_id").str.contains(MATCH_ID_PATTERN)),
+        _one_of("stage", STAGES),
+        ("lost_reason: missing for a lost match", lost & pl.col("lost_reason").is_null()),
+        ("lost_reason: set on a stage other than lost", ~lost & pl.col("lost_reason").is_not_null()),
+        _one_of("lost_reason", LOST_REASONS, optional=True),
+        _one_of("match_type", MATCH_TYPES),
+        _one_of("channel", CHANNELS),
+        _one_of("committee", COMMITTEES, optional=True),
+        ("park_code: not a catalogue zone code", ~pl.col("park_code").is_in(list(catalogue))),
+        ("cluster_code: not a cluster code", ~pl.col("cluster_code").is_in(list(clusters))),
+        (
+            "project_id: not IP followed by 9 digits",
+            pl.col("project_id").is_not_null() & ~pl.col("project_id").str.contains(PROJECT_ID_PATTERN),
+        ),
+        *(_not_a_timestamp(column) for column in EVENT_TIMESTAMPS),
+        ("event_at: before the match's earlier stage", (pl.col("_event_t") < pl.col("_before_t")).fill_null(False)),
+    ]
+
+
+def validate_projects(received: pl.DataFrame, catalogue: Collection[str], clusters: Collection[str]) -> pl.DataFrame:
+    return received.with_columns(first_reject_reason(project_rules(catalogue, clusters)))
+
+
+def validate_events(
+    received: pl.DataFrame,
+    catalogue: Collection[str],
+    clusters: Collection[str],
+    earlier: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Validate the events; ``earlier`` (match_id, stage, event_at) holds the matches' events landed before.
+
+    A row breaks the stage order when an event of a lower stage of its match (in this batch or landed
+    earlier) is later than it: for a ``signed`` event, any recommended, contacted, meeting or
+    negotiation event after it; a ``lost`` event must come after every other stage.
+    """
+    rank = pl.col("stage").replace_strict(STAGE_RANK, default=None, return_dtype=pl.Int8)
+    stamped = received.with_columns(parse_timestamp(pl.col("event_at")).alias("_event_t"), rank.alias("_rank"))
+    context = stamped.select("match_id", "_event_t", "_rank")
+    if earlier is not None and earlier.height:
+        context = pl.concat(
+            [
+                context,
+                earlier.select("match_id", parse_timestamp(pl.col("event_at")).alias("_event_t"), rank.alias("_rank")),
+            ]
+        )
+    latest = (
+        context.drop_nulls()
+        .group_by("match_id")
+        .agg(pl.col("_event_t").filter(pl.col("_rank") == r).max().alias(f"_r{r}") for r in range(len(STAGES)))
+    )
+    # _p{r}: the latest event of stage rank <= r, so a row of rank r compares with _p{r-1}
+    prefix = [pl.col("_r0").alias("_p0")]
+    for r in range(1, len(STAGES)):
+        prefix.append(pl.max_horizontal(pl.col(f"_p{r - 1}"), pl.col(f"_r{r}")).alias(f"_p{r}"))
+    for expression in prefix:
+        latest = latest.with_columns(expression)
+    before = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    for r in range(len(STAGES) - 1, 0, -1):
+        before = pl.when(pl.col("_rank") == r).then(pl.col(f"_p{r - 1}")).otherwise(before)
+    helpers = [f"_r{r}" for r in range(len(STAGES))] + [f"_p{r}" for r in range(len(STAGES))]
+    checked = (
+        stamped.join(latest, on="match_id", how="left", maintain_order="left")
+        .with_columns(before.alias("_before_t"))
+        .with_columns(first_reject_reason(event_rules(catalogue, clusters)))
+    )
+    return checked.drop(*helpers, "_before_t", "_event_t", "_rank")
+
+
+def earlier_events(landing_dir: Path, logical_date: date, match_ids: pl.Series) -> pl.DataFrame:
+    """Events of ``match_ids`` landed by batches of earlier logical dates (match_id, stage, event_at)."""
+    files = [
+        path / LANDED_FILE
+        for day, path in _batch_dates(landing_dir, SOURCE_EVENTS)
+        if day < logical_date and (path / LANDED_FILE).is_file()
+    ]
+    if not files or match_ids.is_empty():
+        return pl.DataFrame(schema={"match_id": pl.String, "stage": pl.String, "event_at": pl.String})
+    wanted = match_ids.drop_nulls().unique().implode()
+    return (
+        pl.scan_parquet(files)
+        .select("match_id", "stage", "event_at")
+        .filter(pl.col("match_id").is_in(wanted))
+        .collect()
+    )
+
+
+# --------------------------------------------------------------------------- reference lists
+
+
+def cluster_codes() -> list[str]:
+    from extractors.registry_enrichment import load_cluster_keywords
+
+    return sorted(load_cluster_keywords()["cluster_code"].unique().to_list())
+
+
+def catalogue_codes(settings: Settings) -> list[str]:
+    """Zone codes of the park registry (the real catalogue with PARK_REFERENCE_DIR, else the generated one)."""
+    from extractors import park_registry
+
+    registry = park_registry.validate(park_registry.read_registry(settings))
+    return sorted(registry.filter(pl.col(REJECT_REASON).is_null())["zone_code"].unique().to_list())
+
+
+def generator_parks(settings: Settings) -> pl.DataFrame:
+    """The registry's zones for the generator: zone_code, zone_name and the clusters their declared
+    leading industries map to (empty list when none maps)."""
+    from extractors import park_registry, registry_enrichment
+
+    registry = (
+        park_registry.validate(park_registry.read_registry(settings))
+        .filter(pl.col(REJECT_REASON).is_null())
+        .unique("zone_code", keep="first", maintain_order=True)
+        .select("zone_code", "zone_name", "leading_industries", pl.col("zone_code").alias("park_id"))
+    )
+    terms = registry_enrichment.split_leading_industries(registry)
+    clusters = (
+        registry_enrichment.map_clusters(terms)
+        .group_by("park_id")
+        .agg(pl.col("cluster_code").unique().sort().alias("clusters"))
+    )
+    return (
+        registry.join(clusters, on="park_id", how="left")
+        .select(
+            "zone_code",
+            "zone_name",
+            pl.col("clusters").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        )
+        .sort("zone_code")
+    )
+
+
+# --------------------------------------------------------------------------- generation and extraction
+
+
+def ensure_generated(settings: Settings, logical_date: date) -> None:
+    """Make the generated CRM hold its snapshot as of ``logical_date`` (exports, or PostgreSQL with a DSN).
+
+    Cheap when it is already there; production skips it with ``PARK_CRM_GENERATE=0``."""
+    if not settings.crm_generate:
+        return
+    from extractors import crm_generator
+
+    spec = crm_generator.spec_from_settings(settings, generator_parks(settings))
+    if settings.crm_dsn is not None:
+        crm_generator.load_postgres(settings.crm_dsn, spec, logical_date, schema=settings.crm_schema)
+    else:
+        crm_generator.ensure_exports(spec, logical_date, settings.sources_dir)
+
+
+def land_projects(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
+    validated = validate_projects(received, catalogue_codes(settings), cluster_codes())
+    return land_batch(
+        _labelled(validated, settings),
+        source=SOURCE_PROJECTS,
+        logical_date=logical_date,
+        landing_dir=settings.landing_dir,
+        details=window_details(window, received),
+    )
+
+
+def land_events(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
+    earlier = earlier_events(settings.landing_dir, logical_date, received["match_id"])
+    validated = validate_events(received, catalogue_codes(settings), cluster_codes(), earlier)
+    return land_batch(
+        _labelled(validated, settings),
+        source=SOURCE_EVENTS,
+        logical_date=logical_date,
+        landing_dir=settings.landing_dir,
+        details=window_details(window, received),
+    )
+
+
+def _labelled(rows: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """``data_origin``: generated while the generator writes the CRM, else crm (the real system)."""
+    return rows.with_columns(pl.lit(ORIGIN_GENERATED if settings.crm_generate else ORIGIN_CRM).alias("data_origin"))
+
+
+def extract_projects(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the projects created or changed since the watermark, up to the end of ``logical_date``."""
+    ensure_generated(settings, logical_date)
+    window = batch_window(settings.landing_dir, SOURCE_PROJECTS, logical_date)
+    received = read_source(settings, PROJECTS_TABLE, logical_date, window)
+    return land_projects(received, settings, logical_date, window)
+
+
+def extract_match_events(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the match events recorded since the watermark, up to the end of ``logical_date``."""
+    ensure_generated(settings, logical_date)
+    window = batch_window(settings.landing_dir, SOURCE_EVENTS, logical_date)
+    received = read_source(settings, EVENTS_TABLE, logical_date, window)
+    return land_events(received, settings, logical_date, window)
+
+
+def extract(settings: Settings, logical_date: date) -> list[BatchReport]:
+    """Both CRM sources for ``logical_date``: projects, then match events."""
+    return [extract_projects(settings, logical_date), extract_match_events(settings, logical_date)]

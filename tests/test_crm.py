@@ -1,0 +1,231 @@
+"""The CRM extractor: both sources land incrementally by watermark, from the exports or from PostgreSQL
+with the same rows, quarantine every fault with its rule, and fail clearly when the database is down.
+
+PostgreSQL runs on 127.0.0.1:5432 (trust auth, database ``test``); each test uses its own schema and
+drops it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import psycopg2
+import pytest
+
+from extractors import crm, crm_generator
+from parkplatform.config import get_settings
+from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, REPORT_FILE, read_report
+
+DAY = date(2026, 11, 23)
+WEEK_LATER = DAY + timedelta(days=7)
+LINEAGE = ["_source", "_batch_id", "_loaded_at", "_source_file", "_source_row"]
+
+
+@pytest.fixture
+def crm_tiny(tiny, monkeypatch):
+    """Tiny scale, 10 % of rows corrupted, reading the file exports (no DSN)."""
+    monkeypatch.setenv("PARK_BAD_ROW_RATE", "0.1")
+    for variable in (crm.DSN_VARIABLE, crm.SCHEMA_VARIABLE, crm.GENERATE_VARIABLE):
+        monkeypatch.delenv(variable, raising=False)
+    return tiny
+
+
+@pytest.fixture
+def pg_schema(postgres_dsn):
+    """A schema name of its own in the test database, dropped afterwards."""
+    schema = f"crm_test_{uuid.uuid4().hex[:10]}"
+    yield schema
+    connection = psycopg2.connect(postgres_dsn)
+    with connection, connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    connection.close()
+
+
+def _landed(report) -> pl.DataFrame:
+    return pl.read_parquet(Path(report.path) / LANDED_FILE)
+
+
+def _quarantined(report) -> pl.DataFrame:
+    return pl.read_parquet(Path(report.path) / QUARANTINED_FILE)
+
+
+def _content(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows without lineage, in a stable order."""
+    return frame.drop(LINEAGE, strict=False).sort(pl.all(), nulls_last=True)
+
+
+def _export(table: str, as_of: date) -> pl.DataFrame:
+    folder = crm.export_dir(get_settings().sources_dir, as_of)
+    return pl.concat(crm.read_export_part(path, table) for path in crm.export_parts(folder, table))
+
+
+def test_every_fault_kind_is_quarantined_with_its_exact_reason(crm_tiny):
+    settings = get_settings()
+    projects, events = crm.extract(settings, DAY)
+    for report in (projects, events):
+        assert report.received == report.landed + report.quarantined > 0
+        assert all(f.received == f.landed + f.quarantined for f in report.files)
+
+    manifest = pl.read_csv(crm.export_dir(settings.sources_dir, DAY) / crm_generator.FAULTS_FILE, infer_schema=False)
+    assert set(manifest["fault"]) == set(crm_generator.PROJECT_FAULTS) | set(crm_generator.EVENT_FAULTS)
+    quarantined = pl.concat(
+        _quarantined(report).select(
+            pl.col("_source_file").str.split("/").list.last().alias("file"),
+            pl.col("_source_row").cast(pl.String).alias("row"),
+            "_reject_reason",
+        )
+        for report in (projects, events)
+    )
+    expected = manifest.with_columns(
+        pl.col("fault").replace_strict(crm_generator.FAULT_REASONS).alias("expected_reason")
+    )
+    both = expected.join(quarantined, on=["file", "row"], how="full", coalesce=True)
+    # every corrupted row, and nothing else, is quarantined with the rule its fault breaks
+    assert both.filter(pl.col("fault").is_null()).is_empty()
+    assert both.filter(pl.col("_reject_reason").is_null()).is_empty()
+    assert (both["_reject_reason"] == both["expected_reason"]).all()
+    assert (
+        projects.quarantine_reasons["project_id: missing"]
+        == manifest.filter(pl.col("fault") == "missing_project_id").height
+    )
+    assert events.quarantine_reasons["event_id: duplicate (kept the first)"] > 0
+    # the first of a repeated event id lands, as the reason says
+    duplicated = _quarantined(events).filter(pl.col("_reject_reason") == "event_id: duplicate (kept the first)")
+    assert duplicated["event_id"].is_in(_landed(events)["event_id"].implode()).all()
+
+
+def test_exports_and_postgres_land_the_same_rows(crm_tiny, postgres_dsn, pg_schema, tmp_path, monkeypatch):
+    from_exports = {day: crm.extract(get_settings(), day) for day in (DAY, WEEK_LATER)}
+
+    monkeypatch.setenv("PARK_DATA_DIR", str(tmp_path / "with_postgres"))
+    monkeypatch.setenv(crm.DSN_VARIABLE, postgres_dsn)
+    monkeypatch.setenv(crm.SCHEMA_VARIABLE, pg_schema)
+    from_postgres = {day: crm.extract(get_settings(), day) for day in (DAY, WEEK_LATER)}  # day 2 loads incrementally
+
+    unstorable = {crm_generator.FAULT_REASONS[fault] for fault in crm_generator.UNSTORABLE_FAULTS}
+    for day in (DAY, WEEK_LATER):
+        for exported, selected in zip(from_exports[day], from_postgres[day], strict=True):
+            assert exported.landed > 0
+            assert _content(_landed(exported)).equals(_content(_landed(selected)))
+            # a table with a primary key cannot hold a row without its key or a second row under one key
+            assert selected.quarantine_reasons == {
+                reason: count for reason, count in exported.quarantine_reasons.items() if reason not in unstorable
+            }
+            assert selected.received == exported.received - sum(
+                count for reason, count in exported.quarantine_reasons.items() if reason in unstorable
+            )
+            table = crm.SOURCE_TABLES[selected.source]
+            landed = _landed(selected)
+            assert set(landed["_source_file"]) == {f"postgresql:{pg_schema}.{table}"}
+            rows = pl.concat([landed, _quarantined(selected)], how="diagonal")["_source_row"].sort()
+            assert rows.to_list() == list(range(1, selected.received + 1))
+
+
+def test_watermark_lands_each_change_once_and_a_rerun_replaces_only_its_date(crm_tiny):
+    settings = get_settings()
+    first = crm.extract(settings, DAY)
+    for report, table in zip(first, (crm.PROJECTS_TABLE, crm.EVENTS_TABLE), strict=True):
+        assert report.received == _export(table, DAY).height  # the first batch: everything up to DAY
+    day_one = {report.source: Path(report.path) for report in first}
+    kept = {path: (path / name).read_bytes() for path in day_one.values() for name in (LANDED_FILE, REPORT_FILE)}
+
+    second = crm.extract(settings, WEEK_LATER)
+    for report, table in zip(second, (crm.PROJECTS_TABLE, crm.EVENTS_TABLE), strict=True):
+        mark = crm.watermark(settings.landing_dir, report.source, WEEK_LATER)
+        assert mark == crm.batch_watermark(day_one[report.source])  # the newest updated_at received on DAY
+        assert mark is not None and mark < crm.end_of_day(DAY)
+        # exactly the rows of the later export that changed after the watermark
+        export = _export(table, WEEK_LATER)
+        changed = export.filter(crm.parse_timestamp(pl.col("updated_at")) > mark)
+        received = pl.concat([_landed(report), _quarantined(report)], how="diagonal")
+        assert 0 < report.received == changed.height == received.height
+        assert _content(received.select(crm.TABLE_COLUMNS[table])).equals(
+            _content(changed.select(crm.TABLE_COLUMNS[table]))
+        )
+        # each event is landed once over the two days; a project again only when it changed
+        key = crm.TABLE_KEYS[table]
+        earlier = _landed(first[0] if table == crm.PROJECTS_TABLE else first[1])
+        again = _landed(report).join(earlier, on=key, suffix="_before")
+        if table == crm.EVENTS_TABLE:
+            assert again.is_empty()
+        else:
+            assert (crm.parse_timestamp(again["updated_at"]) > crm.parse_timestamp(again["updated_at_before"])).all()
+
+    # a rerun receives the same rows, replaces its own batch and leaves DAY's untouched
+    rerun = crm.extract(settings, WEEK_LATER)
+    for before, after in zip(second, rerun, strict=True):
+        assert (after.received, after.landed, after.quarantine_reasons) == (
+            before.received,
+            before.landed,
+            before.quarantine_reasons,
+        )
+        assert _content(_landed(after)).equals(_content(_landed(before)))
+        assert len(list((settings.landing_dir / after.source).glob("batch_date=*"))) == 2
+    assert {
+        path: (path / name).read_bytes() for path in day_one.values() for name in (LANDED_FILE, REPORT_FILE)
+    } == kept
+    assert read_report(day_one[crm.SOURCE_EVENTS]).batch_id == f"{crm.SOURCE_EVENTS}-{DAY:%Y%m%d}"
+
+    # each batch records its window in batch.json; the next one starts from its watermark_to
+    first_window = read_report(day_one[crm.SOURCE_PROJECTS]).details
+    second_window = read_report(settings.landing_dir / crm.SOURCE_PROJECTS / f"batch_date={WEEK_LATER}").details
+    assert first_window["watermark_from"] is None
+    assert second_window["watermark_from"] == first_window["watermark_to"]
+    assert second_window["window_end_exclusive"] == f"{WEEK_LATER + timedelta(days=1)}T00:00:00+08:00"
+
+
+def test_stage_order_is_checked_against_events_landed_earlier():
+    row = {column: None for column in crm.EVENT_COLUMNS} | {
+        "match_id": "M000000001",
+        "match_type": "financing",
+        "channel": "summit",
+        "park_code": "G321001",
+        "cluster_code": "food",
+        "updated_at": "2026-11-24T10:00:00+08:00",
+    }
+    received = pl.DataFrame(
+        [
+            row | {"event_id": "ME0000000014", "stage": "signed", "event_at": "2026-11-24T09:00:00+08:00"},
+            row | {"event_id": "ME0000000015", "stage": "landed", "event_at": "2026-11-24T09:30:00+08:00"},
+        ],
+        schema=dict.fromkeys(crm.EVENT_COLUMNS, pl.String),
+    ).with_columns(pl.lit("x").alias("_source_file"), pl.int_range(1, 3).alias("_source_row"))
+    earlier = pl.DataFrame(
+        {
+            "match_id": ["M000000001", "M000000001"],
+            "stage": ["recommended", "negotiation"],
+            "event_at": ["2026-10-01T10:00:00+08:00", "2026-11-24T09:10:00+08:00"],  # after the signing
+        }
+    )
+    checked = crm.validate_events(received, ["G321001"], ["food"], earlier)
+    assert checked["_reject_reason"].to_list() == ["event_at: before the match's earlier stage", None]
+    alone = crm.validate_events(received, ["G321001"], ["food"])
+    assert alone["_reject_reason"].to_list() == [None, None]
+
+
+def test_postgres_down_names_host_port_and_table_but_not_the_password(crm_tiny, monkeypatch):
+    monkeypatch.setenv(crm.DSN_VARIABLE, "postgresql://postgres:s3cret-pw@127.0.0.1:1/test")
+    monkeypatch.setenv(crm.GENERATE_VARIABLE, "0")  # production: read only
+    with pytest.raises(crm.CrmSourceError, match=r"127\.0\.0\.1:1/test .*reading crm\.investment_projects") as read:
+        crm.extract_projects(get_settings(), DAY)
+    monkeypatch.setenv(crm.GENERATE_VARIABLE, "1")
+    with pytest.raises(crm.CrmSourceError, match=r"127\.0\.0\.1:1/test .*crm\.match_events") as load:
+        crm.extract_match_events(get_settings(), DAY)
+    for error in (read, load):
+        assert "s3cret-pw" not in str(error.value)
+    assert not (get_settings().landing_dir / crm.SOURCE_PROJECTS).exists()
+
+
+def test_generator_never_writes_into_a_crm_schema_it_did_not_create(crm_tiny, postgres_dsn, pg_schema):
+    connection = psycopg2.connect(postgres_dsn)
+    with connection, connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA "{pg_schema}"')
+        cursor.execute(f'CREATE TABLE "{pg_schema}".investment_projects (project_id text PRIMARY KEY)')
+        cursor.execute(f"INSERT INTO \"{pg_schema}\".investment_projects VALUES ('IP000000001')")
+    connection.close()
+    settings = get_settings()
+    spec = crm_generator.spec_from_settings(settings, crm.generator_parks(settings))
+    with pytest.raises(crm.CrmSourceError, match="did not create"):
+        crm_generator.load_postgres(postgres_dsn, spec, DAY, schema=pg_schema)

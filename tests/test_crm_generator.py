@@ -1,0 +1,214 @@
+"""The CRM generator: one deterministic universe per seed, snapshots that only grow, exact scale
+counts, part files that roll over, every fault kind, and the calendar's dips."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from extractors import crm, crm_generator
+from parkplatform.config import get_settings
+
+DAY = date(2026, 11, 23)  # far from Spring Festival: every project created by then is in the snapshot
+FUNNEL = crm.STAGES[:-1]
+
+
+@pytest.fixture
+def spec(tiny) -> crm_generator.CrmSpec:
+    """The tiny CRM on the real catalogue, live since 113 weeks before DAY, 10 % of rows corrupted."""
+    settings = get_settings()
+    return replace(
+        crm_generator.spec_from_settings(settings, crm.generator_parks(settings)),
+        history_start=crm_generator.default_history_start(DAY),
+        bad_row_rate=0.1,
+    )
+
+
+def _rows(spec: crm_generator.CrmSpec, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Projects and events of a snapshot with the generator's ``_fault`` column."""
+    chunks = list(crm_generator.snapshot_chunks(spec, as_of))
+    return pl.concat(c.projects for c in chunks), pl.concat(c.events for c in chunks)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_same_seed_writes_identical_bytes_and_another_seed_does_not(spec, tmp_path):
+    result = crm_generator.write_exports(spec, DAY, tmp_path / "a", part_rows=300)
+    crm_generator.write_exports(spec, DAY, tmp_path / "b", part_rows=300)
+    crm_generator.write_exports(replace(spec, seed=spec.seed + 1), DAY, tmp_path / "c", part_rows=300)
+    first, again, other = (_files(tmp_path / name) for name in "abc")
+    assert first == again
+    parts = ["investment_projects-00000.csv", *(f"match_events-{i:05d}.jsonl" for i in range(-(-result.events // 300)))]
+    assert set(first) == {f"crm/export_date={DAY}/{name}" for name in (*parts, "_faults.csv", "_export.json")}
+    projects = f"crm/export_date={DAY}/investment_projects-00000.csv"
+    assert first[projects] != other[projects]
+
+
+def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
+    """scale.investment_projects projects and target_matches(scale.match_events) matches are created in
+    any 113 consecutive weeks; their events number scale.match_events on average."""
+    assert crm_generator.HISTORY_DAYS == 791  # 113 weeks, the 26 months before the first as-of date
+    assert crm_generator.target_matches(1_000) == 299  # 1,000 events / 3.344 events per match
+    for shift in (0, 1, 3, 100, 365):  # the window may start on any weekday
+        later = DAY + timedelta(days=shift)
+        moved = replace(spec, history_start=crm_generator.default_history_start(later))
+        assert crm_generator.history_counts(moved, later) == {"investment_projects": 200, "matches": 299}
+
+    snap = crm_generator.snapshot(spec, DAY)
+    assert snap.projects.height == 200
+    assert snap.events["match_id"].n_unique() == 299
+    # the same matches' events, whenever they happen (some are still to come on DAY)
+    last_match = snap.events["match_id"].max()
+    whole = crm_generator.snapshot(spec, DAY + timedelta(days=3 * 365)).events.filter(pl.col("match_id") <= last_match)
+    assert snap.events.height < whole.height
+    assert 900 <= whole.height <= 1_100
+
+
+def test_clean_rows_obey_the_stage_order(spec):
+    projects, events = _rows(spec, DAY)
+    faulty_matches = events.filter(pl.col("_fault").is_not_null())["match_id"].unique().implode()
+    clean = events.filter(~pl.col("match_id").is_in(faulty_matches)).with_columns(
+        pl.col("stage").replace_strict(crm.STAGE_RANK, return_dtype=pl.Int8).alias("rank"),
+        crm.parse_timestamp(pl.col("event_at")).alias("at"),
+    )
+    per_match = clean.sort("match_id", "at", "rank").group_by("match_id", maintain_order=True).agg("rank", "stage")
+    for ranks, stages in per_match.select("rank", "stage").iter_rows():
+        funnel = [rank for rank in ranks if rank < len(FUNNEL)]
+        assert funnel == list(range(len(funnel))), stages  # in order, no stage skipped, none repeated
+        if "lost" in stages:
+            assert stages[-1] == "lost" and stages.count("lost") == 1 and "landed" not in stages, stages
+    assert (clean.filter(pl.col("stage") == "lost")["lost_reason"].is_not_null()).all()
+    assert clean.filter(pl.col("stage") != "lost")["lost_reason"].is_null().all()
+    assert (
+        clean.select(crm.parse_timestamp(pl.col("updated_at")) >= pl.col("at")).to_series().all()
+    )  # recorded after it happened
+
+    good = projects.filter(pl.col("_fault").is_null())
+    dates = [pl.col(column).str.to_date() for column in crm.PROJECT_DATES]
+    for earlier, later in itertools.pairwise(dates):
+        assert good.filter(later.is_not_null() & (earlier.is_null() | (later < earlier))).is_empty()
+    paid = pl.col("paid_in_cny").cast(pl.Float64)
+    assert good.filter((paid > 0) & pl.col("construction_started_date").is_null()).is_empty()
+    rate = pl.col("currency").replace_strict(crm_generator.CNY_PER_UNIT, return_dtype=pl.Float64)
+    assert good.filter(paid > pl.col("contracted_amount").cast(pl.Float64) * rate + 1).is_empty()
+    assert good.filter(
+        (pl.col("direction") == "domestic") != pl.col("origin_province_adcode").str.contains(r"^\d{2}0000$")
+    ).is_empty()
+    outbound = good.filter(pl.col("direction") == "outbound")
+    assert (outbound["origin_country_iso3"] == "CHN").all() and (outbound["destination_country_iso3"] != "CHN").all()
+
+    # a project born from a match carries its dates: signed (and landed) when the match signed (and landed)
+    linked = (
+        clean.filter(pl.col("project_id").is_not_null() & pl.col("stage").is_in(["signed", "landed"]))
+        .select("project_id", "stage", pl.col("event_at").str.slice(0, 10).alias("day"))
+        .pivot(on="stage", index="project_id", values="day")
+        .join(good, on="project_id")
+    )
+    if "landed" not in linked.columns:
+        linked = linked.with_columns(pl.lit(None, dtype=pl.String).alias("landed"))
+    assert linked.height > 0
+    assert (linked["signed"] == linked["signed_date"]).all()
+    assert (linked["landed"].is_null() | (linked["landed"] == linked["construction_started_date"])).all()
+
+
+def test_a_later_snapshot_only_adds_and_updates(spec):
+    later = DAY + timedelta(days=30)
+    end = crm.end_of_day(DAY)
+    first, second = crm_generator.snapshot(spec, DAY), crm_generator.snapshot(spec, later)
+
+    # events are a log: every earlier row is there unchanged, the new ones were recorded after DAY
+    assert first.events.join(second.events, on=list(crm.EVENT_COLUMNS), how="anti", nulls_equal=True).is_empty()
+    added = second.events.join(first.events, on=list(crm.EVENT_COLUMNS), how="anti", nulls_equal=True)
+    assert added.height == second.events.height - first.events.height > 0
+    assert (added.select(crm.parse_timestamp(pl.col("updated_at")) >= end).to_series()).all()
+
+    # projects change in place: a row that changed (or is new) has updated_at after DAY, the others are equal
+    keyed = [frame.filter(pl.col("project_id").is_not_null()) for frame in (first.projects, second.projects)]
+    both = keyed[0].join(keyed[1], on="project_id", how="full", suffix="_later", coalesce=True)
+    assert both.filter(pl.col("updated_at_later").is_null()).is_empty()  # no project disappears
+    changed = both.filter(pl.col("updated_at").is_null() | (pl.col("updated_at") != pl.col("updated_at_later")))
+    assert changed.height > 0
+    assert (changed.select(crm.parse_timestamp(pl.col("updated_at_later")) >= end).to_series()).all()
+    unchanged = both.join(changed.select("project_id"), on="project_id", how="anti")
+    for column in crm.PROJECT_COLUMNS[1:]:
+        assert unchanged.filter(pl.col(column).ne_missing(pl.col(f"{column}_later"))).is_empty(), column
+
+
+def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path):
+    small = crm_generator.write_exports(spec, DAY, tmp_path / "small", part_rows=40)
+    whole = crm_generator.write_exports(spec, DAY, tmp_path / "whole")
+    assert small.projects == whole.projects == 200
+    assert small.project_files == [f"investment_projects-{i:05d}.csv" for i in range(5)]
+    assert len(small.event_files) == -(-small.events // 40) and whole.event_files == ["match_events-00000.jsonl"]
+    folder, single = Path(small.folder), Path(whole.folder)
+    parts = [crm.read_export_part(folder / name, crm.PROJECTS_TABLE) for name in small.project_files]
+    assert [part.height for part in parts] == [40] * 5
+    one = crm.read_export_part(single / whole.project_files[0], crm.PROJECTS_TABLE)
+    assert pl.concat(parts).select(crm.PROJECT_COLUMNS).equals(one.select(crm.PROJECT_COLUMNS))
+    events = pl.concat(crm.read_export_part(folder / name, crm.EVENTS_TABLE) for name in small.event_files)
+    single_events = crm.read_export_part(single / whole.event_files[0], crm.EVENTS_TABLE)
+    assert events.select(crm.EVENT_COLUMNS).equals(single_events.select(crm.EVENT_COLUMNS))
+
+    # the manifest points at the corrupted line of the right part
+    manifest = pl.read_csv(folder / crm_generator.FAULTS_FILE, infer_schema=False)
+    lines = pl.concat(
+        [
+            *(part.select(pl.col("project_id").alias("key"), "_source_file", "_source_row") for part in parts),
+            events.select(pl.col("event_id").alias("key"), "_source_file", "_source_row"),
+        ]
+    ).select(
+        pl.col("_source_file").str.split("/").list.last().alias("file"),
+        pl.col("_source_row").cast(pl.String).alias("row"),
+        pl.col("key").alias("key_in_file"),
+    )
+    pointed = manifest.join(lines, on=["file", "row"], how="left")
+    assert pointed.height == manifest.height == sum(small.faults.values())
+    assert (pointed["key"].eq_missing(pointed["key_in_file"])).all()
+
+
+def test_every_fault_kind_appears_and_the_exports_look_like_crm_data(spec, tmp_path):
+    result = crm_generator.write_exports(spec, DAY, tmp_path)
+    assert set(result.faults) == set(crm_generator.PROJECT_FAULTS) | set(crm_generator.EVENT_FAULTS)
+    assert sum(result.faults.values()) == pytest.approx(0.1 * (result.projects + result.events), rel=0.15)
+    folder = Path(result.folder)
+    header = (folder / result.project_files[0]).read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",") == list(crm.PROJECT_COLUMNS)
+    first_event = json.loads((folder / result.event_files[0]).read_text(encoding="utf-8").splitlines()[0])
+    assert list(first_event) == list(crm.EVENT_COLUMNS)
+    assert first_event["event_at"].endswith("+08:00")
+    clean = crm_generator.write_exports(replace(spec, bad_row_rate=0.0), DAY, tmp_path / "clean")
+    assert clean.faults == {}
+
+
+def test_spring_festival_and_weekends_are_quiet():
+    """At a larger size: new matches dip in the Spring Festival week; weekends see few events."""
+    parks = pl.DataFrame({"zone_code": ["G321001", "S440001", "S510002"]})
+    spec = crm_generator.CrmSpec(
+        parks=crm_generator.choose_parks(parks, 3, seed=7),
+        investment_projects=2_000,
+        match_events=40_000,
+        seed=7,
+        bad_row_rate=0.0,
+    )
+    events = crm_generator.snapshot(spec, date(2026, 4, 30)).events.with_columns(
+        crm.parse_timestamp(pl.col("event_at")).dt.convert_time_zone("Asia/Shanghai").alias("at")
+    )
+    weekly = (
+        events.filter(pl.col("stage") == "recommended")
+        .group_by(pl.col("at").dt.truncate("1w").dt.date().alias("week"))
+        .len()
+        .sort("week")
+    )
+    holiday_week = weekly.filter(pl.col("week") == date(2026, 2, 16))["len"].item()  # 2026-02-17 is New Year
+    before = weekly.filter(pl.col("week").is_between(date(2026, 1, 5), date(2026, 2, 2)))["len"].mean()
+    assert holiday_week < 0.4 * before
+    weekend_share = events.select((pl.col("at").dt.weekday() >= 6).mean()).item()
+    assert weekend_share < 0.6 * 2 / 7
