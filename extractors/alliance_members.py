@@ -539,6 +539,16 @@ def land_members(
         source=SOURCE,
         logical_date=logical_date,
         landing_dir=landing_dir,
+        details={
+            "match_rate": round(report.match_rate, 4),
+            "by_status": report.by_status,
+            "for_review": [
+                {"member_id": member_id, "member_name": name, "status": status, "candidates": candidates}
+                for member_id, name, status, candidates in report.ambiguous.select(
+                    "member_id", "member_name", "match_status", "candidates"
+                ).iter_rows()
+            ],
+        },
     )
 
 

@@ -171,9 +171,27 @@ def validate(received: pl.DataFrame) -> pl.DataFrame:
 
 
 def extract(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the registry; the batch records how well the cluster keyword seed covers its 主导产业."""
+    read = read_registry(settings)
     return land_batch(
-        validate(read_registry(settings)),
+        validate(read),
         source=SOURCE,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
+        details=cluster_coverage_details(read),
     )
+
+
+def cluster_coverage_details(read: pl.DataFrame, top: int = 20) -> dict:
+    """Share of the (valid) zones with at least one mapped cluster and the most frequent unmapped terms."""
+    from extractors import registry_enrichment
+
+    report = registry_enrichment.cluster_coverage(registry_enrichment.registry_frame(read))
+    return {
+        "zones": report.zones,
+        "zones_with_cluster": report.zones_with_cluster,
+        "cluster_coverage": round(report.share, 4),
+        "unmapped_terms": [
+            list(row) for row in report.unmapped_terms.head(top).select("industry_term", "occurrences").iter_rows()
+        ],
+    }

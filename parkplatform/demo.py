@@ -154,6 +154,13 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
             reasons.add_row(spec.name, f"{count:,}", reason)
     console.print(batches)
     console.print(reasons)
+    print_source_details(
+        console,
+        {
+            spec.name: read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
+            for spec in runnable_sources(settings.uses_real_registry)
+        },
+    )
     skipped = [spec.name for spec in skipped_sources(settings.uses_real_registry)]
     if skipped:
         console.print(
@@ -186,6 +193,37 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     console.print(f"Landing and quarantine: {settings.landing_dir}")
     console.print(f"Quality gate outcomes: {settings.quality_dir}")
     console.print(f"Airflow logs: {settings.airflow_home / 'logs'} (metadata: {settings.airflow_home / 'airflow.db'})")
+
+
+def print_source_details(console, reports: dict) -> None:
+    """What the sources report beside their counts: cluster coverage of the registry (and the terms the
+    keyword seed misses), the member list's match rate (and the members left for review), and the
+    window of each incremental batch."""
+    registry = reports.get("park_registry")
+    if registry is not None and registry.details:
+        details = registry.details
+        unmapped = ", ".join(f"{term} ({count})" for term, count in details["unmapped_terms"][:10])
+        console.print(
+            f"Cluster coverage of the registry: {details['zones_with_cluster']:,} of {details['zones']:,} zones "
+            f"({details['cluster_coverage']:.1%}) declare an industry the keyword seed maps; most frequent "
+            f"unmapped terms: {unmapped or 'none'}."
+        )
+    members = reports.get("alliance_members")
+    if members is not None and members.details:
+        details = members.details
+        statuses = ", ".join(f"{status} {count}" for status, count in details["by_status"].items())
+        console.print(f"Alliance members matched to the catalogue: {details['match_rate']:.1%} ({statuses}).")
+        for member in details["for_review"]:
+            console.print(
+                f"  for review: {member['member_id']} {member['member_name']} ({member['status']}): "
+                + "; ".join(member["candidates"])
+            )
+    for name, report in reports.items():
+        if "watermark_to" in report.details:
+            console.print(
+                f"{name}: rows updated after {report.details['watermark_from'] or 'the beginning'} "
+                f"up to {report.details['watermark_to']} (incremental by updated_at)."
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

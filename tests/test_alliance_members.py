@@ -223,6 +223,10 @@ def test_member_list_faults_are_quarantined_with_their_reason_and_the_rest_match
     assert quarantined.select("_source_row", pl.col("_reject_reason").alias("fault")).equals(expected)
     landed = pl.read_parquet(Path(report.path) / "landed.parquet")
     assert landed["member_id"].is_unique().all() and landed["match_status"].null_count() == 0
+    # the batch records the match rate and the members left for a person to decide
+    assert report.details["by_status"] == {"code": 25, "name": 79, "ambiguous": 2, "review": 0, "alliance_only": 8}
+    assert report.details["match_rate"] == round(104 / 114, 4)
+    assert [member["member_name"] for member in report.details["for_review"]] == ["东乡经济开发区", "苏州综保区"]
     # a rerun of the date replaces the batch: same rows, no duplicates
     again = land_members(read_member_list(path), registry, logical_date=day, landing_dir=tmp_path / "landing")
     assert (again.received, again.landed, again.quarantined) == (120, 114, 6)

@@ -104,6 +104,13 @@ def test_real_catalogue_lands_all_2543_zones(tiny):
         "山东淄川经济开发区",
     ]
     assert set(landed["data_origin"]) == {"catalogue_2018"}
+    # the batch records the keyword seed's cluster coverage and the terms it misses, most frequent first
+    assert {key: report.details[key] for key in ("zones", "zones_with_cluster", "cluster_coverage")} == {
+        "zones": 2543,
+        "zones_with_cluster": 2517,
+        "cluster_coverage": 0.9898,
+    }
+    assert report.details["unmapped_terms"][:3] == [["电力", 60], ["能源", 35], ["木材加工", 31]]
 
 
 def test_without_reference_a_generated_registry_is_labelled(monkeypatch, data_dir):
