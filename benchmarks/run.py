@@ -59,9 +59,31 @@ def _read_and_land_submissions() -> int:
     return park_submissions.land_files(settings, LOGICAL_DATE, files).received
 
 
+def _generate_crm() -> int:
+    from extractors import crm
+    from parkplatform.config import get_settings
+
+    settings = get_settings()
+    crm.ensure_generated(settings, LOGICAL_DATE)
+    return settings.scale.investment_projects + settings.scale.match_events
+
+
+def _read_and_land_crm() -> int:
+    """The first (whole-history) batch of both CRM sources, read from the exports just generated."""
+    from extractors import crm
+    from parkplatform.config import get_settings
+
+    os.environ["PARK_CRM_GENERATE"] = "0"
+    settings = get_settings()
+    reports = [crm.extract_projects(settings, LOGICAL_DATE), crm.extract_match_events(settings, LOGICAL_DATE)]
+    return sum(report.received for report in reports)
+
+
 STEPS: dict[str, Callable[[], int]] = {
     "generate_submissions": _generate_submissions,
     "read_and_land_submissions": _read_and_land_submissions,
+    "generate_crm": _generate_crm,
+    "read_and_land_crm": _read_and_land_crm,
 }
 
 
