@@ -60,9 +60,9 @@ BATCH_COLUMNS = {
 
 
 def table_row_counts(
-    path: Path, schema: str = MARTS_SCHEMA, prefixes: tuple[str, ...] = ("dim_", "fct_", "mart_")
+    path: Path, schema: str = MARTS_SCHEMA, prefixes: tuple[str, ...] = ("dim_", "bridge_", "fct_", "mart_")
 ) -> dict[str, int]:
-    """Rows per published table (dimensions, facts, marts) of a warehouse file, read-only."""
+    """Rows per published table (dimensions, bridges, facts, marts) of a warehouse file, read-only."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [
             name
