@@ -31,5 +31,17 @@ def parse_project() -> Path:
     return MANIFEST
 
 
+def build_project(*arguments: str) -> None:
+    """``dbt build`` of the whole project (or what ``arguments`` select) on the configured warehouse,
+    as the transform DAG's Cosmos tasks run it node by node; raises on any failed model or test."""
+    env = {**os.environ, **runtime_environment(get_settings())}
+    subprocess.run(
+        [str(dbt_executable()), "build", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet", *arguments],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
+    )
+
+
 if __name__ == "__main__":
     print(parse_project())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,31 @@ def airflow_ready() -> None:
     from parkplatform.demo import prepare_airflow
 
     prepare_airflow()
+
+
+TINY_DAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Path:
+    """The BUILD warehouse of the tiny scale on the real reference data for 2026-11-23, built once per
+    session by the pipeline's own steps (every source extracted, normalised, loaded, then ``dbt
+    build`` of the whole project, tests included). Open it read-only; do not change it."""
+    from parkplatform import pipeline
+    from parkplatform.dbt import build_project
+    from parkplatform.demo import wdi_served_from_reference
+    from parkplatform.sources import runnable_sources
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARK_DATA_DIR", str(tmp_path_factory.mktemp("tiny-warehouse") / "data"))
+        patch.setenv("PARK_SCALE", "tiny")
+        patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
+        for variable in ("PARK_SEED", "PARK_BAD_ROW_RATE", "PARK_WDI_BASE_URL", "PARK_CRM_DSN"):
+            patch.delenv(variable, raising=False)
+        settings = get_settings()
+        with wdi_served_from_reference():
+            for spec in runnable_sources(settings.uses_real_registry):
+                pipeline.extract(spec.name, TINY_DAY)
+        pipeline.load_build(TINY_DAY, pipeline.normalise(TINY_DAY))
+        build_project()
+        return settings.build_warehouse

@@ -9,7 +9,7 @@ import pytest
 from expectations.gate import QualityGateFailed
 from parkplatform import pipeline
 from parkplatform.config import get_settings
-from parkplatform.dbt import DBT_PROJECT_DIR, PROFILES_YML, dbt_executable
+from parkplatform.dbt import build_project
 from parkplatform.demo import wdi_served_from_reference
 from parkplatform.sources import runnable_sources
 
@@ -17,8 +17,6 @@ from parkplatform.sources import runnable_sources
 @pytest.fixture
 def good_build(tiny):
     """A tiny build made by the same steps the DAG runs (dbt from the command line here)."""
-    import subprocess
-
     day = date(2026, 11, 23)
     settings = get_settings()
     # every source, as the extract DAGs land them (WDI through the demo's loopback mirror)
@@ -26,11 +24,7 @@ def good_build(tiny):
         for spec in runnable_sources(settings.uses_real_registry):
             pipeline.extract(spec.name, day)
     pipeline.load_build(day, pipeline.normalise(day))
-    subprocess.run(
-        [str(dbt_executable()), "build", "--profiles-dir", str(PROFILES_YML.parent), "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        check=True,
-    )
+    build_project()
     return settings
 
 
@@ -59,7 +53,7 @@ def test_a_broken_build_is_not_published_and_serving_keeps_its_bytes(good_build)
 
     message = str(failure.value)
     assert "dim_park.level: expect_column_values_to_be_in_set" in message
-    assert "3 of 2543 rows unexpected" in message
+    assert "3 of 2552 rows unexpected" in message
     assert "mart_parks_by_province_zone_type.enterprises: expect_column_values_to_be_between" in message
     assert {o.suite for o in failure.value.result.failed_critical} == {"dim_park", "mart_parks_by_province_zone_type"}
     assert settings.serving_warehouse.read_bytes() == before
