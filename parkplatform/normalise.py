@@ -117,7 +117,7 @@ def _typed_registry(landed: pl.DataFrame) -> pl.DataFrame:
 
 
 def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
-    """Enterprise rows typed, money in yuan."""
+    """Enterprise rows typed, money in yuan, with the period (YYYY-MM) the submission reports."""
     return landed.select(
         pl.col("credit_code").str.to_uppercase(),
         "enterprise_name",
@@ -128,6 +128,7 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
         pl.col("employees").cast(pl.Int64),
         (pl.col("revenue_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("revenue_cny"),
         (pl.col("high_tech") == "Y").alias("is_high_tech"),
+        "period",
         "data_origin",
         *LINEAGE_COLUMNS,
     )
@@ -243,7 +244,9 @@ def normalise_reference_tables(landed: pl.DataFrame) -> pl.DataFrame:
     """The long layout of landing kept (one raw table; dbt staging splits it into divisions,
     industry classes and the crosswalk). Codes stay text (leading zeros, section letters); added:
     ``adcode``, the 6-digit GB/T 2260 form of a division code (``11`` -> ``110000``, ``1301`` ->
-    ``130100``), and ``province_code`` for every division level (the first 2 digits)."""
+    ``130100``), and ``province_code`` for every division level (the first 2 digits); a country's
+    ``m49_code`` is given its 3-digit form (``4`` -> ``004``), its other columns (Chinese name, UN
+    region / sub-region / intermediate region, ISO 4217 codes as published) are kept as landed."""
     is_division = pl.col("reference_table") == reference_tables.ADMIN_TABLE
     return landed.select(
         "reference_table",
@@ -255,6 +258,12 @@ def normalise_reference_tables(landed: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_division).then(pl.coalesce("province_code", pl.col("code").str.slice(0, 2))).alias("province_code"),
         "isic_code",
         "isic_name",
+        "name_cn",
+        pl.col("m49_code").str.pad_start(3, "0"),
+        "un_region",
+        "un_sub_region",
+        "un_intermediate_region",
+        "currency_codes",
         *LINEAGE_COLUMNS,
     )
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 class SourceSpec:
     """A source: its extractor (``module.function(settings, logical_date)`` lands one batch), how often
     it is pulled, and how the transform reads its batches: a snapshot source is read from its newest
-    batch; an ``incremental`` one lands only what changed since its previous batch, so the transform
-    reads every batch up to the logical date (and dbt keeps the latest version of each record)."""
+    batch; an ``incremental`` one adds to what its earlier batches landed (the records changed since
+    the previous batch, or a new reporting period), so the transform reads every batch up to the
+    logical date and dbt keeps the latest version of each record (or period)."""
 
     name: str
     module: str
@@ -49,6 +50,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         name="park_submissions",
         module="extractors.park_submissions",
         schedule="@weekly",
+        incremental=True,
         description="Park offices' spreadsheets of the enterprises in their parks (generated: no public data).",
     ),
     SourceSpec(

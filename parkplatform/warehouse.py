@@ -77,3 +77,62 @@ def table_row_counts(
 def read_table(path: Path, table: str, schema: str = MARTS_SCHEMA) -> pl.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(f'select * from {schema}."{table}"').pl()
+
+
+def _postgres_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Decimal):
+        return f"numeric({dtype.precision}, {dtype.scale})"
+    if isinstance(dtype, pl.Datetime):
+        return "timestamptz" if dtype.time_zone else "timestamp"
+    types = {
+        pl.String: "text",
+        pl.Int64: "bigint",
+        pl.Int32: "integer",
+        pl.Int16: "smallint",
+        pl.Int8: "smallint",
+        pl.Float64: "double precision",
+        pl.Float32: "real",
+        pl.Boolean: "boolean",
+        pl.Date: "date",
+    }
+    for polars_type, postgres_type in types.items():
+        if dtype == polars_type:
+            return postgres_type
+    raise TypeError(f"no PostgreSQL type for {dtype}")
+
+
+def copy_raw_to_postgres(build: Path, dsn: str) -> dict[str, int]:
+    """Copy every ``raw`` table of a DuckDB build into schema ``raw`` of the PostgreSQL at ``dsn``
+    (replacing them), so that the dbt project can be built there from the same loaded data."""
+    import io
+
+    import psycopg2
+
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(build), read_only=True) as source:
+        tables = [
+            name
+            for (name,) in source.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [RAW_SCHEMA]
+            ).fetchall()
+        ]
+        frames = {name: source.execute(f'select * from {RAW_SCHEMA}."{name}"').pl() for name in tables}
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+            for name, frame in frames.items():
+                columns = ", ".join(f'"{column}" {_postgres_type(dtype)}' for column, dtype in frame.schema.items())
+                cursor.execute(f'drop table if exists {RAW_SCHEMA}."{name}"')
+                cursor.execute(f'create table {RAW_SCHEMA}."{name}" ({columns})')
+                text = frame.with_columns(
+                    pl.col(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00")
+                ).write_csv(null_value="\\N")
+                cursor.copy_expert(
+                    f"copy {RAW_SCHEMA}.\"{name}\" from stdin with (format csv, header true, null '\\N')",
+                    io.StringIO(text),
+                )
+                counts[name] = frame.height
+    finally:
+        connection.close()
+    return counts

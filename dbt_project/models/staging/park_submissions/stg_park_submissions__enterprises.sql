@@ -8,6 +8,7 @@ select
     cast(employees as bigint) as employees,
     cast(revenue_cny as double precision) as revenue_cny,
     is_high_tech,
+    period,
     data_origin,
     _batch_id as batch_id,
     _source_file as source_file,

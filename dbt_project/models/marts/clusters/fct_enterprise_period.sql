@@ -1,0 +1,20 @@
+-- Enterprise × reporting period: headcount at the period's end and revenue of the 12 months to it,
+-- with the park and the cluster of the enterprise's GB/T 4754 class.
+select
+    periods.credit_code,
+    periods.period,
+    cast(periods.period || '-01' as date) as period_start,
+    cast(substring(periods.period, 1, 4) as integer) as period_year,
+    park.park_id,
+    periods.industry_code,
+    classes.cluster_code,
+    periods.employees,
+    periods.revenue_cny,
+    periods.is_high_tech,
+    periods.data_origin,
+    periods.batch_id
+from {{ ref('int_enterprise_periods') }} as periods
+inner join {{ ref('dim_park') }} as park
+    on periods.park_code = park.zone_code
+left join {{ ref('cluster_industry_classes') }} as classes
+    on periods.industry_code = classes.industry_code

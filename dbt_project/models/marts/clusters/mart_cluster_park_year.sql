@@ -1,0 +1,62 @@
+-- Park × cluster × year: the cluster indicators of DESIGN.md section 5 (macro cluster_indicators) and
+-- whether the park's enterprise base sits in the clusters it declares (主导产业).
+with cluster_rows as (
+    select
+        park_id as geo_id,
+        cluster_code,
+        year,
+        count(*) as enterprises,
+        sum(employees) as employment,
+        sum(revenue_cny) as revenue_cny,
+        sum(case when is_high_tech then 1 else 0 end) as high_tech_enterprises
+    from {{ ref('int_enterprise_years') }}
+    where cluster_code is not null
+    group by park_id, cluster_code, year
+),
+
+geo_totals as (
+    select park_id as geo_id, year, sum(employees) as employment
+    from {{ ref('int_enterprise_years') }}
+    group by park_id, year
+),
+
+{{ cluster_indicators('cluster_rows', 'geo_totals') }},
+
+declared as (
+    select
+        indicators.geo_id,
+        indicators.year,
+        sum(case when bridge.park_id is not null then indicators.employment else 0 end) * 1.0
+        / nullif(max(indicators.geo_employment), 0) as declared_employment_share
+    from indicators
+    left join {{ ref('bridge_park_cluster') }} as bridge
+        on indicators.geo_id = bridge.park_id and indicators.cluster_code = bridge.cluster_code
+    group by indicators.geo_id, indicators.year
+)
+
+select
+    indicators.geo_id as park_id,
+    park.province_adcode,
+    indicators.cluster_code,
+    indicators.year,
+    indicators.enterprises,
+    indicators.employment,
+    indicators.revenue_cny,
+    indicators.high_tech_share,
+    cast(null as double precision) as rnd_intensity,
+    indicators.geo_employment as park_employment,
+    indicators.employment_share,
+    indicators.location_quotient,
+    indicators.hhi,
+    indicators.cluster_tier,
+    bridge.park_id is not null as is_declared_cluster,
+    declared.declared_employment_share,
+    indicators.employment_growth,
+    indicators.revenue_growth
+from indicators
+inner join {{ ref('dim_park') }} as park
+    on indicators.geo_id = park.park_id
+inner join declared
+    on indicators.geo_id = declared.geo_id and indicators.year = declared.year
+left join {{ ref('bridge_park_cluster') }} as bridge
+    on indicators.geo_id = bridge.park_id and indicators.cluster_code = bridge.cluster_code

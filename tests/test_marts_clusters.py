@@ -1,0 +1,112 @@
+"""Cluster marts on the tiny build: one park's LQ, HHI and tier recomputed by hand from the landed
+submissions (independently of the SQL), and the laws every row obeys."""
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from extractors import generator
+from parkplatform.landing import LANDED_FILE
+
+PARK = "S357066"  # 4 clusters at the tiny scale: small enough to check on paper
+EXPECTED_PARK_ROWS = [
+    ("biomedicine", 321, 2.5133, "strong"),
+    ("food", 23, 0.2776, "emerging"),
+    # its park's highest LQ, yet below metallurgy's median (two other parks have LQs near 150)
+    ("metallurgy", 77, 28.3758, "emerging"),
+    ("new_materials", 2, 0.1798, "emerging"),
+]
+EXPECTED_PARK_HHI = 0.612
+
+
+def _sql(warehouse: Path, query: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+@pytest.fixture(scope="module")
+def by_hand(tiny_warehouse: Path) -> pl.DataFrame:
+    """Employment per park and cluster for 2026, from the landed rows and the class -> cluster seed."""
+    landed = pl.read_parquet(
+        tiny_warehouse.parent.parent / "landing" / "park_submissions" / "batch_date=2026-11-23" / LANDED_FILE
+    )
+    return (
+        landed.join(generator.cluster_classes(), on="industry_code", how="left")
+        .with_columns(pl.col("employees").cast(pl.Int64))
+        .select(pl.col("park_code").alias("park_id"), "cluster_code", "employees")
+    )
+
+
+def test_one_parks_location_quotients_hhi_and_tiers_match_the_hand_computation(tiny_warehouse, by_hand):
+    park_totals = by_hand.group_by("park_id").agg(pl.col("employees").sum().alias("park_employment"))
+    cells = (
+        by_hand.group_by("park_id", "cluster_code")
+        .agg(pl.len().alias("enterprises"), pl.col("employees").sum().alias("employment"))
+        .join(park_totals, on="park_id")
+    )
+    national_total = by_hand["employees"].sum()
+    national = by_hand.group_by("cluster_code").agg(
+        (pl.col("employees").sum() / national_total).alias("national_share")
+    )
+    cells = cells.join(national, on="cluster_code").with_columns(
+        ((pl.col("employment") / pl.col("park_employment")) / pl.col("national_share")).alias("lq")
+    )
+    park = cells.filter(pl.col("park_id") == PARK).sort("cluster_code")
+    expected_hhi = float(((park["employment"] / park["park_employment"]) ** 2).sum())
+
+    def tier(row: dict) -> str:
+        peers = cells.filter(pl.col("cluster_code") == row["cluster_code"])
+        p75, median = np.percentile(peers["lq"], 75), np.percentile(peers["lq"], 50)
+        p25_employment, p25_enterprises = (
+            np.percentile(peers["employment"], 25),
+            np.percentile(peers["enterprises"], 25),
+        )
+        strong = row["lq"] >= max(p75, 1)
+        if strong and row["employment"] >= p25_employment and row["enterprises"] >= p25_enterprises:
+            return "strong"
+        return "significant" if row["lq"] > median else "emerging"
+
+    mart = _sql(
+        tiny_warehouse,
+        "select cluster_code, enterprises, employment, location_quotient, hhi, cluster_tier "
+        f"from mart_cluster_park_year where park_id = '{PARK}' and year = 2026 order by cluster_code",
+    )
+    assert [row[0] for row in mart] == park["cluster_code"].to_list()
+    for (cluster, enterprises, employment, lq, hhi, tier_in_mart), expected in zip(
+        mart, park.iter_rows(named=True), strict=True
+    ):
+        assert (enterprises, employment) == (expected["enterprises"], expected["employment"]), cluster
+        assert lq == pytest.approx(expected["lq"], rel=1e-12), cluster
+        assert hhi == pytest.approx(expected_hhi, rel=1e-12)
+        assert tier_in_mart == tier(expected), cluster
+    # the same numbers written down once, so that a change in the generator is noticed here
+    assert [(row[0], row[2], round(row[3], 4), row[5]) for row in mart] == EXPECTED_PARK_ROWS
+    assert round(mart[0][4], 4) == EXPECTED_PARK_HHI
+
+
+def test_cluster_marts_obey_their_laws(tiny_warehouse):
+    # shares of a park's employment add up to the classified share, and the LQ-weighted national check
+    assert _sql(
+        tiny_warehouse,
+        "select count(*) from (select park_id, year, sum(employment_share) as total from mart_cluster_park_year "
+        "group by park_id, year) where total > 1 + 1e-9",
+    ) == [(0,)]
+    # every enterprise of a cluster is counted once at park level and once at province level
+    assert _sql(
+        tiny_warehouse,
+        "select (select sum(enterprises) from mart_cluster_park_year where year = 2026), "
+        "(select sum(enterprises) from mart_cluster_province_year where year = 2026), "
+        "(select count(*) from fct_enterprise_period where cluster_code is not null and period_year = 2026)",
+    ) == [(488, 488, 488)]
+    # LQ x the cluster's national share = the park's share: summed over parks, employment_share x
+    # park_employment gives the cluster's national employment back
+    assert _sql(
+        tiny_warehouse,
+        "select count(*) from (select cluster_code, sum(employment_share * park_employment) - sum(employment) as gap "
+        "from mart_cluster_park_year group by cluster_code) where abs(gap) > 1e-6",
+    ) == [(0,)]
+    # a single year of submissions: no growth yet
+    assert _sql(tiny_warehouse, "select count(employment_growth) from mart_cluster_park_year") == [(0,)]
