@@ -1,21 +1,29 @@
-"""Reference tables: GB/T 2260 administrative divisions and GB/T 4754-2017 with its ISIC Rev.4 crosswalk.
+"""Reference tables: GB/T 2260 divisions, GB/T 4754-2017 with its ISIC Rev.4 crosswalk, ISO 3166-1 countries.
 
-Read from ``PARK_REFERENCE_DIR`` (in production the same files come from NBS and the standard):
+Read from ``PARK_REFERENCE_DIR`` (in production the same files come from NBS, the standards and the UN / ISO lists):
 
 - ``admin_divisions/provinces.csv`` (code, name), ``cities.csv`` (code, name, provinceCode),
   ``areas.csv`` (code, name, cityCode, provinceCode): 2-, 4- and 6-digit codes;
 - ``industry/gbt4754_2017.csv`` (code, name): sections A-T, then 2-digit divisions, 3-digit groups and
   4-digit classes, in the standard's order (a division belongs to the section line above it);
-- ``industry/gbt4754_2017_isic4_crosswalk.csv``: GB/T 4754-2017 class <-> ISIC Rev.4 class.
+- ``industry/gbt4754_2017_isic4_crosswalk.csv``: GB/T 4754-2017 class <-> ISIC Rev.4 class;
+- ``world/country_codes.csv`` (datahub.io country-codes): ISO 3166-1 countries and territories with
+  their UN M49 code, region / sub-region / intermediate region and ISO 4217 currency codes.
 
-All five files land as ONE batch of one source in a common long shape: ``reference_table``,
+All six files land as ONE batch of one source in a common long shape: ``reference_table``,
 ``level``, ``code``, ``name``, ``parent_code`` and, where they apply, ``province_code`` (counties),
-``isic_code`` and ``isic_name`` (crosswalk); ``batch.json`` counts each file on its own.
+``isic_code`` and ``isic_name`` (crosswalk), ``name_cn``, ``m49_code``, ``un_region``,
+``un_sub_region``, ``un_intermediate_region`` and ``currency_codes`` (countries); ``batch.json``
+counts each file on its own.
 
 Rules: the code format of each level, the parent exists (among the parent rows that pass their own
 rules, so that nothing landed points at a quarantined parent), a code starts with its parent's code,
 no duplicate code in a table, no repeated (class, ISIC class) pair in the crosswalk (the first
-occurrence lands, the repeats are quarantined).
+occurrence lands, the repeats are quarantined); a country has an ISO 3166-1 alpha-3 code, English
+and Chinese names and an M49 code, its UN region is one of the five M49 regions and the hierarchy has
+no gap (no sub-region without a region, no intermediate region without a sub-region), and its
+currency codes are 3-letter ISO 4217 codes (several, comma-separated, where a country has several
+legal tenders: ``INR,BTN`` for Bhutan).
 """
 
 from __future__ import annotations
@@ -36,10 +44,13 @@ CITIES_FILE = ADMIN_DIR / "cities.csv"
 AREAS_FILE = ADMIN_DIR / "areas.csv"
 GBT4754_FILE = INDUSTRY_DIR / "gbt4754_2017.csv"
 CROSSWALK_FILE = INDUSTRY_DIR / "gbt4754_2017_isic4_crosswalk.csv"
+WORLD_DIR = Path("world")
+COUNTRIES_FILE = WORLD_DIR / "country_codes.csv"
 
 ADMIN_TABLE = "gbt2260_admin_divisions"
 GBT4754_TABLE = "gbt4754_2017"
 CROSSWALK_TABLE = "gbt4754_2017_isic4"
+COUNTRIES_TABLE = "iso3166_countries"
 
 LANDED_COLUMNS = (
     "reference_table",
@@ -50,6 +61,12 @@ LANDED_COLUMNS = (
     "province_code",
     "isic_code",
     "isic_name",
+    "name_cn",
+    "m49_code",
+    "un_region",
+    "un_sub_region",
+    "un_intermediate_region",
+    "currency_codes",
 )
 CROSSWALK_COLUMNS = {
     "GB/T 4754-2017 (code)": "code",
@@ -57,6 +74,17 @@ CROSSWALK_COLUMNS = {
     "ISIC Rev.4 (code)": "isic_code",
     "ISIC Rev.4 (desc)": "isic_name",
 }
+COUNTRY_COLUMNS = {
+    "ISO3166-1-Alpha-3": "code",
+    "official_name_en": "name",
+    "official_name_cn": "name_cn",
+    "M49": "m49_code",
+    "Region Name": "un_region",
+    "Sub-region Name": "un_sub_region",
+    "Intermediate Region Name": "un_intermediate_region",
+    "ISO4217-currency_alphabetic_code": "currency_codes",
+}
+M49_REGIONS = ("Africa", "Americas", "Asia", "Europe", "Oceania")
 GBT4754_LEVELS = {  # level -> code pattern, in hierarchy order
     "section": r"^[A-T]$",
     "division": r"^\d{2}$",
@@ -238,10 +266,57 @@ def read_crosswalk(reference_dir: Path, gbt4754: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# --- ISO 3166-1 countries with UN M49 regions and ISO 4217 currencies ---------------------------------
+
+
+def country_rules() -> list[tuple[str, pl.Expr]]:
+    region, sub_region = pl.col("un_region"), pl.col("un_sub_region")
+    currencies = pl.col("currency_codes")
+    return [
+        *_common_rules("country"),
+        ("name_cn (official_name_cn) is missing", pl.col("name_cn").is_null()),
+        ("code (country) is not 3 capital letters (ISO 3166-1 alpha-3)", ~pl.col("code").str.contains(r"^[A-Z]{3}$")),
+        ("m49_code (M49) is missing", pl.col("m49_code").is_null()),
+        ("m49_code (M49) is not a 1- to 3-digit UN M49 code", ~pl.col("m49_code").str.contains(r"^\d{1,3}$")),
+        (
+            f"un_region (Region Name) is not one of the M49 regions {', '.join(M49_REGIONS)}",
+            region.is_not_null() & ~region.is_in(M49_REGIONS),
+        ),
+        (
+            "un_region (Region Name) is missing while un_sub_region (Sub-region Name) is given",
+            region.is_null() & sub_region.is_not_null(),
+        ),
+        (
+            "un_sub_region (Sub-region Name) is missing while an un_intermediate_region is given",
+            sub_region.is_null() & pl.col("un_intermediate_region").is_not_null(),
+        ),
+        (
+            "currency_codes (ISO4217-currency_alphabetic_code) is not a comma-separated list of 3-letter codes",
+            currencies.is_not_null() & ~currencies.str.contains(r"^[A-Z]{3}(,[A-Z]{3})*$"),
+        ),
+        _duplicate_rule("country"),
+    ]
+
+
+def read_countries(reference_dir: Path) -> pl.DataFrame:
+    """One row per ISO 3166-1 country or territory (level ``country``), in the common shape."""
+    frame = read_text_csv(reference_dir / COUNTRIES_FILE, COUNTRY_COLUMNS)
+    return frame.with_columns(
+        pl.lit("country").alias("level"),
+        first_reject_reason(country_rules()),
+        pl.lit(COUNTRIES_TABLE).alias("reference_table"),
+    )
+
+
 def read_reference_tables(reference_dir: Path) -> pl.DataFrame:
-    """All five files, validated, in the common shape (``_reject_reason`` null for a valid row)."""
+    """All six files, validated, in the common shape (``_reject_reason`` null for a valid row)."""
     gbt4754 = read_gbt4754(reference_dir)
-    frames = [read_admin_divisions(reference_dir), gbt4754, read_crosswalk(reference_dir, gbt4754)]
+    frames = [
+        read_admin_divisions(reference_dir),
+        gbt4754,
+        read_crosswalk(reference_dir, gbt4754),
+        read_countries(reference_dir),
+    ]
     return pl.concat(frames, how="diagonal").select(*LANDED_COLUMNS, "_source_file", "_source_row", REJECT_REASON)
 
 
@@ -249,7 +324,7 @@ def extract(settings: Settings, logical_date: date) -> BatchReport:
     if settings.reference_dir is None:
         raise FileNotFoundError(
             f"{SOURCE}: PARK_REFERENCE_DIR is not set; the reference tables are read from "
-            f"<reference>/{ADMIN_DIR} and <reference>/{INDUSTRY_DIR}"
+            f"<reference>/{ADMIN_DIR}, <reference>/{INDUSTRY_DIR} and <reference>/{COUNTRIES_FILE}"
         )
     return land_batch(
         read_reference_tables(settings.reference_dir),

@@ -40,6 +40,8 @@ def test_the_three_sources_are_specified_with_their_cadence_and_need_the_referen
         "park_registry",
         "park_submissions",
         "alliance_members",
+        "crm_projects",
+        "crm_match_events",
     }
     assert skipped_sources(has_reference=True) == ()
 
@@ -122,9 +124,9 @@ def test_reference_tables_normalised_long_with_6_digit_adcodes(landed):
         reports["reference_tables"].received,
         reports["reference_tables"].landed,
         reports["reference_tables"].quarantined,
-    ) == (6802, 6795, 7)
+    ) == (7051, 7044, 7)
     frame = _normalised(settings, "reference_tables")
-    assert frame.height == 6795
+    assert frame.height == 7044
 
     def division(code: str) -> tuple:
         return frame.filter(pl.col("code") == code).select("adcode", "province_code", "level").row(0)
@@ -135,6 +137,20 @@ def test_reference_tables_normalised_long_with_6_digit_adcodes(landed):
     industry = frame.filter(pl.col("reference_table") != "gbt2260_admin_divisions")
     assert industry["adcode"].null_count() == industry.height
     assert industry["province_code"].null_count() == industry.height
+
+    # countries: the M49 code in its 3-digit form, the other columns as landed
+    countries = frame.filter(pl.col("reference_table") == "iso3166_countries")
+    assert countries.height == 249 and countries["m49_code"].str.len_chars().unique().to_list() == [3]
+
+    def country(code: str) -> tuple:
+        found = countries.filter(pl.col("code") == code)
+        return found.select("m49_code", "name", "name_cn", "un_region", "un_sub_region", "currency_codes").row(0)
+
+    assert country("AFG") == ("004", "Afghanistan", "阿富汗", "Asia", "Southern Asia", "AFN")
+    assert country("EGY") == ("818", "Egypt", "埃及", "Africa", "Northern Africa", "EGP")
+    assert country("CHN") == ("156", "China", "中国", "Asia", "Eastern Asia", "CNY")
+    other = frame.filter(pl.col("reference_table") != "iso3166_countries")
+    assert other.select("name_cn", "m49_code", "un_region", "currency_codes").null_count().row(0) == (other.height,) * 4
 
 
 def test_without_a_reference_folder_the_three_load_as_empty_tables_with_their_columns(

@@ -1,4 +1,5 @@
-"""GB/T 2260 divisions and GB/T 4754-2017 with its ISIC Rev.4 crosswalk, landed as reference tables."""
+"""GB/T 2260 divisions, GB/T 4754-2017 with its ISIC Rev.4 crosswalk and the ISO 3166-1 countries (UN M49
+regions, ISO 4217 currencies), landed as reference tables."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def test_real_reference_tables_land_with_exact_counts(monkeypatch, data_dir, ref
         "gbt4754_2017.csv": (1971, 1971, 0),
         # the real crosswalk repeats 7 (class, ISIC class) pairs verbatim
         "gbt4754_2017_isic4_crosswalk.csv": (1480, 1473, 7),
+        "country_codes.csv": (249, 249, 0),
     }
-    assert (report.received, report.landed, report.quarantined) == (6802, 6795, 7)
+    assert (report.received, report.landed, report.quarantined) == (7051, 7044, 7)
     assert report.quarantine_reasons == {
         "(GB/T 4754-2017 (code), ISIC Rev.4 (code)) pair repeats an earlier row of the crosswalk": 7
     }
@@ -45,6 +47,7 @@ def test_real_reference_tables_land_with_exact_counts(monkeypatch, data_dir, ref
         ("gbt4754_2017", "group", 473),
         ("gbt4754_2017", "section", 20),
         ("gbt4754_2017_isic4", "class", 1473),
+        ("iso3166_countries", "country", 249),
     ]
 
     def row(table: str, code: str) -> dict:
@@ -62,6 +65,31 @@ def test_real_reference_tables_land_with_exact_counts(monkeypatch, data_dir, ref
     assert row("gbt4754_2017", "0111")["parent_code"] == "011"
     rice = landed.filter((pl.col("reference_table") == "gbt4754_2017_isic4") & (pl.col("code") == "0111"))
     assert rice.select("name", "isic_code").rows() == [("稻谷种植", "0112")]
+
+    country_columns = ["name", "name_cn", "m49_code", "un_region", "un_sub_region", "un_intermediate_region"]
+    egypt = row("iso3166_countries", "EGY")
+    assert [egypt[column] for column in country_columns] == ["Egypt", "埃及", "818", "Africa", "Northern Africa", None]
+    assert egypt["currency_codes"] == "EGP" and egypt["level"] == "country" and egypt["parent_code"] is None
+    assert row("iso3166_countries", "PSE")["name"] == "State of Palestine"
+    assert row("iso3166_countries", "AGO")["un_intermediate_region"] == "Middle Africa"
+    assert row("iso3166_countries", "MEX")["un_sub_region"] == "Latin America and the Caribbean"
+    # as published: M49 without leading zeros (normalisation pads it), several legal tenders comma-separated,
+    # Antarctica in no M49 region and without a currency, Palestine without a currency code
+    assert row("iso3166_countries", "AFG")["m49_code"] == "4"
+    assert row("iso3166_countries", "BTN")["currency_codes"] == "INR,BTN"
+    antarctica = row("iso3166_countries", "ATA")
+    assert (antarctica["un_region"], antarctica["currency_codes"]) == (None, None)
+    assert row("iso3166_countries", "PSE")["currency_codes"] is None
+    countries = landed.filter(pl.col("reference_table") == "iso3166_countries")
+    assert countries["un_region"].value_counts().sort("un_region").rows() == [
+        (None, 1),
+        ("Africa", 60),
+        ("Americas", 57),
+        ("Asia", 51),
+        ("Europe", 51),
+        ("Oceania", 29),
+    ]
+    assert countries.filter(pl.col("currency_codes").str.contains(",")).height == 8
 
     quarantined = pl.read_parquet(folder / QUARANTINED_FILE)
     assert quarantined.sort("_source_row").select("code", "isic_code").head(1).rows() == [("2929", "2220")]
@@ -100,6 +128,25 @@ def broken_reference(tmp_path: Path) -> Path:
         "0211,林木育种,0210,造林和其他林业活动\n"
         "0299,无小类,0210,造林和其他林业活动\n"
         "0211,林木育种,21,两位\n",
+    )
+    _write(
+        root / "world/country_codes.csv",
+        "ISO3166-1-Alpha-3,official_name_en,official_name_cn,M49,Region Name,Sub-region Name,"
+        "Intermediate Region Name,ISO4217-currency_alphabetic_code\n"
+        "EGY,Egypt,埃及,818,Africa,Northern Africa,,EGP\n"
+        ",Nowhere,无处,999,Africa,Northern Africa,,EGP\n"
+        "XYZ,,无名,998,Africa,Northern Africa,,EGP\n"
+        "ABC,Alpha,,1,Europe,Western Europe,,EUR\n"
+        "Eg,Lower case,小写,2,Africa,Northern Africa,,EGP\n"
+        "MMM,No M49,无代码,,Europe,Western Europe,,EUR\n"
+        "NNN,Long M49,长代码,1234,Europe,Western Europe,,EUR\n"
+        "RRR,Atlantis,亚特兰蒂斯,5,Atlantis,,,\n"
+        "SSS,Orphan,孤儿,6,,Northern Africa,,EGP\n"
+        "III,Gap,缺口,7,Africa,,Western Africa,XOF\n"
+        "CCC,Money,钱,8,Europe,Western Europe,,EURO\n"
+        "EGY,Egypt again,埃及,818,Africa,Northern Africa,,EGP\n"
+        "ATA,Antarctica,南极洲,10,,,,\n"
+        'BTN,Bhutan,不丹,64,Asia,Southern Asia,,"INR,BTN"\n',
     )
     return root
 
@@ -145,6 +192,30 @@ def test_each_rule_quarantines_with_its_reason(broken_reference):
             4,
         ): "code (GB/T 4754-2017 (code)) is not a landed class of gbt4754_2017.csv",
         ("gbt4754_2017_isic4_crosswalk.csv", 5): "isic_code (ISIC Rev.4 (code)) is not a 4-digit ISIC class",
+        ("country_codes.csv", 2): None,
+        ("country_codes.csv", 3): "code (country) is missing",
+        ("country_codes.csv", 4): "name (country) is missing",
+        ("country_codes.csv", 5): "name_cn (official_name_cn) is missing",
+        ("country_codes.csv", 6): "code (country) is not 3 capital letters (ISO 3166-1 alpha-3)",
+        ("country_codes.csv", 7): "m49_code (M49) is missing",
+        ("country_codes.csv", 8): "m49_code (M49) is not a 1- to 3-digit UN M49 code",
+        (
+            "country_codes.csv",
+            9,
+        ): "un_region (Region Name) is not one of the M49 regions Africa, Americas, Asia, Europe, Oceania",
+        ("country_codes.csv", 10): "un_region (Region Name) is missing while un_sub_region (Sub-region Name) is given",
+        (
+            "country_codes.csv",
+            11,
+        ): "un_sub_region (Sub-region Name) is missing while an un_intermediate_region is given",
+        (
+            "country_codes.csv",
+            12,
+        ): "currency_codes (ISO4217-currency_alphabetic_code) is not a comma-separated list of 3-letter codes",
+        ("country_codes.csv", 13): "code (country) repeats an earlier row of the same file",
+        # no M49 region (Antarctica) and several legal tenders are real and land
+        ("country_codes.csv", 14): None,
+        ("country_codes.csv", 15): None,
     }
     parents = dict(frame.filter(pl.col("reference_table") == "gbt4754_2017").select("code", "parent_code").iter_rows())
     assert parents == {"01": None, "A": None, "02": "A", "021": "02", "0211": "021", "0299": "029", "U": None}
@@ -155,13 +226,21 @@ def test_batch_reconciles_with_the_quarantine(monkeypatch, data_dir, broken_refe
     (broken_reference / "parks").mkdir()
     monkeypatch.setenv("PARK_REFERENCE_DIR", str(broken_reference))
     report = reference_tables.extract(get_settings(), LOGICAL_DATE)
-    assert (report.received, report.landed, report.quarantined) == (24, 9, 15)
+    assert (report.received, report.landed, report.quarantined) == (38, 12, 26)
     folder = batch_dir(get_settings().landing_dir, "reference_tables", LOGICAL_DATE)
     assert pl.read_parquet(folder / QUARANTINED_FILE)["_reject_reason"].null_count() == 0
-    assert pl.read_parquet(folder / LANDED_FILE).height == 9
+    assert pl.read_parquet(folder / LANDED_FILE).height == 12
 
 
 def test_without_reference_dir_extract_says_what_it_needs(monkeypatch, data_dir):
     monkeypatch.delenv("PARK_REFERENCE_DIR", raising=False)
     with pytest.raises(FileNotFoundError, match="PARK_REFERENCE_DIR"):
+        reference_tables.extract(get_settings(), LOGICAL_DATE)
+
+
+def test_without_the_country_file_extract_names_it(monkeypatch, data_dir, broken_reference):
+    (broken_reference / "parks").mkdir()
+    (broken_reference / "world/country_codes.csv").unlink()
+    monkeypatch.setenv("PARK_REFERENCE_DIR", str(broken_reference))
+    with pytest.raises(FileNotFoundError, match="country_codes.csv"):
         reference_tables.extract(get_settings(), LOGICAL_DATE)
