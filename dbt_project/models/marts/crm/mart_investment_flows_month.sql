@@ -1,0 +1,110 @@
+{#- Investment flows by corridor and month of signing (DESIGN.md section 5, "Investment flows").
+
+    Grain: direction x origin (country and sourcing committee; province for a domestic project) x
+    Chinese park (with its province) x destination country x cluster x month of signing. Only signed
+    projects are flows: a project counts in the month its agreement was signed (Asia/Shanghai calendar
+    date of the CRM), and the rates are that signing cohort's progress as of the build (of the projects
+    signed in the month, how many started construction, how many reached production so far).
+
+    For outbound projects the destination country's FDI net inflows (WDI BX.KLT.DINV.CD.WD, current
+    US$) of the signing year are given as context; when the World Bank has not published that year
+    yet, the latest earlier year, named in destination_fdi_year. -#}
+
+with signed as (
+    select
+        projects.*,
+        parks.province_adcode as park_province_adcode,
+        cast(extract(year from projects.signed_date) as integer) as signed_year
+    from {{ ref('fct_investment_project') }} as projects
+    left join {{ ref('dim_park') }} as parks
+        on projects.park_id = parks.park_id
+    where projects.signed_date is not null
+),
+
+flows as (
+    select
+        direction,
+        origin_country_iso3,
+        committee,
+        origin_province_adcode,
+        park_id,
+        park_province_adcode,
+        destination_country_iso3,
+        cluster_code,
+        signed_month,
+        min(signed_year) as signed_year,
+        count(*) as projects,
+        sum(contracted_cny) as contracted_cny,
+        sum(contracted_usd) as contracted_usd,
+        sum(paid_in_cny) as paid_in_cny,
+        cast(sum(case when is_construction_started then 1 else 0 end) as bigint) as construction_started_projects,
+        cast(sum(case when is_in_production then 1 else 0 end) as bigint) as in_production_projects,
+        percentile_cont(0.5) within group (order by days_signed_to_started) as median_days_signed_to_started,
+        percentile_cont(0.5) within group (order by days_started_to_producing) as median_days_started_to_producing,
+        max(data_origin) as data_origin
+    from signed
+    group by
+        direction,
+        origin_country_iso3,
+        committee,
+        origin_province_adcode,
+        park_id,
+        park_province_adcode,
+        destination_country_iso3,
+        cluster_code,
+        signed_month
+),
+
+fdi as (
+    select country_iso3, year, value
+    from {{ ref('stg_world_bank__indicators') }}
+    where indicator_code = 'BX.KLT.DINV.CD.WD' and value is not null
+),
+
+fdi_year as (
+    select
+        outbound.destination_country_iso3,
+        outbound.signed_year,
+        max(fdi.year) as fdi_year
+    from (
+        select distinct destination_country_iso3, signed_year
+        from flows
+        where direction = 'outbound'
+    ) as outbound
+    inner join fdi
+        on outbound.destination_country_iso3 = fdi.country_iso3 and fdi.year <= outbound.signed_year
+    group by outbound.destination_country_iso3, outbound.signed_year
+)
+
+select
+    flows.direction,
+    flows.origin_country_iso3,
+    flows.committee,
+    flows.origin_province_adcode,
+    flows.park_id,
+    flows.park_province_adcode,
+    flows.destination_country_iso3,
+    flows.cluster_code,
+    flows.signed_month,
+    flows.projects,
+    flows.contracted_cny,
+    flows.contracted_usd,
+    flows.paid_in_cny,
+    cast(flows.paid_in_cny as double precision) / nullif(flows.contracted_cny, 0) as paid_in_ratio,
+    flows.construction_started_projects,
+    flows.in_production_projects,
+    cast(flows.construction_started_projects as double precision) / flows.projects as start_rate,
+    cast(flows.in_production_projects as double precision) / flows.projects as production_rate,
+    flows.median_days_signed_to_started,
+    flows.median_days_started_to_producing,
+    fdi.value as destination_fdi_net_inflows_usd,
+    fdi_year.fdi_year as destination_fdi_year,
+    flows.data_origin
+from flows
+left join fdi_year
+    on
+        flows.direction = 'outbound'
+        and flows.destination_country_iso3 = fdi_year.destination_country_iso3
+        and flows.signed_year = fdi_year.signed_year
+left join fdi
+    on fdi_year.destination_country_iso3 = fdi.country_iso3 and fdi_year.fdi_year = fdi.year

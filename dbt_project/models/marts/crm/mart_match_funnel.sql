@@ -1,0 +1,62 @@
+{#- The matchmaking funnel (DESIGN.md section 5, "Match outcomes").
+
+    Grain: committee x channel x match type x cluster x cohort month (the month, Asia/Shanghai, of the
+    match's recommended event). Counts are of matches that reached each stage (a match that reached
+    negotiation also counts under recommended, contacted and meeting), so they never increase down
+    the funnel; conversions divide consecutive counts; cycle times are medians, in whole days between
+    Asia/Shanghai dates, over the matches with both stage events recorded. Lost reasons are one column
+    per reason: the CRM contract fixes six (extractors/crm.py LOST_REASONS, checked at landing and
+    by accepted_values on fct_match), so a wide row keeps the funnel and its losses together. -#}
+{%- set stages = ['recommended', 'contacted', 'meeting', 'negotiation', 'signed', 'landed'] %}
+{%- set lost_reasons = ['budget', 'timing', 'location', 'policy', 'competitor', 'no_response'] %}
+
+with cohorts as (
+    select
+        committee,
+        channel,
+        match_type,
+        cluster_code,
+        cohort_month,
+        {%- for stage in stages %}
+        cast(sum(case when furthest_stage_rank >= {{ loop.index }} then 1 else 0 end) as bigint) as {{ stage }}_matches,
+        {%- endfor %}
+        {%- for stage in stages[1:] %}
+        percentile_cont(0.5) within group (order by days_{{ stages[loop.index0] }}_to_{{ stage }})
+            as median_days_{{ stages[loop.index0] }}_to_{{ stage }},
+        {%- endfor %}
+        cast(sum(case when is_stalled then 1 else 0 end) as bigint) as stalled_matches,
+        cast(sum(case when is_lost then 1 else 0 end) as bigint) as lost_matches,
+        {%- for reason in lost_reasons %}
+        cast(sum(case when lost_reason = '{{ reason }}' then 1 else 0 end) as bigint) as lost_{{ reason }},
+        {%- endfor %}
+        max(data_origin) as data_origin
+    from {{ ref('fct_match') }}
+    group by committee, channel, match_type, cluster_code, cohort_month
+)
+
+select
+    committee,
+    channel,
+    match_type,
+    cluster_code,
+    cohort_month,
+    {%- for stage in stages %}
+    {{ stage }}_matches,
+    {%- endfor %}
+    {%- for stage in stages[1:4] %}
+    cast({{ stage }}_matches as double precision) / nullif({{ stages[loop.index0] }}_matches, 0)
+        as {{ stages[loop.index0] }}_to_{{ stage }}_rate,
+    {%- endfor %}
+    cast(signed_matches as double precision) / nullif(negotiation_matches, 0) as negotiation_to_signed_rate,
+    cast(signed_matches as double precision) / nullif(recommended_matches, 0) as overall_conversion_rate,
+    cast(landed_matches as double precision) / nullif(signed_matches, 0) as landing_rate,
+    {%- for stage in stages[1:] %}
+    median_days_{{ stages[loop.index0] }}_to_{{ stage }},
+    {%- endfor %}
+    stalled_matches,
+    lost_matches,
+    {%- for reason in lost_reasons %}
+    lost_{{ reason }},
+    {%- endfor %}
+    data_origin
+from cohorts

@@ -1,0 +1,450 @@
+"""CRM facts and marts (DESIGN.md section 5, "Investment flows" and "Match outcomes") on the tiny warehouse.
+
+Expected values are recomputed here from the landed CRM rows (the landing Parquet, text as the CRM sent
+it, timestamps with their +08:00 offset) with Polars, independently of the SQL: one corridor's paid-in
+ratio (到位率) and start rate (开工率), one cohort's funnel and its median recommended -> contacted cycle
+time, plus invariants. The incremental build of fct_match_event is compared with a full refresh.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+TINY_DAY = date(2026, 11, 23)  # the logical date of the tiny_warehouse fixture
+STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
+RANK = {stage: rank for rank, stage in enumerate(STAGES, start=1)}
+LOST_REASONS = ("budget", "timing", "location", "policy", "competitor", "no_response")
+FUNNEL_RATES = (
+    "recommended_to_contacted_rate",
+    "contacted_to_meeting_rate",
+    "meeting_to_negotiation_rate",
+    "negotiation_to_signed_rate",
+    "overall_conversion_rate",
+    "landing_rate",
+)
+CORRIDOR = (
+    "direction",
+    "origin_country_iso3",
+    "committee",
+    "origin_province_adcode",
+    "park_id",
+    "destination_country_iso3",
+    "cluster_code",
+    "signed_month",
+)
+COHORT = ("committee", "channel", "match_type", "cluster_code", "cohort_month")
+
+# Checked on paper from the landed rows of the tiny CRM (seed 20180101, 2026-11-23):
+# corridor domestic, Anhui (340000) -> S347025, biomedicine, signed 2025-03: IP000000449 (812,820,000.00
+# yuan, signed 2025-03-03, never started, paid 0) and IP000000464 (526,880,000.00 yuan, signed 2025-03-05,
+# started 2025-04-15, paid 325,894,366.05): 到位率 = 325,894,366.05 / 1,339,700,000.00, 开工率 = 1 / 2.
+EXPECTED_CORRIDOR = {
+    "direction": "domestic",
+    "origin_province_adcode": "340000",
+    "park_id": "S347025",
+    "cluster_code": "biomedicine",
+    "signed_month": date(2025, 3, 1),
+}
+EXPECTED_CORRIDOR_VALUES = (2, 325894366.05 / 1339700000.00, 0.5)
+# cohort southeast_asia x committee_referral x investment_attraction x food, 2025-03: M000000717
+# (recommended 2025-03-13, contacted 03-19: 6 days, ... landed) and M000000718 (03-17 -> 03-24: 7 days,
+# ... signed): 2 matches at every stage to signed, 1 landed, median recommended -> contacted 6.5 days.
+EXPECTED_COHORT = {
+    "committee": "southeast_asia",
+    "channel": "committee_referral",
+    "match_type": "investment_attraction",
+    "cluster_code": "food",
+    "cohort_month": date(2025, 3, 1),
+}
+EXPECTED_FUNNEL = (2, 2, 2, 2, 2, 1)
+EXPECTED_MEDIAN_RECOMMENDED_TO_CONTACTED = 6.5
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
+    (schema,) = con.execute(
+        "select table_schema from information_schema.tables where table_name = ? order by table_schema limit 1",
+        [name],
+    ).fetchone()
+    return con.execute(f'select * from "{schema}"."{name}"').pl()
+
+
+def _landed(landing_dir: Path, source: str, as_of: date) -> pl.DataFrame:
+    files = sorted(
+        path / "landed.parquet"
+        for path in (landing_dir / source).glob("batch_date=*")
+        if date.fromisoformat(path.name.split("=", 1)[1]) <= as_of
+    )
+    return pl.concat([pl.read_parquet(file) for file in files], how="vertical_relaxed")
+
+
+def _latest_versions(landed: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Each record's newest version: newest updated_at (an instant: parsed with its offset), then newest batch."""
+    updated = pl.col("updated_at").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC")
+    return (
+        landed.with_columns(updated.alias("_updated"))
+        .sort(["_updated", "_batch_id"], descending=True)
+        .unique(key, keep="first")
+        .drop("_updated")
+    )
+
+
+def _local_date(text: str) -> date:
+    """Asia/Shanghai date of a timestamp the CRM wrote as ISO 8601 at +08:00."""
+    assert text.endswith("+08:00"), text
+    return date.fromisoformat(text[:10])
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    return float(ordered[n // 2]) if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+@pytest.fixture(scope="module")
+def crm(tiny_warehouse: Path) -> dict:
+    landing = tiny_warehouse.parent.parent / "landing"
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        tables = {
+            name: _table(con, name)
+            for name in (
+                "fct_investment_project",
+                "mart_investment_flows_month",
+                "fct_match_event",
+                "fct_match",
+                "mart_match_funnel",
+                "int_fx_rates_yearly",
+                "int_as_of",
+            )
+        }
+    tables["projects"] = _latest_versions(_landed(landing, "crm_projects", TINY_DAY), "project_id")
+    tables["events"] = _latest_versions(_landed(landing, "crm_match_events", TINY_DAY), "event_id")
+    return tables
+
+
+# --------------------------------------------------------------------------- by hand: projects
+
+
+def _hand_projects(projects: pl.DataFrame) -> pl.DataFrame:
+    """Signed projects with the corridor key as the mart writes it (park_id is the zone code for a code
+    the catalogue does not repeat), amounts as exact decimals."""
+    return projects.filter(pl.col("signed_date").is_not_null()).select(
+        "project_id",
+        "direction",
+        "origin_country_iso3",
+        "committee",
+        "origin_province_adcode",
+        pl.col("park_code").alias("park_id"),
+        "destination_country_iso3",
+        "cluster_code",
+        pl.col("signed_date").str.to_date().dt.month_start().alias("signed_month"),
+        "currency",
+        pl.col("contracted_amount").cast(pl.Decimal(20, 2)),
+        pl.col("paid_in_cny").cast(pl.Decimal(20, 2)),
+        pl.col("construction_started_date").is_not_null().alias("started"),
+        pl.col("in_production_date").is_not_null().alias("producing"),
+    )
+
+
+def test_corridor_paid_in_ratio_and_start_rate(crm: dict) -> None:
+    signed = _hand_projects(crm["projects"])
+    # a domestic corridor (contracts in yuan, so no exchange rate enters the hand computation): the one
+    # with the most signed projects, then the most started ones, then the first key
+    corridors = (
+        signed.filter(pl.col("direction") == "domestic")
+        .group_by(CORRIDOR)
+        .agg(
+            pl.len().alias("projects"),
+            pl.col("started").sum().alias("started"),
+            pl.col("currency").unique().alias("currencies"),
+            pl.col("contracted_amount").sum().alias("contracted"),
+            pl.col("paid_in_cny").sum().alias("paid_in"),
+        )
+        .sort(["projects", "started", *CORRIDOR], descending=[True, True, *([False] * len(CORRIDOR))])
+    )
+    corridor = corridors.row(0, named=True)
+    assert corridor["currencies"] == ["CNY"]
+    expected_ratio = float(corridor["paid_in"]) / float(corridor["contracted"])
+    expected_start = corridor["started"] / corridor["projects"]
+    assert {key: corridor[key] for key in EXPECTED_CORRIDOR} == EXPECTED_CORRIDOR
+    assert (corridor["projects"], expected_ratio, expected_start) == pytest.approx(EXPECTED_CORRIDOR_VALUES)
+
+    mart = crm["mart_investment_flows_month"]
+    row = mart.filter(
+        pl.all_horizontal(
+            pl.col(column).eq_missing(pl.lit(corridor[column], dtype=mart.schema[column])) for column in CORRIDOR
+        )
+    )
+    assert row.height == 1, corridor
+    got = row.row(0, named=True)
+    assert got["projects"] == corridor["projects"]
+    assert got["contracted_cny"] == pytest.approx(float(corridor["contracted"]), rel=1e-12)
+    assert got["paid_in_cny"] == corridor["paid_in"]
+    assert got["paid_in_ratio"] == pytest.approx(expected_ratio, rel=1e-12)
+    assert got["start_rate"] == pytest.approx(expected_start, rel=1e-12)
+    assert 0 < got["paid_in_ratio"] < 1
+
+
+def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) -> None:
+    """CNY = amount x cny_per_unit and USD = CNY / cny_per_usd of the signing year (else the intention
+    year), the contract of int_fx_rates_yearly; amounts in CNY or USD stay exact."""
+    rates = crm["int_fx_rates_yearly"].select("currency_code", "year", "cny_per_unit", "cny_per_usd")
+    assert rates.height > 0
+    amount = pl.col("amount")
+    expected = (
+        crm["projects"]
+        .select(
+            "project_id",
+            "currency",
+            pl.col("contracted_amount").cast(pl.Float64).alias("amount"),
+            pl.coalesce("signed_date", "intention_date").str.slice(0, 4).cast(pl.Int32).alias("year"),
+        )
+        .join(rates, left_on=["currency", "year"], right_on=["currency_code", "year"], how="left")
+        .select(
+            "project_id",
+            pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit")).alias("cny"),
+            pl.when(pl.col("currency") == "USD")
+            .then(amount)
+            .when(pl.col("currency") == "CNY")
+            .then(amount / pl.col("cny_per_usd"))
+            .otherwise(amount * pl.col("cny_per_unit") / pl.col("cny_per_usd"))
+            .alias("usd"),
+        )
+    )
+    fact = crm["fct_investment_project"]
+    got = fact.join(expected, on="project_id", how="full", coalesce=True)
+    assert got.height == expected.height == fact.height
+    assert got["cny"].is_not_null().all() and got["usd"].is_not_null().all()
+    assert got["contracted_cny"].to_list() == pytest.approx(got["cny"].to_list(), rel=1e-12)
+    assert got["contracted_usd"].to_list() == pytest.approx(got["usd"].to_list(), rel=1e-12)
+    assert crm["projects"].filter(~pl.col("currency").is_in(["CNY", "USD"])).height > 0
+
+
+def test_projects_in_the_mart_are_the_signed_projects_of_the_fact(crm: dict) -> None:
+    fact, mart = crm["fct_investment_project"], crm["mart_investment_flows_month"]
+    assert fact.height == crm["projects"].height
+    assert fact["project_id"].n_unique() == fact.height
+    signed = fact.filter(pl.col("is_signed"))
+    assert mart["projects"].sum() == signed.height == _hand_projects(crm["projects"]).height
+    assert mart["contracted_cny"].sum() == pytest.approx(signed["contracted_cny"].sum(), rel=1e-9)
+    assert mart["paid_in_cny"].sum() == signed["paid_in_cny"].sum()
+    assert mart["construction_started_projects"].sum() == signed["is_construction_started"].sum()
+    for rate in ("start_rate", "production_rate"):
+        assert mart[rate].is_between(0, 1).all(), rate
+    assert (mart["construction_started_projects"] >= mart["in_production_projects"]).all()
+    outbound = mart.filter(pl.col("direction") == "outbound")
+    assert outbound.height > 0 and outbound["destination_fdi_net_inflows_usd"].is_not_null().all()
+    assert mart.filter(pl.col("direction") != "outbound")["destination_fdi_net_inflows_usd"].is_null().all()
+
+
+# --------------------------------------------------------------------------- by hand: matches
+
+
+def _hand_matches(events: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """One row per match, computed in Python from the events' text: furthest stage reached (a lost-only
+    match was at least recommended), stage dates in Asia/Shanghai, cohort month, lost, stalled."""
+    rows = []
+    for (match_id,), group in events.group_by(["match_id"]):
+        records = group.to_dicts()
+        stage_dates = {
+            record["stage"]: _local_date(record["event_at"]) for record in records if record["stage"] in RANK
+        }
+        ranks = [RANK[stage] for stage in stage_dates]
+        first = min(records, key=lambda record: record["event_at"])
+        last_date = max(_local_date(record["event_at"]) for record in records)
+        cohort_day = stage_dates.get("recommended", _local_date(first["event_at"]))
+        lost = [record for record in records if record["stage"] == "lost"]
+        furthest = max(ranks, default=1)
+        rec, contacted = stage_dates.get("recommended"), stage_dates.get("contacted")
+        rows.append(
+            {
+                "match_id": match_id,
+                "committee": first["committee"],
+                "channel": first["channel"],
+                "match_type": first["match_type"],
+                "cluster_code": first["cluster_code"],
+                "cohort_month": cohort_day.replace(day=1),
+                "furthest": furthest,
+                "lost": bool(lost),
+                "lost_reason": lost[0]["lost_reason"] if lost else None,
+                "stalled": furthest < 6 and not lost and (as_of - last_date).days >= 90,
+                "rec_to_contacted": (contacted - rec).days if rec and contacted else None,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def test_one_row_per_match_with_furthest_stage_and_stalled(crm: dict) -> None:
+    as_of = crm["int_as_of"]["as_of_date"].item()
+    assert as_of == TINY_DAY
+    hand = _hand_matches(crm["events"], as_of)
+    fact = crm["fct_match"]
+    assert fact.height == fact["match_id"].n_unique() == hand.height
+    assert crm["fct_match_event"].height == crm["events"].height
+    joined = fact.join(hand, on="match_id", how="inner")
+    assert joined.height == hand.height
+    assert (joined["furthest_stage_rank"] == joined["furthest"]).all()
+    assert (joined["cohort_month"] == joined["cohort_month_right"]).all()
+    assert (joined["is_lost"] == joined["lost"]).all()
+    assert (joined["is_stalled"] == joined["stalled"]).all()
+    assert fact["is_stalled"].sum() == hand["stalled"].sum() > 0
+
+
+def test_one_cohort_funnel_and_median_cycle_time(crm: dict) -> None:
+    hand = _hand_matches(crm["events"], TINY_DAY)
+    # the cohort with the most matches, then the most recommended -> contacted pairs, then the first key
+    cohorts = (
+        hand.group_by(COHORT)
+        .agg(pl.len().alias("matches"), pl.col("rec_to_contacted").is_not_null().sum().alias("pairs"))
+        .sort(["matches", "pairs", *COHORT], descending=[True, True, *([False] * len(COHORT))], nulls_last=True)
+    )
+    key = cohorts.select(COHORT).row(0, named=True)
+    members = hand.filter(pl.all_horizontal(pl.col(column).eq_missing(key[column]) for column in COHORT))
+    expected = {f"{stage}_matches": members.filter(pl.col("furthest") >= rank).height for stage, rank in RANK.items()}
+    expected_median = _median(members["rec_to_contacted"].drop_nulls().to_list())
+    assert {column: key[column] for column in EXPECTED_COHORT} == EXPECTED_COHORT
+    assert tuple(expected.values()) == EXPECTED_FUNNEL
+    assert expected_median == EXPECTED_MEDIAN_RECOMMENDED_TO_CONTACTED
+
+    mart = crm["mart_match_funnel"]
+    row = mart.filter(
+        pl.all_horizontal(
+            pl.col(column).eq_missing(pl.lit(key[column], dtype=mart.schema[column])) for column in COHORT
+        )
+    )
+    assert row.height == 1, key
+    got = row.row(0, named=True)
+    assert {column: got[column] for column in expected} == expected
+    assert got["median_days_recommended_to_contacted"] == expected_median
+    assert got["lost_matches"] == members["lost"].sum()
+
+
+def test_funnel_invariants(crm: dict) -> None:
+    mart, fact = crm["mart_match_funnel"], crm["fct_match"]
+    counts = [f"{stage}_matches" for stage in STAGES]
+    for upper, lower in pairwise(counts):
+        assert (mart[upper] >= mart[lower]).all(), (upper, lower)
+    for rate in FUNNEL_RATES:
+        assert mart[rate].drop_nulls().is_between(0, 1).all(), rate
+    assert mart["recommended_matches"].sum() == fact.height
+    assert mart["lost_matches"].sum() == fact["is_lost"].sum()
+    by_reason = mart.select(pl.sum_horizontal(f"lost_{reason}" for reason in LOST_REASONS)).to_series()
+    assert (mart["lost_matches"] == by_reason).all()
+    assert mart["stalled_matches"].sum() == fact["is_stalled"].sum()
+    assert mart.select(COHORT).is_duplicated().sum() == 0
+
+
+# --------------------------------------------------------------------------- incremental fct_match_event
+
+EVENT_SOURCES = ("crm_projects", "crm_match_events")
+DAY_TWO = date(2026, 11, 30)
+
+
+def _load_raw(build: Path, day: date, *, fresh: bool) -> None:
+    """The CRM sources' batches up to ``day`` in ``raw`` of the build warehouse: a fresh file on the first
+    day; later, raw tables replaced in place so that main.fct_match_event of the earlier run stays."""
+    from parkplatform.config import get_settings
+    from parkplatform.landing import batches_up_to, read_report
+    from parkplatform.normalise import normalise_batch
+    from parkplatform.warehouse import load_build
+
+    settings = get_settings()
+    normalised: dict[str, Path] = {}
+    reports = []
+    for source in EVENT_SOURCES:
+        batches = batches_up_to(settings.landing_dir, source, day)
+        normalised |= normalise_batch(source, batches, settings.normalised_dir)
+        reports += [read_report(batch) for batch in batches]
+    if fresh:
+        load_build(build, normalised, reports)
+        return
+    with duckdb.connect(str(build)) as con:
+        for table, path in normalised.items():
+            con.execute(f"create or replace table raw.{table} as select * from read_parquet(?)", [str(path)])
+
+
+def _events_table(build: Path) -> pl.DataFrame:
+    with duckdb.connect(str(build), read_only=True) as con:
+        return con.execute("select * from main.fct_match_event order by event_id").pl()
+
+
+def _land_late_correction(build: Path) -> str:
+    """The newest batch the table holds landed again (a re-run of its date) with one event corrected:
+    a newer updated_at a few days before the newest update the table holds, and another supply party.
+    Not in a newer batch, so only the look-back window on updated_at finds it. Returns the event id."""
+    with duckdb.connect(str(build)) as con:
+        held_batch, held_updated = con.execute(
+            "select max(batch_id), max(updated_at) from main.fct_match_event"
+        ).fetchone()
+        (event_id,) = con.execute(
+            """
+            select event_id from main.fct_match_event
+            where batch_id = ?
+                and updated_at between ?::timestamptz - interval 6 days and ?::timestamptz - interval 1 day
+            order by updated_at desc, event_id
+            limit 1
+            """,
+            [held_batch, held_updated, held_updated],
+        ).fetchone()
+        con.execute(
+            """
+            update raw.crm_match_events
+            set updated_at = updated_at + interval 1 hour, supply_party = 'late correction'
+            where event_id = ? and _batch_id = ?
+            """,
+            [event_id, held_batch],
+        )
+    return event_id
+
+
+def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Path) -> None:
+    """Day 1 built, day 2 built incrementally on top: the same rows as a full refresh; then a late
+    correction inside the look-back window is picked up incrementally, again as a full refresh has it."""
+    from parkplatform import pipeline
+    from parkplatform.config import get_settings
+    from parkplatform.dbt import build_project
+
+    build = get_settings().build_warehouse
+    target = tmp_path / "dbt-target"
+    select = ("--select", "+fct_match_event", "--indirect-selection", "buildable", "--target-path", str(target))
+    compiled = target / "run" / "park_indicators" / "models" / "marts" / "crm" / "fct_match_event.sql"
+
+    def build_events(*extra: str) -> pl.DataFrame:
+        build_project(*select, *extra)
+        incremental_sql = "delete from" in compiled.read_text().lower()
+        assert incremental_sql is ("--full-refresh" not in extra), "incremental unless a full refresh is asked"
+        return _events_table(build)
+
+    for source in EVENT_SOURCES:
+        pipeline.extract(source, TINY_DAY)
+    _load_raw(build, TINY_DAY, fresh=True)
+    build_project(*select)
+    day_one = _events_table(build)
+    assert day_one.height > 0 and day_one["batch_id"].n_unique() == 1
+
+    for source in EVENT_SOURCES:
+        pipeline.extract(source, DAY_TWO)
+    _load_raw(build, DAY_TWO, fresh=False)
+    incremental = build_events()
+    full = build_events("--full-refresh")
+    assert incremental.height > day_one.height, "the later date adds events"
+    assert set(incremental["batch_id"]) == {"crm_match_events-20261123", "crm_match_events-20261130"}
+    assert incremental.equals(full)
+    # the first day's events are kept as they were
+    assert incremental.filter(pl.col("event_id").is_in(day_one["event_id"].implode())).equals(day_one)
+
+    late = _land_late_correction(build)
+    corrected = build_events()
+    assert corrected.filter(pl.col("event_id") == late)["supply_party"].to_list() == ["late correction"]
+    assert corrected.height == full.height
+    assert corrected.equals(build_events("--full-refresh"))
