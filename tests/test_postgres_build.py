@@ -23,6 +23,24 @@ COMPARED = {
     "fct_enterprise_period": ["credit_code", "period"],
     "mart_cluster_park_year": ["park_id", "cluster_code", "year"],
     "mart_cluster_province_year": ["province_adcode", "cluster_code", "year"],
+    "fct_investment_project": ["project_id"],
+    "fct_match_event": ["event_id"],
+    "fct_match": ["match_id"],
+    "mart_investment_flows_month": [
+        "direction",
+        "origin_country_iso3",
+        "committee",
+        "origin_province_adcode",
+        "park_id",
+        "destination_country_iso3",
+        "cluster_code",
+        "signed_month",
+    ],
+    "mart_match_funnel": ["committee", "channel", "match_type", "cluster_code", "cohort_month"],
+    "dim_region": ["region_key"],
+    "bridge_country_committee": ["country_iso3", "committee"],
+    "mart_regional_indicators": ["region_type", "region_key", "year"],
+    "mart_weekly_indicators": ["iso_week_label", "indicator_code"],
 }
 
 
