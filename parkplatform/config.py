@@ -56,6 +56,7 @@ class Settings:
     crm_dsn: str | None = None
     crm_schema: str = "crm"
     crm_generate: bool = True
+    full_refresh: bool = False
 
     @property
     def landing_dir(self) -> Path:
@@ -160,6 +161,7 @@ def get_settings() -> Settings:
         crm_dsn=os.environ.get("PARK_CRM_DSN", "").strip() or None,
         crm_schema=_env("PARK_CRM_SCHEMA", "crm"),
         crm_generate=crm_generate_raw in {"1", "true", "yes", "on"},
+        full_refresh=_env("PARK_FULL_REFRESH", "0").lower() in {"1", "true", "yes", "on"},
     )
 
 

@@ -61,7 +61,8 @@ def normalise(as_of: date | None) -> dict[str, str]:
 
 
 def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]:
-    """A fresh BUILD warehouse with the normalised sources and their batches' reconciliation."""
+    """The BUILD warehouse with the normalised sources and their batches' reconciliation, continuing
+    from the serving warehouse unless PARK_FULL_REFRESH is set (parkplatform.warehouse.load_build)."""
     from parkplatform.warehouse import load_build as load
 
     settings = get_settings()
@@ -70,7 +71,13 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
         for spec in runnable_sources(settings.uses_real_registry)
         for batch in read_batches(spec, as_of)
     ]
-    return load(settings.build_warehouse, {source: Path(path) for source, path in normalised.items()}, reports)
+    return load(
+        settings.build_warehouse,
+        {source: Path(path) for source, path in normalised.items()},
+        reports,
+        previous=None if settings.full_refresh else settings.serving_warehouse,
+        as_of=as_of,
+    )
 
 
 def quality_gate(run_id: str) -> dict:

@@ -1,14 +1,19 @@
 """The BUILD warehouse: loading normalised data for dbt, and reading tables back.
 
-Each transform run starts a fresh ``build.duckdb`` (so a crashed build never leaks into the next
-one), loads the normalised sources into schema ``raw`` and the landing reconciliation into
-``raw.landing_batches``; dbt then builds staging, intermediate and marts on top of it.
+Each transform run starts its ``build.duckdb`` from the last published (serving) warehouse when that
+describes an earlier or the same logical date, so that incremental models (fct_match_event) find
+their previous rows, and from nothing otherwise (first run, a backfill of an earlier date, or
+``PARK_FULL_REFRESH=1``); either way a crashed build never leaks into the next one. It then loads the
+normalised sources into a fresh schema ``raw`` and the landing reconciliation into
+``raw.landing_batches``; dbt builds staging, intermediate and marts on top of it.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -27,16 +32,44 @@ def remove_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def load_build(build: Path, normalised: dict[str, Path], reports: list[BatchReport]) -> dict[str, int]:
-    """Create a fresh build warehouse holding ``raw.<source>`` tables; return their row counts."""
+def built_as_of(warehouse: Path) -> date | None:
+    """The newest logical date among the batches a warehouse was built from (None if unknown)."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            (newest,) = con.execute(f"select max(logical_date) from {RAW_SCHEMA}.landing_batches").fetchone()
+        except duckdb.CatalogException:
+            return None
+    return date.fromisoformat(newest) if newest else None
+
+
+def load_build(
+    build: Path,
+    normalised: dict[str, Path],
+    reports: list[BatchReport],
+    *,
+    previous: Path | None = None,
+    as_of: date | None = None,
+) -> dict[str, int]:
+    """Create the build warehouse holding ``raw.<source>`` tables; return their row counts.
+
+    With ``previous`` (the serving warehouse) built for a date on or before ``as_of``, the build
+    starts as a copy of it (incremental models continue from it); otherwise from an empty file."""
     build.parent.mkdir(parents=True, exist_ok=True)
     remove_database(build)
+    previous_as_of = built_as_of(previous) if previous is not None else None
+    continues = previous_as_of is not None and as_of is not None and previous_as_of <= as_of
+    if continues:
+        shutil.copyfile(previous, build)
+        log.info("build continues from %s (built as of %s)", previous, previous_as_of)
     batches = pl.DataFrame(
         [{key: value for key, value in asdict(report).items() if key in BATCH_COLUMNS} for report in reports],
         schema=BATCH_COLUMNS,
     )
     counts: dict[str, int] = {}
     with duckdb.connect(str(build)) as con:
+        con.execute(f"drop schema if exists {RAW_SCHEMA} cascade")
         con.execute(f"create schema {RAW_SCHEMA}")
         for source, path in sorted(normalised.items()):
             con.execute(f"create table {RAW_SCHEMA}.{source} as select * from read_parquet(?)", [str(path)])

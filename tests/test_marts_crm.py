@@ -351,11 +351,14 @@ DAY_TWO = date(2026, 11, 30)
 
 
 def _load_raw(build: Path, day: date, *, fresh: bool) -> None:
-    """The CRM sources' batches up to ``day`` in ``raw`` of the build warehouse: a fresh file on the first
-    day; later, raw tables replaced in place so that main.fct_match_event of the earlier run stays."""
+    """The CRM sources' batches up to ``day`` loaded as the transform loads them: a fresh build on the
+    first day; later, the previous build is published first and the new build continues from the
+    serving warehouse (parkplatform.warehouse.load_build), so main.fct_match_event of the earlier run
+    is there for the incremental model."""
     from parkplatform.config import get_settings
     from parkplatform.landing import batches_up_to, read_report
     from parkplatform.normalise import normalise_batch
+    from parkplatform.publish import publish
     from parkplatform.warehouse import load_build
 
     settings = get_settings()
@@ -365,12 +368,9 @@ def _load_raw(build: Path, day: date, *, fresh: bool) -> None:
         batches = batches_up_to(settings.landing_dir, source, day)
         normalised |= normalise_batch(source, batches, settings.normalised_dir)
         reports += [read_report(batch) for batch in batches]
-    if fresh:
-        load_build(build, normalised, reports)
-        return
-    with duckdb.connect(str(build)) as con:
-        for table, path in normalised.items():
-            con.execute(f"create or replace table raw.{table} as select * from read_parquet(?)", [str(path)])
+    if not fresh:
+        publish(build, settings.serving_warehouse)
+    load_build(build, normalised, reports, previous=settings.serving_warehouse, as_of=day)
 
 
 def _events_table(build: Path) -> pl.DataFrame:
