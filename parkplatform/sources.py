@@ -102,7 +102,8 @@ SOURCES: tuple[SourceSpec, ...] = (
         module="extractors.reference_tables",
         schedule="@monthly",
         description="GB/T 2260 administrative divisions, GB/T 4754-2017 industry classes and their ISIC Rev.4 "
-        "crosswalk, read from PARK_REFERENCE_DIR/admin_divisions and PARK_REFERENCE_DIR/industry "
+        "crosswalk, and the ISO 3166 countries with their UN M49 regions and currencies, read from "
+        "PARK_REFERENCE_DIR/admin_divisions, PARK_REFERENCE_DIR/industry and PARK_REFERENCE_DIR/world "
         "(the standards change rarely: a monthly pull re-lands the same rows).",
         requires_reference=True,
     ),

@@ -48,3 +48,16 @@ def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, 
         if built - described:
             missing[node["name"]] = sorted(built - described)
     assert not missing, f"columns without a description: {missing}"
+
+    # the dashboards and the weekly report are declared as exposures of the marts they read
+    exposures = {node["name"]: node["depends_on"]["nodes"] for node in manifest["exposures"].values()}
+    assert set(exposures) == {
+        "leadership_weekly_overview",
+        "industrial_clusters",
+        "investment_flows",
+        "matchmaking_outcomes",
+        "data_quality",
+        "weekly_indicator_report",
+    }
+    assert "model.park_indicators.mart_weekly_indicators" in exposures["weekly_indicator_report"]
+    assert all(node in manifest["nodes"] for nodes in exposures.values() for node in nodes)
