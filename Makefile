@@ -17,11 +17,12 @@ BENCH_SCALES ?= tiny demo
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test bench dbt-parse airflow-env clean
+.PHONY: help setup demo test bench docs dbt-parse airflow-env clean
 
 help:
 	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
 	@echo "make test   run every test"
+	@echo "make docs   dbt docs of the published warehouse (after make demo), with how to open them"
 	@echo "make bench  measure the heavy steps at BENCH_SCALES (default: tiny demo); results in benchmarks/results/"
 
 $(UV):
@@ -36,6 +37,9 @@ setup: $(VENV)/.synced
 
 dbt-parse: setup
 	$(RUN) python -m parkplatform.dbt
+
+docs: setup
+	$(RUN) python -m parkplatform.dbt docs
 
 demo: setup
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)

@@ -43,5 +43,49 @@ def build_project(*arguments: str) -> None:
     )
 
 
+DOCS_DIR = DBT_PROJECT_DIR / "target" / "docs"
+
+
+def generate_docs() -> Path:
+    """dbt docs (lineage, descriptions, tests and the catalog of the published warehouse) into
+    ``dbt_project/target/docs``. The catalog is read from a copy of the serving warehouse, so the
+    published file is never opened for writing."""
+    import shutil
+    import tempfile
+
+    settings = get_settings()
+    if not settings.serving_warehouse.exists():
+        raise FileNotFoundError(f"no published warehouse at {settings.serving_warehouse}: run `make demo` first")
+    with tempfile.TemporaryDirectory(prefix="park-docs-") as scratch:
+        copy = Path(scratch) / "warehouse" / "build.duckdb"
+        copy.parent.mkdir(parents=True)
+        shutil.copyfile(settings.serving_warehouse, copy)
+        env = {**os.environ, **runtime_environment(settings), "PARK_DATA_DIR": scratch}
+        subprocess.run(
+            [
+                str(dbt_executable()),
+                "docs",
+                "generate",
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(DOCS_DIR),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            check=True,
+        )
+    return DOCS_DIR / "index.html"
+
+
 if __name__ == "__main__":
-    print(parse_project())
+    import sys
+
+    if sys.argv[1:] == ["docs"]:
+        index = generate_docs()
+        print(
+            f"dbt docs: open {index} in a browser, or serve them: "
+            f"(cd {DBT_PROJECT_DIR} && ../.venv/bin/dbt docs serve --target-path {DOCS_DIR} --port 8081)"
+        )
+    else:
+        print(parse_project())
