@@ -10,9 +10,12 @@ import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
+from cosmos.operators.local import DbtTestLocalOperator
 
 from parkplatform.dbt import DBT_PROJECT_DIR, MANIFEST, PROFILE_NAME, PROFILES_YML, dbt_executable
 from parkplatform.sources import SOURCES
+
+DBT_PROFILE = ProfileConfig(profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML)
 
 
 def _as_of():
@@ -32,9 +35,13 @@ with DAG(
     tags=["transform", "dbt", "quality", "publish"],
     doc_md="""### Transform and publish
 
-1. **normalise**: Polars types the newest landed batch of each source (on or before the logical date).
-2. **load_build**: a fresh `data/warehouse/build.duckdb` with schema `raw`.
-3. **dbt**: staging → intermediate → marts, models and their tests (`dbt build` per node, through Cosmos).
+1. **normalise**: Polars types the batches of each source up to the logical date (the newest one, or
+   all of them for an incremental source).
+2. **load_build**: `data/warehouse/build.duckdb` (a copy of serving for the same or a later date, so
+   incremental models continue; else empty) with a fresh schema `raw`.
+3. **dbt**: staging → intermediate → marts, each node built with its own tests (`dbt build` per node,
+   through Cosmos); **dbt_tests** then runs every test once all nodes exist (relationships and other
+   tests spanning several nodes).
 4. **quality_gate**: the Great Expectations checkpoint over the build; a failed critical expectation
    fails the run and names each failure with its observed value.
 5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb`.
@@ -58,23 +65,32 @@ A failure anywhere before publish leaves serving exactly as it was.
     dbt_build = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST, install_dbt_deps=False),
-        profile_config=ProfileConfig(
-            profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML
-        ),
+        profile_config=DBT_PROFILE,
         # subprocess: in-process dbt would keep the DuckDB file open inside the Airflow worker
         execution_config=ExecutionConfig(
             dbt_executable_path=dbt_executable(),
             invocation_mode=InvocationMode.SUBPROCESS,
-            # a node's task runs only the tests of that node; tests spanning two nodes
-            # (relationships) get their own task after both parents
+            # a node's task builds it and runs its own tests, so a broken model stops the run at once;
+            # tests spanning two nodes (relationships, ...) run in dbt_tests once every node is built
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
-            should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
+    )
+
+    # every test of the project once more, after all nodes: those spanning several nodes run only here
+    # (one task instead of one per test keeps the run short; the single-node tests are cheap to repeat)
+    dbt_tests = DbtTestLocalOperator(
+        task_id="dbt_tests",
+        project_dir=str(DBT_PROJECT_DIR),
+        profile_config=DBT_PROFILE,
+        dbt_executable_path=str(dbt_executable()),
+        invocation_mode=InvocationMode.SUBPROCESS,
+        install_deps=False,
+        emit_datasets=False,
     )
 
     @task
@@ -89,4 +105,4 @@ A failure anywhere before publish leaves serving exactly as it was.
 
         return pipeline.publish()
 
-    load_build(normalise()) >> dbt_build >> quality_gate() >> publish()
+    load_build(normalise()) >> dbt_build >> dbt_tests >> quality_gate() >> publish()

@@ -25,14 +25,18 @@ def test_every_dag_file_imports_without_errors(airflow_ready):
 
 
 def test_transform_dag_runs_dbt_between_load_and_the_quality_gate(airflow_ready):
+    """load -> dbt (a task per node with its tests) -> dbt_tests (every test) -> quality gate -> publish."""
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(get_settings().dags_dir)).get_dag("transform_publish")
     publish = dag.get_task("publish")
     assert publish.upstream_task_ids == {"quality_gate"}
-    gate_upstream = dag.get_task("quality_gate").upstream_task_ids
-    assert gate_upstream and all(task_id.startswith("dbt.") for task_id in gate_upstream)
+    assert dag.get_task("quality_gate").upstream_task_ids == {"dbt_tests"}
+    # every test of the project runs once all nodes are built, after each node's own tests
+    tests_upstream = dag.get_task("dbt_tests").upstream_task_ids
+    assert tests_upstream and all(task_id.startswith("dbt.") for task_id in tests_upstream)
     assert any(task_id.startswith("dbt.dim_park") for task_id in dag.task_ids)
+    assert not any("relationships" in task_id for task_id in dag.task_ids)
 
 
 def test_dag_files_import_no_heavy_library_and_need_no_database(airflow_ready, tmp_path):
