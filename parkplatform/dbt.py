@@ -46,36 +46,25 @@ def build_project(*arguments: str) -> None:
 DOCS_DIR = DBT_PROJECT_DIR / "target" / "docs"
 
 
-def generate_docs() -> Path:
-    """dbt docs (lineage, descriptions, tests and the catalog of the published warehouse) into
-    ``dbt_project/target/docs``. The catalog is read from a copy of the serving warehouse, so the
-    published file is never opened for writing."""
+def generate_docs(warehouse: Path | None = None, target: Path = DOCS_DIR) -> Path:
+    """dbt docs (lineage, descriptions, tests and the catalog of ``warehouse``, by default the
+    published one) into ``target``; returns its ``index.html``. The catalog is read from a copy of
+    the warehouse, so the file itself is never opened for writing."""
     import shutil
     import tempfile
 
     settings = get_settings()
-    if not settings.serving_warehouse.exists():
-        raise FileNotFoundError(f"no published warehouse at {settings.serving_warehouse}: run `make demo` first")
+    warehouse = warehouse or settings.serving_warehouse
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
     with tempfile.TemporaryDirectory(prefix="park-docs-") as scratch:
         copy = Path(scratch) / "warehouse" / "build.duckdb"
         copy.parent.mkdir(parents=True)
-        shutil.copyfile(settings.serving_warehouse, copy)
+        shutil.copyfile(warehouse, copy)
         env = {**os.environ, **runtime_environment(settings), "PARK_DATA_DIR": scratch}
-        subprocess.run(
-            [
-                str(dbt_executable()),
-                "docs",
-                "generate",
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(DOCS_DIR),
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env=env,
-            check=True,
-        )
-    return DOCS_DIR / "index.html"
+        command = ["docs", "generate", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+        subprocess.run([str(dbt_executable()), *command], cwd=DBT_PROJECT_DIR, env=env, check=True)
+    return target / "index.html"
 
 
 if __name__ == "__main__":

@@ -2,36 +2,13 @@
 for each of its columns as the built warehouse has them."""
 
 import json
-import os
-import subprocess
 
-from parkplatform.config import get_settings, runtime_environment
-from parkplatform.dbt import DBT_PROJECT_DIR, dbt_executable
+from parkplatform.dbt import generate_docs
 
 
-def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, reference_dir, tmp_path):
+def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, tmp_path):
     target = tmp_path / "docs"
-    env = {
-        **os.environ,
-        **runtime_environment(get_settings()),
-        "PARK_DATA_DIR": str(tiny_warehouse.parent.parent),
-        "PARK_REFERENCE_DIR": str(reference_dir),
-    }
-    subprocess.run(
-        [
-            str(dbt_executable()),
-            "docs",
-            "generate",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    assert generate_docs(tiny_warehouse, target) == target / "index.html"
     assert (target / "index.html").is_file()
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
