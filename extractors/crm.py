@@ -585,21 +585,11 @@ def generator_parks(settings: Settings) -> pl.DataFrame:
         park_registry.validate(park_registry.read_registry(settings))
         .filter(pl.col(REJECT_REASON).is_null())
         .unique("zone_code", keep="first", maintain_order=True)
-        .select("zone_code", "zone_name", "leading_industries", pl.col("zone_code").alias("park_id"))
-    )
-    terms = registry_enrichment.split_leading_industries(registry)
-    clusters = (
-        registry_enrichment.map_clusters(terms)
-        .group_by("park_id")
-        .agg(pl.col("cluster_code").unique().sort().alias("clusters"))
+        .select("zone_code", "zone_name", "leading_industries")
     )
     return (
-        registry.join(clusters, on="park_id", how="left")
-        .select(
-            "zone_code",
-            "zone_name",
-            pl.col("clusters").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        )
+        registry.join(registry_enrichment.declared_clusters(registry), on="zone_code", how="left")
+        .select("zone_code", "zone_name", "clusters")
         .sort("zone_code")
     )
 

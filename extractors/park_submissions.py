@@ -35,20 +35,11 @@ def registry_parks(settings: Settings) -> pl.DataFrame:
         pl.col("province_name_cn").alias("province_name"),
         pl.col("province_adcode").str.slice(0, 2).alias("province_adcode2"),
     )
-    terms = registry_enrichment.split_leading_industries(
-        registry.select(pl.col("zone_code").alias("park_id"), "leading_industries")
-    )
-    clusters = (
-        registry_enrichment.map_clusters(terms)
-        .group_by(pl.col("park_id").alias("zone_code"))
-        .agg(pl.col("cluster_code").unique().sort().alias("clusters"))
-    )
     return (
         registry.join(province_codes, on="province_name", how="left")
         .select("zone_code", "province_adcode2", (pl.len().over("zone_code") > 1).alias("code_is_shared"))
         .unique("zone_code")
-        .join(clusters, on="zone_code", how="left")
-        .with_columns(pl.col("clusters").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .join(registry_enrichment.declared_clusters(registry), on="zone_code", how="left")
         .sort("zone_code")
     )
 

@@ -258,6 +258,23 @@ def map_clusters(terms: pl.DataFrame, keywords: pl.DataFrame | None = None) -> p
     )
 
 
+def declared_clusters(zones: pl.DataFrame) -> pl.DataFrame:
+    """``zone_code`` and ``clusters`` (sorted, empty when none maps) of zones given with their
+    ``leading_industries``: the clusters a zone declares, as the generators use them."""
+    terms = split_leading_industries(zones.select(pl.col("zone_code").alias("park_id"), "leading_industries"))
+    mapped = (
+        map_clusters(terms)
+        .group_by(pl.col("park_id").alias("zone_code"))
+        .agg(pl.col("cluster_code").unique().sort().alias("clusters"))
+    )
+    return (
+        zones.select("zone_code")
+        .unique()
+        .join(mapped, on="zone_code", how="left")
+        .with_columns(pl.col("clusters").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    )
+
+
 @dataclass(frozen=True)
 class CoverageReport:
     zones: int
