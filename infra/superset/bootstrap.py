@@ -1,0 +1,220 @@
+"""Prepares Superset for the platform; runs with Superset's own environment (infra/superset/.venv).
+
+    python infra/superset/bootstrap.py setup        # db upgrade, admin, init, roles, connection, dashboards
+    python infra/superset/bootstrap.py import       # import infra/superset/assets again (overwrite)
+    python infra/superset/bootstrap.py add-user --username u --password p --role Park --park G110001
+
+Everything is idempotent: running it twice changes nothing. Settings come from the environment
+(``superset_config.py``; ``SUPERSET_ADMIN_USER`` / ``SUPERSET_ADMIN_PASSWORD``, ``SUPERSET_WAREHOUSE_URI``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+ASSETS = HERE / "assets"
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("SUPERSET_CONFIG_PATH", str(HERE / "superset_config.py"))
+os.environ.setdefault("FLASK_APP", "superset")
+
+from build_assets import DATASETS, URI_PLACEHOLDER
+
+log = logging.getLogger("park.superset")
+
+DEFAULT_ADMIN_USER = "admin"
+DEFAULT_ADMIN_PASSWORD = "admin"  # dev default, printed by make up; set SUPERSET_ADMIN_PASSWORD elsewhere
+
+# Datasets each role may read. Analysts: every mart, not the quarantine counts; Leadership: what the dashboards
+# show; Park staff: the park-level datasets, each filtered to their own park by row-level security.
+QUARANTINE_DATASETS = {"quarantine_batches"}
+ANALYST_DATASETS = [d.name for d in DATASETS if d.name not in QUARANTINE_DATASETS]
+LEADERSHIP_DATASETS = [d.name for d in DATASETS]
+PARK_DATASETS = {d.name: d.park_column for d in DATASETS if d.park_column}
+ROLES = ("Analyst", "Leadership", "Park")
+
+
+def admin_credentials() -> tuple[str, str]:
+    return (
+        os.environ.get("SUPERSET_ADMIN_USER") or DEFAULT_ADMIN_USER,
+        os.environ.get("SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
+    )
+
+
+def warehouse_uri() -> str:
+    """The serving warehouse as Superset reaches it: SUPERSET_WAREHOUSE_URI, else the DuckDB serving file."""
+    explicit = os.environ.get("SUPERSET_WAREHOUSE_URI", "").strip()
+    if explicit:
+        return explicit
+    data_dir = Path(os.environ.get("PARK_DATA_DIR") or REPO_ROOT / "data").resolve()
+    return f"duckdb:///{data_dir / 'warehouse' / 'serving.duckdb'}"
+
+
+def superset_cli(*args: str) -> None:
+    command = [str(Path(sys.executable).parent / "superset"), *args]
+    log.info("running %s", " ".join(command))
+    subprocess.run(command, check=True)
+
+
+def bundle_contents(uri: str) -> dict[str, str]:
+    """The versioned bundle as Superset's importer reads it, with this machine's warehouse connection."""
+    contents = {str(p.relative_to(ASSETS)): p.read_text() for p in sorted(ASSETS.rglob("*.yaml"))}
+    for name, text in contents.items():
+        if name.startswith("databases/"):
+            contents[name] = text.replace(URI_PLACEHOLDER, uri)
+            if uri.startswith("postgresql"):  # a server warehouse: no DuckDB read-only flag
+                contents[name] = contents[name].replace("connect_args:\n      read_only: true", "connect_args: {}")
+    return contents
+
+
+def _app() -> Any:
+    from superset.app import create_app
+
+    return create_app()
+
+
+def import_assets(app: Any) -> None:
+    """Superset's own import of the whole bundle (ImportAssetsCommand, as /api/v1/assets/import/ does):
+    databases, datasets, charts and dashboards matched by UUID and overwritten."""
+    from flask import g
+    from superset import security_manager
+    from superset.commands.importers.v1.assets import ImportAssetsCommand
+
+    with app.test_request_context():
+        g.user = security_manager.find_user(username=admin_credentials()[0])
+        ImportAssetsCommand(bundle_contents(warehouse_uri())).run()
+
+
+def ensure_admin(app: Any) -> None:
+    from superset import db, security_manager
+
+    username, password = admin_credentials()
+    with app.app_context():
+        if security_manager.find_user(username=username) is None:
+            role = security_manager.find_role("Admin")
+            security_manager.add_user(username, "Park", "Admin", f"{username}@park-alliance.example", role, password)
+            db.session.commit()
+            log.info("created admin user %s", username)
+
+
+def _dataset(name: str) -> Any:
+    from build_assets import DATASET_BY_NAME
+    from superset import db
+    from superset.connectors.sqla.models import SqlaTable
+
+    spec = DATASET_BY_NAME[name]
+    return db.session.query(SqlaTable).filter_by(table_name=spec.table or spec.name).one()
+
+
+def ensure_roles(app: Any) -> None:
+    """Analyst, Leadership and Park, each Gamma's permissions (read dashboards and charts) plus its datasets;
+    Analyst also SQL Lab (on the datasets it may read only: no schema or database access)."""
+    from superset import db, security_manager
+
+    with app.app_context():
+        gamma = set(security_manager.find_role("Gamma").permissions)
+        sql_lab = {
+            p for p in security_manager.find_role("sql_lab").permissions if p.permission.name != "database_access"
+        }
+        grants = {"Analyst": ANALYST_DATASETS, "Leadership": LEADERSHIP_DATASETS, "Park": list(PARK_DATASETS)}
+        for role_name in ROLES:
+            role = security_manager.find_role(role_name) or security_manager.add_role(role_name)
+            wanted = set(gamma) | (sql_lab if role_name == "Analyst" else set())
+            for dataset_name in grants[role_name]:
+                dataset = _dataset(dataset_name)
+                pv = security_manager.add_permission_view_menu("datasource_access", dataset.perm)
+                wanted.add(pv)
+            role.permissions = sorted(wanted, key=lambda pv: pv.id or 0)
+        db.session.commit()
+        log.info("roles %s ready", ", ".join(ROLES))
+
+
+def park_role_name(park_id: str) -> str:
+    return f"Park {park_id}"
+
+
+def ensure_park_role(park_id: str) -> Any:
+    """A role for one park's staff carrying the row-level security filter ``<park column> = '<park id>'``
+    on every park-level dataset (the Park role grants the datasets themselves)."""
+    from superset import db, security_manager
+    from superset.connectors.sqla.models import RowLevelSecurityFilter
+
+    if not park_id.replace("_", "").isalnum():
+        raise ValueError(f"park id {park_id!r}: expected letters and digits (e.g. G110001)")
+    role = security_manager.find_role(park_role_name(park_id)) or security_manager.add_role(park_role_name(park_id))
+    name = f"park {park_id}"
+    rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
+    if rls is None:
+        rls = RowLevelSecurityFilter(name=name, filter_type="Regular")
+        db.session.add(rls)
+    columns = set(PARK_DATASETS.values())
+    if len(columns) != 1:
+        raise ValueError(f"park-level datasets filter on several columns {columns}: one RLS filter per column needed")
+    rls.clause = f"{columns.pop()} = '{park_id}'"
+    rls.description = f"Staff of park {park_id} see only its rows"
+    rls.tables = [_dataset(n) for n in PARK_DATASETS]
+    rls.roles = [role]
+    db.session.commit()
+    return role
+
+
+def add_user(app: Any, username: str, password: str, role_name: str, park_id: str | None = None) -> None:
+    from superset import db, security_manager
+
+    with app.app_context():
+        roles = [security_manager.find_role(role_name)]
+        if role_name == "Park":
+            if not park_id:
+                raise SystemExit("a Park user needs --park <park id>")
+            roles.append(ensure_park_role(park_id))
+        user = security_manager.find_user(username=username)
+        if user is None:
+            security_manager.add_user(
+                username, username, role_name, f"{username}@park-alliance.example", roles, password
+            )
+        else:
+            user.roles = roles
+            security_manager.reset_password(user.id, password)
+        db.session.commit()
+
+
+def setup() -> None:
+    superset_cli("db", "upgrade")
+    app = _app()
+    ensure_admin(app)
+    superset_cli("init")
+    import_assets(app)
+    ensure_roles(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup")
+    sub.add_parser("import")
+    user = sub.add_parser("add-user")
+    user.add_argument("--username", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=[*ROLES, "Admin"])
+    user.add_argument("--park")
+    args = parser.parse_args()
+    if args.command == "setup":
+        setup()
+    elif args.command == "import":
+        app = _app()
+        import_assets(app)
+        ensure_roles(app)
+    else:
+        add_user(_app(), args.username, args.password, args.role, args.park)
+
+
+if __name__ == "__main__":
+    main()

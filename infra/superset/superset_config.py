@@ -1,0 +1,90 @@
+"""Superset configuration for the Park Indicators Platform: everything comes from environment variables.
+
+Superset imports this file through ``SUPERSET_CONFIG_PATH`` (``infra/superset/superset.py`` sets it).
+
+| variable | default | meaning |
+|---|---|---|
+| ``PARK_DATA_DIR`` | ``<repo>/data`` | the platform's run-time folder; Superset's home is ``$PARK_DATA_DIR/superset`` |
+| ``SUPERSET_HOME`` | ``$PARK_DATA_DIR/superset`` | metadata database (SQLite), secret key, logs, pid files |
+| ``SUPERSET_SECRET_KEY`` | generated once per checkout into ``$SUPERSET_HOME/secret_key`` | signs sessions, encrypts secrets |
+| ``SUPERSET_DATABASE_URI`` | ``sqlite:///$SUPERSET_HOME/superset.db`` | Superset's own metadata database |
+| ``SUPERSET_REDIS_URL`` | unset | e.g. ``redis://127.0.0.1:6379/0``: metadata, filter-state and explore caches in Redis |
+| ``SUPERSET_DATA_CACHE_TIMEOUT`` | ``0`` (off) | seconds chart data is cached (needs Redis); off so a publish shows at once |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_DATA_DIR = Path(os.environ.get("PARK_DATA_DIR") or _REPO_ROOT / "data").resolve()
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or _DATA_DIR / "superset").resolve()
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The key from the environment, else one generated once for this checkout (under the git-ignored data
+    folder, readable by its owner only)."""
+    from_env = os.environ.get("SUPERSET_SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    key_file = SUPERSET_HOME / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
+# SQLite metadata: Superset warns about it in production; here it keeps the default embedded (DESIGN.md)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+_REDIS_URL = os.environ.get("SUPERSET_REDIS_URL", "").strip()
+_DATA_CACHE_TIMEOUT = int(os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", "0") or 0)
+
+
+def _cache(prefix: str, timeout: int) -> dict[str, object]:
+    if _REDIS_URL:
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": _REDIS_URL,
+            "CACHE_KEY_PREFIX": f"park_superset_{prefix}_",
+            "CACHE_DEFAULT_TIMEOUT": timeout,
+        }
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout}
+
+
+CACHE_CONFIG = _cache("meta", 300)
+FILTER_STATE_CACHE_CONFIG = _cache("filter", int(timedelta(days=7).total_seconds()))
+EXPLORE_FORM_DATA_CACHE_CONFIG = _cache("explore", int(timedelta(days=7).total_seconds()))
+# Chart data is not cached unless asked for: a publish (os.replace of the serving file) must show at once.
+DATA_CACHE_CONFIG = (
+    _cache("data", _DATA_CACHE_TIMEOUT) if _REDIS_URL and _DATA_CACHE_TIMEOUT > 0 else {"CACHE_TYPE": "NullCache"}
+)
+if _REDIS_URL:
+    RATELIMIT_STORAGE_URI = _REDIS_URL
+
+# Row-level security is applied from per-park roles with literal clauses (infra/superset/security.py), so
+# Jinja templating stays off in SQL Lab and datasets.
+FEATURE_FLAGS = {
+    "ENABLE_TEMPLATE_PROCESSING": False,
+    "DASHBOARD_RBAC": False,
+    "ALERT_REPORTS": False,
+}
+
+# Loopback only and no outside network: no telemetry, no external map tiles, no thumbnails worker.
+SUPERSET_WEBSERVER_ADDRESS = "127.0.0.1"
+SUPERSET_WEBSERVER_PORT = int(os.environ.get("SUPERSET_PORT", "8088"))
+SUPERSET_WEBSERVER_TIMEOUT = 120
+SQLLAB_TIMEOUT = 120
+ROW_LIMIT = 50_000
+SCARF_ANALYTICS = False
+TALISMAN_ENABLED = os.environ.get("SUPERSET_TALISMAN_ENABLED", "false").lower() in {"1", "true", "yes"}
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "INFO")
