@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from extractors import credit_code
-from extractors.spreadsheets import CANONICAL_COLUMNS as SUBMISSION_COLUMNS
-from extractors.spreadsheets import shift_decimal
+from extractors.spreadsheets import LANDED_COLUMNS as SUBMISSION_COLUMNS
+from extractors.spreadsheets import OPTIONAL_COLUMNS, shift_decimal
 from parkplatform.config import REPO_ROOT
 from parkplatform.progress import progress_bar
 
@@ -35,6 +35,15 @@ CHUNK_ROWS = 1_000_000
 PARK_CLUSTERS_SCHEMA = {"zone_code": pl.String, "clusters": pl.List(pl.String)}
 OWNERSHIP = ("state", "private", "foreign", "hk_macao_taiwan")
 OWNERSHIP_WEIGHTS = (0.1, 0.7, 0.12, 0.08)
+# Where foreign-invested enterprises come from (ISO 3166 alpha-3), roughly as in China's FDI by origin.
+FOREIGN_ORIGINS = ("JPN", "KOR", "USA", "DEU", "SGP", "GBR", "FRA", "NLD", "ARE", "SAU", "EGY", "MYS", "THA", "ZAF")
+FOREIGN_ORIGIN_WEIGHTS = (0.18, 0.16, 0.14, 0.11, 0.1, 0.05, 0.05, 0.04, 0.04, 0.03, 0.03, 0.03, 0.02, 0.02)
+HK_MACAO_ORIGINS = ("HKG", "MAC")
+HK_MACAO_ORIGIN_WEIGHTS = (0.85, 0.15)
+INCUBATION_STAGES = ("incubator", "accelerator", "industrialisation_base", "none")
+INCUBATION_WEIGHTS = (0.08, 0.04, 0.03, 0.85)
+STATUSES = ("operating", "suspended", "closed", "moved_out")
+STATUS_WEIGHTS = (0.92, 0.03, 0.03, 0.02)
 NAME_STEMS = ("华", "新", "瑞", "达", "科", "联", "金", "海", "恒", "创", "鼎", "信", "宏", "安", "盛", "泰")
 NAME_SUFFIXES = ("科技有限公司", "材料有限公司", "电子有限公司", "机械有限公司", "生物科技有限公司", "实业有限公司")
 
@@ -144,6 +153,7 @@ def enterprise_chunks(
     drawn; several chunks hold the parks in registry order. Faults are injected per chunk."""
     rng = np.random.default_rng(seed)
     industry_rng = np.random.default_rng([seed, 4754])
+    profile_rng = np.random.default_rng([seed, 32100])
     park_clusters = park_clusters if park_clusters is not None else pl.DataFrame(schema=PARK_CLUSTERS_SCHEMA)
     park_index = _assign_parks(len(park_codes), np.argsort(park_codes), enterprises, parks, rng)
     if enterprises <= chunk_rows:
@@ -158,7 +168,7 @@ def enterprise_chunks(
     codes, provinces = np.asarray(park_codes), np.asarray(province_codes)
     for piece in pieces:
         rows = _enterprise_rows(codes[piece], provinces[piece], park_clusters, rng, industry_rng)
-        yield inject_faults(rows, rng, bad_row_rate)
+        yield inject_faults(_with_profile(rows, profile_rng), rng, bad_row_rate)
 
 
 def _assign_parks(
@@ -219,6 +229,30 @@ def _enterprise_rows(
     )
 
 
+def _with_profile(rows: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """Tax and R&D spending (万元, shares of revenue; R&D higher in high-tech enterprises), the origin
+    of foreign and HK/Macao-invested enterprises, incubation stage and status, drawn from a stream of
+    their own so that the other columns do not depend on them."""
+    n = rows.height
+    revenue = rows["revenue_10k_cny"].cast(pl.Float64).to_numpy()
+    high_tech = (rows["high_tech"] == "Y").to_numpy()
+    tax = np.round(revenue * rng.uniform(0.01, 0.08, n), 1)
+    rnd = np.round(revenue * np.where(high_tech, rng.uniform(0.03, 0.1, n), rng.uniform(0.0, 0.02, n)), 1)
+    foreign_origin = rng.choice(FOREIGN_ORIGINS, size=n, p=FOREIGN_ORIGIN_WEIGHTS)
+    hk_macao_origin = rng.choice(HK_MACAO_ORIGINS, size=n, p=HK_MACAO_ORIGIN_WEIGHTS)
+    return rows.with_columns(
+        pl.Series("tax_10k_cny", tax.astype(str)),
+        pl.Series("rnd_10k_cny", rnd.astype(str)),
+        pl.when(pl.col("ownership") == "foreign")
+        .then(pl.Series(foreign_origin))
+        .when(pl.col("ownership") == "hk_macao_taiwan")
+        .then(pl.Series(hk_macao_origin))
+        .alias("origin_country"),
+        pl.Series("incubation_stage", rng.choice(INCUBATION_STAGES, size=n, p=INCUBATION_WEIGHTS)),
+        pl.Series("status", rng.choice(STATUSES, size=n, p=STATUS_WEIGHTS)),
+    )
+
+
 def inject_faults(frame: pl.DataFrame, rng: np.random.Generator, bad_row_rate: float) -> pl.DataFrame:
     """Corrupt round(rate * rows) rows, cycling through FAULT_KINDS, and record the kind."""
     n_bad = round(bad_row_rate * frame.height)
@@ -267,9 +301,10 @@ class SubmissionStyle:
     suffix: str
     encoding: str | None  # None for a workbook
     chinese_headers: bool
-    revenue_unit: str  # 元, 万元 or 亿元, stated in the header
+    revenue_unit: str  # 元, 万元 or 亿元, stated in the header (tax and R&D use it too)
     full_width_digits: bool = False
     thousands_separators: bool = False
+    optional_columns: bool = True  # False: the office still uses the template without them
 
 
 # Park offices differ; files take these styles in turn (see README, "Park submissions").
@@ -278,7 +313,9 @@ SUBMISSION_STYLES = (
     SubmissionStyle(".csv", "gbk", chinese_headers=True, revenue_unit="万元"),
     SubmissionStyle(".xlsx", None, chinese_headers=True, revenue_unit="亿元"),
     SubmissionStyle(".csv", "utf-8-sig", chinese_headers=True, revenue_unit="元", thousands_separators=True),
-    SubmissionStyle(".csv", "gb18030", chinese_headers=True, revenue_unit="万元", full_width_digits=True),
+    SubmissionStyle(
+        ".csv", "gb18030", chinese_headers=True, revenue_unit="万元", full_width_digits=True, optional_columns=False
+    ),
 )
 EXCEL_MAX_ROWS = 1_048_576
 LARGE_FILE_STYLE = SUBMISSION_STYLES[1]
@@ -292,41 +329,68 @@ CHINESE_HEADERS = {
     "employees": "从业人员",
     "revenue_10k_cny": "营业收入",
     "high_tech": "是否高新技术企业",
+    "tax_10k_cny": "纳税总额",
+    "rnd_10k_cny": "研发经费支出",
+    "origin_country": "投资来源国",
+    "incubation_stage": "孵化阶段",
+    "status": "经营状态",
+}
+ENGLISH_HEADERS = {"revenue_10k_cny": "revenue", "tax_10k_cny": "tax", "rnd_10k_cny": "rnd_spend"}
+MONEY_COLUMNS = tuple(ENGLISH_HEADERS)
+# how a Chinese office writes the coded values
+CHINESE_VALUES = {
+    "incubation_stage": {
+        "incubator": "孵化器",
+        "accelerator": "加速器",
+        "industrialisation_base": "产业化基地",
+        "none": "无",
+    },
+    "status": {"operating": "存续", "suspended": "停业", "closed": "注销", "moved_out": "迁出"},
 }
 UNIT_SHIFT_FROM_10K = {"元": 4, "万元": 0, "亿元": -4}
 FULL_WIDTH_DIGITS = {str(d): chr(ord("０") + d) for d in range(10)}
 
 
 def style_rows(rows: pl.DataFrame, style: SubmissionStyle, *, blank_row: bool) -> pl.DataFrame:
-    """The rows as the office writes them: its units, digits and headers, a blank line where one
-    slipped in, and the 合计 totals row every office adds at the bottom."""
-    revenue = shift_decimal(pl.col("revenue_10k_cny"), UNIT_SHIFT_FROM_10K[style.revenue_unit])
-    if style.thousands_separators:
-        revenue = revenue.map_elements(_group_thousands, return_dtype=pl.String)
-    employees = pl.col("employees")
-    if style.full_width_digits:
-        employees = employees.str.replace_many(FULL_WIDTH_DIGITS)
-    styled = rows.select(SUBMISSION_COLUMNS).with_columns(
-        revenue.alias("revenue_10k_cny"), employees.alias("employees")
+    """The rows as the office writes them: its columns, units, digits, words and headers, a blank
+    line where one slipped in, and the 合计 totals row every office adds at the bottom."""
+    columns = [c for c in SUBMISSION_COLUMNS if style.optional_columns or c not in OPTIONAL_COLUMNS]
+    styled = rows.select(columns).with_columns(
+        _styled_money(money, style) for money in MONEY_COLUMNS if money in columns
     )
-    totals = {column: None for column in SUBMISSION_COLUMNS} | {
+    if style.full_width_digits:
+        styled = styled.with_columns(pl.col("employees").str.replace_many(FULL_WIDTH_DIGITS))
+    if style.chinese_headers:
+        styled = styled.with_columns(
+            pl.col(column).replace(words) for column, words in CHINESE_VALUES.items() if column in columns
+        )
+    totals = {column: None for column in columns} | {
         "credit_code": "合计",
         "employees": str(rows["employees"].cast(pl.Int64, strict=False).sum()),
     }
     parts = [styled.head(1)]
     if blank_row:
-        parts.append(pl.DataFrame([dict.fromkeys(SUBMISSION_COLUMNS, "")], schema=styled.schema))
+        parts.append(pl.DataFrame([dict.fromkeys(columns, "")], schema=styled.schema))
     parts += [styled.slice(1), pl.DataFrame([totals], schema=styled.schema)]
     unit = (
         style.revenue_unit
         if style.chinese_headers
         else {"元": "CNY", "万元": "10k CNY", "亿元": "100m CNY"}[style.revenue_unit]
     )
-    headers = {column: CHINESE_HEADERS[column] if style.chinese_headers else column for column in SUBMISSION_COLUMNS}
-    headers["revenue_10k_cny"] = (
-        f"{CHINESE_HEADERS['revenue_10k_cny'] if style.chinese_headers else 'revenue'}（{unit}）"
-    )
+    headers = {column: CHINESE_HEADERS[column] if style.chinese_headers else column for column in columns}
+    for money in MONEY_COLUMNS:
+        if money in columns:
+            label = CHINESE_HEADERS[money] if style.chinese_headers else ENGLISH_HEADERS[money]
+            headers[money] = f"{label}（{unit}）"
     return pl.concat(parts).rename(headers)
+
+
+def _styled_money(money: str, style: SubmissionStyle) -> pl.Expr:
+    """A money column (万元) in the office's unit, with thousands separators if it uses them."""
+    value = shift_decimal(pl.col(money), UNIT_SHIFT_FROM_10K[style.revenue_unit])
+    if style.thousands_separators:
+        value = value.map_elements(_group_thousands, return_dtype=pl.String)
+    return value.alias(money)
 
 
 def _group_thousands(value: str) -> str:

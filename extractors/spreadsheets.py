@@ -19,9 +19,12 @@ What real files look like and what is done about it:
   row is blank or a totals row. Two columns mapping to one canonical column, a missing required
   column, or a money column whose unit cannot be told reject the file whole
   (:class:`SubmissionFileError`, naming the file and the columns).
-* **Money.** The revenue header states its unit (元, 千元, 万元, 百万元, 亿元 or English CNY, 10k CNY,
-  100m CNY ...; see :data:`MONEY_UNITS`), else a ``单位：万元`` line above the header does, else
-  ``default_revenue_unit``. Values are converted to 万元 by moving the decimal point on the digit
+* **Optional columns.** Tax, R&D spending, the origin country of a foreign-invested enterprise,
+  its incubation stage and its status (:data:`OPTIONAL_COLUMNS`) land when the file has them and
+  are null when it has not; an empty cell is allowed, a value is validated.
+* **Money.** Each money column's header (revenue, tax, R&D) states its unit (元, 千元, 万元, 百万元,
+  亿元 or English CNY, 10k CNY, 100m CNY ...; see :data:`MONEY_UNITS`), else a ``单位：万元`` line
+  above the header does, else ``default_revenue_unit``. Values are converted to 万元 by moving the decimal point on the digit
   string (:func:`shift_decimal`), so the canonical text is exact: no float is ever involved.
 * **Characters.** Full-width digits and letters become ASCII in every column; in number and code
   columns also full-width ``．，－＋``. Thousands separators (``1,234.5``, ``1，234``) are removed
@@ -29,7 +32,8 @@ What real files look like and what is done about it:
   Codes lose inner spaces and are upper-cased; an industry code written with its section letter
   (``C3311``) keeps the 4 digits. Dates become ``YYYY-MM-DD`` from ``2010/5/1``, ``2010.05.01``,
   ``2010年5月1日``, ``20100501`` or an Excel date cell. 是/否, yes/no, 1/0 become ``Y``/``N``; the
-  Chinese ownership names become ``state``/``private``/``foreign``/``hk_macao_taiwan``.
+  Chinese ownership names become ``state``/``private``/``foreign``/``hk_macao_taiwan``, and the
+  Chinese incubation stages and statuses their codes (:data:`INCUBATION_VALUES`, :data:`STATUS_VALUES`).
 * **Nothing silently dropped.** Every row below the header is returned. A fully blank row gets
   :data:`BLANK_ROW_REASON`; a totals row (a cell reading 合计, 总计, 小计, 本页合计, Total ...) gets
   :data:`TOTALS_ROW_REASON`; so received = landed + quarantined holds per file. Other rules are the
@@ -74,11 +78,16 @@ CANONICAL_COLUMNS = (
     "high_tech",
 )
 REQUIRED_COLUMNS = CANONICAL_COLUMNS
-# While reading: the power of ten that turns the file's revenue unit into 万元 (see money_unit_power).
-PLACES_COLUMN = "_revenue_places"
+# Landed when the file has them, null otherwise: older templates and some offices leave them out.
+OPTIONAL_COLUMNS = ("tax_10k_cny", "rnd_10k_cny", "origin_country", "incubation_stage", "status")
+LANDED_COLUMNS = CANONICAL_COLUMNS + OPTIONAL_COLUMNS
 # A rejected file's line as sent, its cells tab-joined (rejected_file_rows).
 RAW_ROW_COLUMN = "_raw_row"
 MONEY_COLUMN = "revenue_10k_cny"
+# Every money column states its own unit (header, else a 单位 line above it, else the default).
+MONEY_COLUMNS = (MONEY_COLUMN, "tax_10k_cny", "rnd_10k_cny")
+INCUBATION_STAGES = ("incubator", "accelerator", "industrialisation_base", "none")
+ENTERPRISE_STATUSES = ("operating", "suspended", "closed", "moved_out")
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SEARCH_ROWS = 10
@@ -99,6 +108,11 @@ log = logging.getLogger(__name__)
 
 class SubmissionFileError(ValueError):
     """A submission file that cannot be read as a whole (e.g. a required column is missing)."""
+
+
+def _sent(column: pl.Expr) -> pl.Expr:
+    """An optional cell holds a value (rules on optional columns apply only then)."""
+    return column.is_not_null()
 
 
 def validation_rules(known_parks: list[str], shared_codes: list[str]) -> list[tuple[str, pl.Expr]]:
@@ -122,6 +136,27 @@ def validation_rules(known_parks: list[str], shared_codes: list[str]) -> list[tu
         (
             "revenue_10k_cny (营业收入（万元）) is not a non-negative amount",
             ~pl.col("revenue_10k_cny").str.contains(AMOUNT_PATTERN),
+        ),
+        # the optional columns: an empty cell is allowed (not reported), a wrong value is not
+        (
+            "tax_10k_cny (纳税总额（万元）) is not a non-negative amount",
+            _sent(pl.col("tax_10k_cny")) & ~pl.col("tax_10k_cny").str.contains(AMOUNT_PATTERN),
+        ),
+        (
+            "rnd_10k_cny (研发经费支出（万元）) is not a non-negative amount",
+            _sent(pl.col("rnd_10k_cny")) & ~pl.col("rnd_10k_cny").str.contains(AMOUNT_PATTERN),
+        ),
+        (
+            "origin_country (投资来源国) is not an ISO 3166 alpha-3 code",
+            _sent(pl.col("origin_country")) & ~pl.col("origin_country").str.contains(r"^[A-Z]{3}$"),
+        ),
+        (
+            f"incubation_stage (孵化阶段) is not one of {', '.join(INCUBATION_STAGES)}",
+            _sent(pl.col("incubation_stage")) & ~pl.col("incubation_stage").is_in(INCUBATION_STAGES),
+        ),
+        (
+            f"status (经营状态) is not one of {', '.join(ENTERPRISE_STATUSES)}",
+            _sent(pl.col("status")) & ~pl.col("status").is_in(ENTERPRISE_STATUSES),
         ),
     ]
 
@@ -239,6 +274,46 @@ HEADER_SYNONYMS: dict[str, str] = {
         ),
         "high_tech",
     ),
+    **dict.fromkeys(
+        (
+            "tax",
+            "taxes",
+            "taxpaid",
+            "totaltax",
+            "纳税总额",
+            "纳税额",
+            "税收",
+            "税收总额",
+            "实缴税金",
+            "实缴税费",
+            "上缴税金",
+            "税金总额",
+        ),
+        "tax_10k_cny",
+    ),
+    **dict.fromkeys(
+        (
+            "rnd",
+            "rndspend",
+            "rndexpenditure",
+            "r&d",
+            "r&dspend",
+            "r&dexpenditure",
+            "研发经费",
+            "研发经费支出",
+            "研究与试验发展经费支出",
+            "研发投入",
+            "研发费用",
+            "r&d投入",
+        ),
+        "rnd_10k_cny",
+    ),
+    **dict.fromkeys(
+        ("origincountry", "countryoforigin", "investorcountry", "投资来源国", "外资来源国", "来源国", "投资来源国别"),
+        "origin_country",
+    ),
+    **dict.fromkeys(("incubationstage", "incubation", "孵化阶段", "孵化状态", "孵化载体"), "incubation_stage"),
+    **dict.fromkeys(("status", "enterprisestatus", "operatingstatus", "经营状态", "企业状态", "登记状态"), "status"),
 }
 
 # Money unit (normalised like a label) -> power of ten that turns a value in it into 万元.
@@ -275,6 +350,20 @@ THOUSANDS_PATTERN = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 NUMBER_PATTERN = r"^(-?)(\d*)(?:\.(\d*))?(?:[eE]\+?(-?\d{1,3}))?$"
 _SHIFT_PAD = 40  # zeros on either side of the digits: shifts of up to 40 places are exact
 
+INCUBATION_VALUES = {
+    **dict.fromkeys(("incubator", "孵化器", "众创空间", "孵化"), "incubator"),
+    **dict.fromkeys(("accelerator", "加速器", "加速"), "accelerator"),
+    **dict.fromkeys(
+        ("industrialisation_base", "industrialization_base", "产业化基地", "产业基地"), "industrialisation_base"
+    ),
+    **dict.fromkeys(("none", "无", "否", "未入孵", "n/a"), "none"),
+}
+STATUS_VALUES = {
+    **dict.fromkeys(("operating", "active", "存续", "在营", "在业", "开业", "正常"), "operating"),
+    **dict.fromkeys(("suspended", "停业", "歇业"), "suspended"),
+    **dict.fromkeys(("closed", "deregistered", "注销", "吊销", "关闭"), "closed"),
+    **dict.fromkeys(("moved_out", "relocated", "迁出"), "moved_out"),
+}
 HIGH_TECH_VALUES = {
     **dict.fromkeys(("y", "yes", "是", "true", "1", "√", "高新", "高新技术企业"), "Y"),
     **dict.fromkeys(("n", "no", "否", "false", "0", "×", "非高新"), "N"),
@@ -366,11 +455,13 @@ def money_unit_power(unit: str) -> int:
     return MONEY_UNITS[_normalise_label(unit)]
 
 
-def _map_header(cells: list[str | None], names: list[str]) -> tuple[dict[str, str], dict[str, str], str | None]:
-    """Canonical column -> raw column name, canonical -> header text, and the revenue unit text."""
+def _map_header(
+    cells: list[str | None], names: list[str]
+) -> tuple[dict[str, str], dict[str, str], dict[str, str | None]]:
+    """Canonical column -> raw column name, canonical -> header text, money column -> unit text."""
     mapping: dict[str, str] = {}
     sent: dict[str, str] = {}
-    unit: str | None = None
+    units: dict[str, str | None] = {}
     for raw_name, cell in zip(names, cells, strict=True):
         canonical, cell_unit = parse_header(cell)
         if canonical is None:
@@ -381,9 +472,9 @@ def _map_header(cells: list[str | None], names: list[str]) -> tuple[dict[str, st
             )
         mapping[canonical] = raw_name
         sent[canonical] = str(cell).strip()
-        if canonical == MONEY_COLUMN:
-            unit = cell_unit
-    return mapping, sent, unit
+        if canonical in MONEY_COLUMNS:
+            units[canonical] = cell_unit
+    return mapping, sent, units
 
 
 # ------------------------------------------------------------------------------------ reading raw
@@ -434,18 +525,20 @@ def _raw_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:
     return sheets
 
 
-def _find_header(raw: pl.DataFrame) -> tuple[int, dict[str, str], dict[str, str], str | None, list[str]]:
+def _find_header(
+    raw: pl.DataFrame,
+) -> tuple[int, dict[str, str], dict[str, str], dict[str, str | None], list[str]]:
     """The header row (0-based index) and its mapping; else the missing columns of the best row."""
     best: tuple[int, list[str]] | None = None
     names = raw.columns
     for index, cells in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
-        mapping, sent, unit = _map_header(list(cells), names)
+        mapping, sent, units = _map_header(list(cells), names)
         missing = [column for column in REQUIRED_COLUMNS if column not in mapping]
         if not missing:
-            return index, mapping, sent, unit, []
+            return index, mapping, sent, units, []
         if best is None or len(missing) < len(best[1]):
             best = (index, missing)
-    return -1, {}, {}, None, best[1] if best else list(REQUIRED_COLUMNS)
+    return -1, {}, {}, {}, best[1] if best else list(REQUIRED_COLUMNS)
 
 
 def _unit_from_title(raw: pl.DataFrame, header_index: int) -> str | None:
@@ -597,7 +690,7 @@ def rejected_file_rows(path: Path, error: SubmissionFileError) -> pl.DataFrame:
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
         rows = pl.DataFrame({RAW_ROW_COLUMN: lines}, schema={RAW_ROW_COLUMN: pl.String})
     return rows.with_columns(
-        *(pl.lit(None, dtype=pl.String).alias(column) for column in CANONICAL_COLUMNS),
+        *(pl.lit(None, dtype=pl.String).alias(column) for column in LANDED_COLUMNS),
         pl.lit(str(path)).alias("_source_file"),
         (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("_source_row"),
         pl.lit(reason).alias(REJECT_REASON),
@@ -629,7 +722,7 @@ def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile
 
     missing: list[str] = list(REQUIRED_COLUMNS)
     for sheet, raw in candidates:
-        header_index, mapping, sent, unit, sheet_missing = _find_header(raw)
+        header_index, mapping, sent, units, sheet_missing = _find_header(raw)
         if header_index >= 0:
             break
         if len(sheet_missing) < len(missing):
@@ -640,18 +733,11 @@ def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile
             f"(header synonyms are listed in extractors/spreadsheets.py HEADER_SYNONYMS)"
         )
 
-    unit = unit or _unit_from_title(raw, header_index) or default_revenue_unit
-    if unit is None:
-        raise SubmissionFileError(
-            f"{path}: revenue column {sent[MONEY_COLUMN]!r} states no unit (元, 万元 or 亿元); file rejected whole"
-        )
-    try:
-        places = money_unit_power(unit)
-    except KeyError:
-        raise SubmissionFileError(
-            f"{path}: revenue column {sent[MONEY_COLUMN]!r} has unit {unit!r}, not one of 元, 千元, 万元, 百万元, 亿元"
-            "; file rejected whole"
-        ) from None
+    title_unit = _unit_from_title(raw, header_index)
+    places = {
+        column: _money_places(path, column, sent[column], unit or title_unit or default_revenue_unit)
+        for column, unit in units.items()
+    }
 
     body = raw.with_row_index("_index").filter(pl.col("_index") > header_index)
     raw_cells = [pl.col(name).str.strip_chars(WHITESPACE) for name in raw.columns]
@@ -661,7 +747,8 @@ def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile
         *(pl.col(name).str.strip_chars(WHITESPACE).alias(canonical) for canonical, name in mapping.items()),
         pl.lit(str(path)).alias("_source_file"),
         (pl.col("_index").cast(pl.Int64) + 1).alias("_source_row"),
-        pl.lit(places, dtype=pl.Int8).alias(PLACES_COLUMN),
+        *(pl.lit(power, dtype=pl.Int8).alias(places_column(column)) for column, power in places.items()),
+        *(pl.lit(None, dtype=pl.String).alias(column) for column in OPTIONAL_COLUMNS if column not in mapping),
         pl.when(blank)
         .then(pl.lit(BLANK_ROW_REASON))
         .when(totals)
@@ -677,17 +764,42 @@ def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile
         sheet=sheet,
         header_row=header_index + 1,
         columns=sent,
-        revenue_unit=UNIT_NAMES[places],
+        revenue_unit=UNIT_NAMES[places[MONEY_COLUMN]],
     )
 
 
+def places_column(money_column: str) -> str:
+    """While reading: the power of ten turning the file's unit of ``money_column`` into 万元."""
+    return f"_{money_column}_places"
+
+
+def _money_places(path: Path, column: str, header: str, unit: str | None) -> int:
+    """:func:`money_unit_power` of a money column's unit; a missing or unknown unit rejects the file."""
+    label = column.removesuffix("_10k_cny")
+    if unit is None:
+        raise SubmissionFileError(
+            f"{path}: {label} column {header!r} states no unit (元, 万元 or 亿元); file rejected whole"
+        )
+    try:
+        return money_unit_power(unit)
+    except KeyError:
+        raise SubmissionFileError(
+            f"{path}: {label} column {header!r} has unit {unit!r}, not one of 元, 千元, 万元, 百万元, 亿元"
+            "; file rejected whole"
+        ) from None
+
+
 def clean_located(located: pl.DataFrame) -> pl.DataFrame:
-    """The canonical text columns of located rows (one file's or many files' at once): cleaned as
-    the module docstring says, revenue shifted to 万元 by each row's :data:`PLACES_COLUMN`.
+    """The landed text columns of located rows (one file's or many files' at once): cleaned as
+    the module docstring says, each money column shifted to 万元 by its :func:`places_column`.
 
     Cleaning is one Polars query whatever the number of files, so reading many small files costs
     little more than reading their bytes (:func:`read_submissions`)."""
-    column = {canonical: pl.col(canonical) for canonical in CANONICAL_COLUMNS}
+    column = {name: pl.col(name) for name in LANDED_COLUMNS}
+    places = [places_column(money) for money in MONEY_COLUMNS]
+    located = located.with_columns(
+        pl.lit(None, dtype=pl.Int8).alias(name) for name in places if name not in located.columns
+    )
     # two stages, so that the later expressions, which use their input several times, start from a
     # plain column instead of repeating the whole cleaning chain
     texts = located.lazy().select(
@@ -698,32 +810,39 @@ def clean_located(located: pl.DataFrame) -> pl.DataFrame:
         to_ascii(column["ownership"]).alias("ownership"),
         to_ascii(column["established"], number_punctuation=True).alias("established"),
         number_text(column["employees"], suffix="人").alias("employees"),
-        number_text(column[MONEY_COLUMN]).alias(MONEY_COLUMN),
+        *(number_text(column[money]).alias(money) for money in MONEY_COLUMNS),
         to_ascii(column["high_tech"]).alias("high_tech"),
+        clean_code(column["origin_country"]).alias("origin_country"),
+        to_ascii(column["incubation_stage"]).alias("incubation_stage"),
+        to_ascii(column["status"]).alias("status"),
         "_source_file",
         "_source_row",
-        PLACES_COLUMN,
+        *places,
         REJECT_REASON,
         *(name for name in located.columns if name == RAW_ROW_COLUMN),
     )
-    shifted = pl.lit(None, dtype=pl.String)
-    for places in sorted(set(UNIT_NAMES)):
-        shifted = (
-            pl.when(pl.col(PLACES_COLUMN) == places)
-            .then(shift_decimal(pl.col(MONEY_COLUMN), places))
-            .otherwise(shifted)
-        )
     return (
         texts.with_columns(
             choice_of(pl.col("ownership"), OWNERSHIP_VALUES),
             date_of(pl.col("established")),
             shift_decimal(pl.col("employees"), 0),
-            pl.when(pl.col(PLACES_COLUMN).is_null()).then(pl.col(MONEY_COLUMN)).otherwise(shifted).alias(MONEY_COLUMN),
+            *(_in_10k(money) for money in MONEY_COLUMNS),
             choice_of(pl.col("high_tech"), HIGH_TECH_VALUES),
+            choice_of(pl.col("incubation_stage"), INCUBATION_VALUES),
+            choice_of(pl.col("status"), STATUS_VALUES),
         )
-        .drop(PLACES_COLUMN)
+        .select(*LANDED_COLUMNS, pl.exclude(*LANDED_COLUMNS, *places))
         .collect()
     )
+
+
+def _in_10k(money: str) -> pl.Expr:
+    """A money column shifted from its file's unit to 万元 (as sent where the unit is unknown)."""
+    places = pl.col(places_column(money))
+    shifted = pl.col(money)
+    for power in sorted(set(UNIT_NAMES)):
+        shifted = pl.when(places == power).then(shift_decimal(pl.col(money), power)).otherwise(shifted)
+    return shifted.alias(money)
 
 
 def read_submissions(paths: list[Path]) -> pl.DataFrame:

@@ -117,7 +117,8 @@ def _typed_registry(landed: pl.DataFrame) -> pl.DataFrame:
 
 
 def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
-    """Enterprise rows typed, money in yuan, with the period (YYYY-MM) the submission reports."""
+    """Enterprise rows typed, money in yuan, with the period (YYYY-MM) the submission reports; the
+    optional columns (tax, R&D, origin, incubation stage, status) are null where a file had none."""
     return landed.select(
         pl.col("credit_code").str.to_uppercase(),
         "enterprise_name",
@@ -128,6 +129,11 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
         pl.col("employees").cast(pl.Int64),
         (pl.col("revenue_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("revenue_cny"),
         (pl.col("high_tech") == "Y").alias("is_high_tech"),
+        (pl.col("tax_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("tax_cny"),
+        (pl.col("rnd_10k_cny").cast(pl.Float64) * YUAN_PER_10K).alias("rnd_cny"),
+        pl.col("origin_country").alias("origin_country_iso3"),
+        "incubation_stage",
+        pl.col("status").alias("operating_status"),
         "period",
         "data_origin",
         *LINEAGE_COLUMNS,
@@ -332,7 +338,7 @@ DERIVED_TABLES = {
 def normalise_batch(source: str, batches: list[Path], target_dir: Path) -> dict[str, Path]:
     """Normalise the landed rows of ``batches`` of ``source`` into ``target_dir/<table>.parquet``:
     the source's own table and the tables derived from it; returns table name -> file."""
-    landed = pl.concat([pl.read_parquet(batch / LANDED_FILE) for batch in batches], how="vertical_relaxed")
+    landed = pl.concat([pl.read_parquet(batch / LANDED_FILE) for batch in batches], how="diagonal_relaxed")
     return _write_tables(source, NORMALISERS[source](landed), target_dir)
 
 

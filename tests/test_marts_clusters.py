@@ -110,3 +110,58 @@ def test_cluster_marts_obey_their_laws(tiny_warehouse):
     ) == [(0,)]
     # a single year of submissions: no growth yet
     assert _sql(tiny_warehouse, "select count(employment_growth) from mart_cluster_park_year") == [(0,)]
+
+
+def test_rnd_intensity_and_tax_of_one_park_by_hand(tiny_warehouse):
+    """R&D intensity = R&D spending / revenue of the enterprises reporting R&D; S357066's office uses
+    the current template, so all its 9 enterprises report (values in 万元 from the landed rows)."""
+    mart = _sql(
+        tiny_warehouse,
+        "select cluster_code, tax_cny, rnd_intensity from mart_cluster_park_year "
+        f"where park_id = '{PARK}' and year = 2026 order by cluster_code",
+    )
+    expected = [
+        ("biomedicine", 3_213_000.0, (0 + 6.9 + 2.1 + 112.7 + 7.2) / (21.5 + 538.9 + 957.3 + 6667.1 + 707.5)),
+        ("food", 373_000.0, 41.9 / 480.9),
+        ("metallurgy", 884_000.0, (19.7 + 47.1) / (239.3 + 2855.2)),
+        ("new_materials", 22_000.0, 0.5 / 33.7),
+    ]
+    assert [row[0] for row in mart] == [row[0] for row in expected]
+    for (_, tax, intensity), (_, expected_tax, expected_intensity) in zip(mart, expected, strict=True):
+        assert tax == pytest.approx(expected_tax, rel=1e-12)
+        assert intensity == pytest.approx(expected_intensity, rel=1e-12)
+
+
+def test_rnd_intensity_is_null_where_no_enterprise_reports_it(tiny_warehouse):
+    """S347025's office still uses the template without tax and R&D columns: unknown, not zero."""
+    ((rows, with_intensity, with_tax),) = _sql(
+        tiny_warehouse,
+        "select count(*), count(rnd_intensity), count(tax_cny) from mart_cluster_park_year where park_id = 'S347025'",
+    )
+    assert rows > 0 and (with_intensity, with_tax) == (0, 0)
+
+
+def test_dim_enterprise_carries_origin_incubation_stage_and_status(tiny_warehouse):
+    """At tiny: 46 enterprises come from offices on the current template (the others' files have no
+    such columns, so null); of those, the 10 foreign or HK/Macao-invested name their origin."""
+    assert _sql(
+        tiny_warehouse,
+        "select ownership, count(origin_country_iso3), count(incubation_stage), count(*) from dim_enterprise "
+        "group by ownership order by ownership",
+    ) == [("foreign", 7, 7, 59), ("hk_macao_taiwan", 3, 3, 36), ("private", 0, 35, 352), ("state", 0, 1, 41)]
+    assert _sql(
+        tiny_warehouse,
+        "select incubation_stage, operating_status, count(*) from dim_enterprise where incubation_stage is not null "
+        "group by all order by all",
+    ) == [
+        ("accelerator", "operating", 2),
+        ("incubator", "operating", 8),
+        ("none", "closed", 1),
+        ("none", "operating", 35),
+    ]
+    # every origin is a country of dim_region
+    assert _sql(
+        tiny_warehouse,
+        "select count(*) from dim_enterprise e left join dim_region r on e.origin_country_iso3 = r.region_key "
+        "where e.origin_country_iso3 is not null and r.region_key is null",
+    ) == [(0,)]

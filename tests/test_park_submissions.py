@@ -58,7 +58,7 @@ def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(t
     assert quarantined["_raw_row"][
         0
     ] == "credit_code\tenterprise_name\tpark_code\townership\testablished\temployees\t" + (
-        "revenue（10k CNY）\thigh_tech"
+        "revenue（10k CNY）\thigh_tech\ttax（10k CNY）\trnd_spend（10k CNY）\torigin_country\tincubation_stage\tstatus"
     )
     assert quarantined["_raw_row"][3].startswith("合计")
     assert sum(f.landed for f in report.files) == 488 and len(report.files) == 20
@@ -83,9 +83,21 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
     joined = landed.join(produced, on=["credit_code", "park_code", "industry_code"], suffix="_produced")
     assert joined.height == 488  # every landed row is one the generator made without a fault
     assert (joined["employees"] == joined["employees_produced"]).all()
-    assert (
-        joined["revenue_10k_cny"].cast(pl.Decimal(20, 4)) == joined["revenue_10k_cny_produced"].cast(pl.Decimal(20, 4))
-    ).all()
+    for money in ("revenue_10k_cny", "tax_10k_cny", "rnd_10k_cny"):
+        sent = joined.filter(pl.col(money).is_not_null())
+        assert (sent[money].cast(pl.Decimal(20, 4)) == sent[f"{money}_produced"].cast(pl.Decimal(20, 4))).all()
+    # the offices on the old template send no optional column; the others send them as produced
+    old_template = joined.filter(pl.col("status").is_null())
+    assert 0 < old_template.height < joined.height
+    assert old_template.select(pl.col("tax_10k_cny", "rnd_10k_cny", "origin_country").is_null().all()).row(0) == (
+        True,
+        True,
+        True,
+    )
+    new_template = joined.filter(pl.col("status").is_not_null())
+    for coded in ("origin_country", "incubation_stage", "status"):
+        assert new_template[coded].eq_missing(new_template[f"{coded}_produced"]).all()
+    assert new_template.filter(pl.col("ownership") == "foreign")["origin_country"].is_not_null().all()
 
 
 def test_same_seed_same_batch(tiny):
@@ -117,6 +129,7 @@ def test_a_shared_zone_code_is_quarantined_not_guessed():
             "industry_code": ["3311"] * 2,
             "employees": ["5"] * 2,
             "revenue_10k_cny": ["1.5"] * 2,
+            **{column: pl.Series([None] * 2, dtype=pl.String) for column in spreadsheets.OPTIONAL_COLUMNS},
         }
     )
     assert frame.select(first_reject_reason(rules))["_reject_reason"].to_list() == [

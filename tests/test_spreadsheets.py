@@ -38,14 +38,24 @@ BLANK = spreadsheets.BLANK_ROW_REASON
 TOTALS = spreadsheets.TOTALS_ROW_REASON
 
 
-def expected(rows: list[tuple], source_file: Path) -> pl.DataFrame:
-    """Expected canonical frame: each row is the 9 canonical values, the source row, the reason."""
+def expected(rows: list[tuple], source_file: Path, optional: list[tuple] | None = None) -> pl.DataFrame:
+    """Expected landed frame: each row is the 9 canonical values, the source row, the reason; the
+    optional columns' values row by row in ``optional`` (null throughout when the file has none)."""
     columns = [*spreadsheets.CANONICAL_COLUMNS, "_source_row", "_reject_reason"]
     frame = pl.DataFrame(rows, schema=columns, orient="row", schema_overrides={"_source_row": pl.Int64})
-    return frame.with_columns(
-        pl.col(*spreadsheets.CANONICAL_COLUMNS, "_reject_reason").cast(pl.String),
-        pl.lit(str(source_file)).alias("_source_file"),
-    ).select(*spreadsheets.CANONICAL_COLUMNS, "_source_file", "_source_row", "_reject_reason")
+    optional_frame = pl.DataFrame(
+        optional or [(None,) * len(spreadsheets.OPTIONAL_COLUMNS)] * len(rows),
+        schema=dict.fromkeys(spreadsheets.OPTIONAL_COLUMNS, pl.String),
+        orient="row",
+    )
+    return (
+        pl.concat([frame, optional_frame], how="horizontal")
+        .with_columns(
+            pl.col(*spreadsheets.CANONICAL_COLUMNS, "_reject_reason").cast(pl.String),
+            pl.lit(str(source_file)).alias("_source_file"),
+        )
+        .select(*spreadsheets.LANDED_COLUMNS, "_source_file", "_source_row", "_reject_reason")
+    )
 
 
 def test_codes_used_here_are_valid():
@@ -86,6 +96,64 @@ def test_utf8_bom_csv_with_chinese_headers_in_wan_yuan_keeps_blank_and_totals_ro
     )
     # 7 lines = header + 6 rows received; nothing dropped
     assert (read.received, read.landed, read.quarantined) == (6, 3, 3)
+
+
+def test_optional_columns_land_in_their_own_units_with_coded_values(tmp_path):
+    """Tax in 元 and R&D in 亿元 beside revenue in 万元: each column is converted by its own unit;
+    Chinese stages and statuses become their codes; empty optional cells stay null."""
+    path = tmp_path / f"{PARK}.csv"
+    path.write_text(
+        "统一社会信用代码,企业名称,园区代码,行业代码,所有制,成立日期,从业人员,营业收入（万元）,是否高新技术企业,"
+        "纳税总额（元）,研发经费支出（亿元）,投资来源国,孵化阶段,经营状态\n"
+        f"{CODE_A},福州华信科技有限公司,{PARK},3311,外资,2010-05-01,120,1234.5,是,125000,0.0123,jpn,孵化器,存续\n"
+        f"{CODE_B},福州瑞达电子有限公司,{PARK},3974,私营,2015-03-08,35,880,否,,,,无,迁出\n",
+        encoding="utf-8",
+    )
+    read = spreadsheets.read_spreadsheet(path)
+    assert read.columns["tax_10k_cny"] == "纳税总额（元）"
+    assert_frame_equal(
+        read.frame,
+        expected(
+            [
+                (CODE_A, "福州华信科技有限公司", PARK, "3311", "foreign", "2010-05-01", "120", "1234.5", "Y", 2, None),
+                (CODE_B, "福州瑞达电子有限公司", PARK, "3974", "private", "2015-03-08", "35", "880", "N", 3, None),
+            ],
+            path,
+            optional=[("12.5", "123", "JPN", "incubator", "operating"), (None, None, None, "none", "moved_out")],
+        ),
+    )
+
+
+def test_wrong_optional_values_are_quarantined_with_their_rule(tmp_path):
+    path = tmp_path / f"{PARK}.csv"
+    rows = [
+        ("-5", "", "", "", ""),
+        ("", "abc", "", "", ""),
+        ("", "", "JAPAN", "", ""),
+        ("", "", "", "孵化中", ""),
+        ("", "", "", "", "营业"),
+        ("", "", "", "", ""),
+    ]
+    codes = [make_code(f"913501007{i:08d}") for i in range(len(rows))]
+    path.write_text(
+        "credit_code,enterprise_name,park_code,industry_code,ownership,established,employees,revenue（万元）,high_tech,"
+        "tax（万元）,rnd（万元）,origin_country,incubation_stage,status\n"
+        + "".join(
+            f"{code},甲{i},{PARK},3311,private,2010-05-01,1,1,N,{','.join(optional)}\n"
+            for i, (code, optional) in enumerate(zip(codes, rows, strict=True))
+        ),
+        encoding="utf-8",
+    )
+    frame = spreadsheets.read_spreadsheet(path).frame
+    validated = spreadsheets.validate(frame, spreadsheets.validation_rules(known_parks=[PARK], shared_codes=[]))
+    assert validated[spreadsheets.REJECT_REASON].to_list() == [
+        "tax_10k_cny (纳税总额（万元）) is not a non-negative amount",
+        "rnd_10k_cny (研发经费支出（万元）) is not a non-negative amount",
+        "origin_country (投资来源国) is not an ISO 3166 alpha-3 code",
+        "incubation_stage (孵化阶段) is not one of incubator, accelerator, industrialisation_base, none",
+        "status (经营状态) is not one of operating, suspended, closed, moved_out",
+        None,
+    ]
 
 
 def test_gbk_csv_is_detected_and_yi_yuan_become_exact_wan_yuan(tmp_path):

@@ -1,6 +1,19 @@
+{#- The measures of one geography × cluster × year summed over int_enterprise_years rows: R&D
+    intensity is taken over the enterprises that report R&D spending (older submission templates do
+    not), so that an unreported figure does not read as zero. -#}
+{% macro cluster_measures() %}
+count(*) as enterprises,
+        sum(employees) as employment,
+        sum(revenue_cny) as revenue_cny,
+        sum(tax_cny) as tax_cny,
+        sum(rnd_cny) as rnd_cny,
+        sum(case when rnd_cny is not null then revenue_cny end) as rnd_reporting_revenue_cny,
+        sum(case when is_high_tech then 1 else 0 end) as high_tech_enterprises
+{%- endmacro %}
+
 {#- The cluster indicators of DESIGN.md section 5 for one geography (park or province), as CTEs ending
-    in `indicators`. cluster_rows: one row per geo_id × cluster_code × year with enterprises,
-    employment, revenue_cny, high_tech_enterprises (classified enterprises only); geo_totals: geo_id,
+    in `indicators`. cluster_rows: one row per geo_id × cluster_code × year with cluster_measures()
+    (classified enterprises only); geo_totals: geo_id,
     year, employment (every enterprise of the geography). `indicators` adds the location quotient on
     employment, the geography's Herfindahl-Hirschman index across clusters, the tier (strong /
     significant / emerging) and year-over-year growth. -#}
@@ -60,7 +73,9 @@ indicators as (
         located.enterprises,
         located.employment,
         located.revenue_cny,
+        located.tax_cny,
         located.high_tech_enterprises * 1.0 / nullif(located.enterprises, 0) as high_tech_share,
+        located.rnd_cny * 1.0 / nullif(located.rnd_reporting_revenue_cny, 0) as rnd_intensity,
         located.geo_employment,
         located.employment_share,
         located.location_quotient,

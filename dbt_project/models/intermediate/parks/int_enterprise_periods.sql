@@ -18,6 +18,8 @@ select
     employees,
     revenue_cny,
     is_high_tech,
+    tax_cny,
+    rnd_cny,
     data_origin,
     batch_id
 from ranked

@@ -15,6 +15,8 @@ select
     cluster_code,
     employees,
     revenue_cny,
+    tax_cny,
+    rnd_cny,
     is_high_tech
 from ranked
 where year_rank = 1

@@ -1,4 +1,5 @@
--- Enterprise × reporting period: headcount at the period's end and revenue of the 12 months to it,
+-- Enterprise × reporting period: headcount at the period's end and revenue, tax and R&D spending of
+-- the 12 months to it,
 -- with the park and the cluster of the enterprise's GB/T 4754 class.
 select
     periods.credit_code,
@@ -11,6 +12,8 @@ select
     periods.employees,
     periods.revenue_cny,
     periods.is_high_tech,
+    periods.tax_cny,
+    periods.rnd_cny,
     periods.data_origin,
     periods.batch_id
 from {{ ref('int_enterprise_periods') }} as periods

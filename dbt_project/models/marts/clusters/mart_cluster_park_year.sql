@@ -5,10 +5,7 @@ with cluster_rows as (
         park_id as geo_id,
         cluster_code,
         year,
-        count(*) as enterprises,
-        sum(employees) as employment,
-        sum(revenue_cny) as revenue_cny,
-        sum(case when is_high_tech then 1 else 0 end) as high_tech_enterprises
+        {{ cluster_measures() }}
     from {{ ref('int_enterprise_years') }}
     where cluster_code is not null
     group by park_id, cluster_code, year
@@ -43,7 +40,8 @@ select
     indicators.employment,
     indicators.revenue_cny,
     indicators.high_tech_share,
-    cast(null as double precision) as rnd_intensity,
+    indicators.tax_cny,
+    indicators.rnd_intensity,
     indicators.geo_employment as park_employment,
     indicators.employment_share,
     indicators.location_quotient,

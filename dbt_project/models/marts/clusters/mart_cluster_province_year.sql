@@ -13,10 +13,7 @@ cluster_rows as (
         province_adcode as geo_id,
         cluster_code,
         year,
-        count(*) as enterprises,
-        sum(employees) as employment,
-        sum(revenue_cny) as revenue_cny,
-        sum(case when is_high_tech then 1 else 0 end) as high_tech_enterprises
+        {{ cluster_measures() }}
     from enterprise_years
     where cluster_code is not null
     group by province_adcode, cluster_code, year
@@ -38,7 +35,8 @@ select
     indicators.employment,
     indicators.revenue_cny,
     indicators.high_tech_share,
-    cast(null as double precision) as rnd_intensity,
+    indicators.tax_cny,
+    indicators.rnd_intensity,
     indicators.geo_employment as province_employment,
     indicators.employment_share,
     indicators.location_quotient,

@@ -9,6 +9,9 @@ select
     enterprises.employees,
     enterprises.revenue_cny,
     enterprises.is_high_tech,
+    enterprises.origin_country_iso3,
+    enterprises.incubation_stage,
+    enterprises.operating_status,
     enterprises.data_origin
 from {{ ref('int_enterprises_deduplicated') }} as enterprises
 inner join {{ ref('dim_park') }} as park
