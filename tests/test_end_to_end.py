@@ -90,6 +90,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "mart_cluster_park_year": 54,
         "mart_cluster_province_year": 54,
         "mart_investment_flows_month": 100,
+        "mart_investment_corridors_year": 22,  # 9 corridors signed in 2025, 13 in 2026
         "mart_match_funnel": 295,
         "mart_parks_by_province_zone_type": 192,
         "mart_regional_indicators": 6366,

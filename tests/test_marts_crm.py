@@ -448,3 +448,39 @@ def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Pat
     assert corrected.filter(pl.col("event_id") == late)["supply_party"].to_list() == ["late correction"]
     assert corrected.height == full.height
     assert corrected.equals(build_events("--full-refresh"))
+
+
+# --------------------------------------------------------------------------- by hand: corridors
+
+
+def test_top_corridors_and_inbound_foreign_share(crm: dict, tiny_warehouse: Path) -> None:
+    """Inbound corridors (origin country -> park) of 2025 recomputed from the landed projects: the
+    projects per corridor, the top corridor, and a park's inbound foreign share from the facts."""
+    signed = _hand_projects(crm["projects"]).filter(pl.col("signed_month").dt.year() == 2025)
+    inbound = signed.filter(pl.col("direction") == "inbound_foreign")
+    by_hand = inbound.group_by("origin_country_iso3", "park_id").agg(pl.len().alias("projects"))
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        mart = _table(con, "mart_investment_corridors_year").filter(pl.col("signed_year") == 2025)
+    assert (inbound.height, mart["projects"].sum()) == (10, 10)
+    assert (
+        mart.select("origin_country_iso3", "park_id", "projects")
+        .sort("origin_country_iso3", "park_id")
+        .equals(by_hand.sort("origin_country_iso3", "park_id").with_columns(pl.col("projects").cast(pl.Int64)))
+    )
+    top = mart.filter(pl.col("corridor_rank") == 1).row(0, named=True)
+    assert (top["origin_country_iso3"], top["park_id"]) == ("ECU", "S347025")
+    assert top["contracted_usd"] == mart["contracted_usd"].max()
+    assert sorted(mart["corridor_rank"]) == list(range(1, mart.height + 1))
+
+    # the park's share: its inbound foreign contracted yuan over all yuan signed into it in 2025
+    facts = crm["fct_investment_project"].filter(
+        (pl.col("park_id") == "S347025")
+        & (pl.col("signed_date").dt.year() == 2025)
+        & pl.col("direction").is_in(["inbound_foreign", "domestic"])
+    )
+    foreign = facts.filter(pl.col("direction") == "inbound_foreign")["contracted_cny"].sum()
+    assert facts["direction"].unique().sort().to_list() == ["domestic", "inbound_foreign"]
+    assert top["park_inbound_foreign_share"] == pytest.approx(foreign / facts["contracted_cny"].sum(), rel=1e-12)
+    assert 0 < top["park_inbound_foreign_share"] < 1
+    only_foreign = mart.filter(pl.col("park_id") == "S357066")["park_inbound_foreign_share"].to_list()
+    assert only_foreign == [1.0]

@@ -1,0 +1,74 @@
+{#- Inbound corridors (origin country -> Chinese park) per year of signing, ranked, with each park's
+    inbound foreign share (DESIGN.md section 5, "inbound foreign share, top corridors").
+
+    A corridor is the signed inbound foreign projects from one country into one park in one calendar
+    year of signing. corridor_rank orders a year's corridors by contracted US dollars (a corridor
+    whose amount cannot be converted comes last), then origin and park, so the top N is stable.
+    park_inbound_foreign_share is the park's inbound foreign share of the year: contracted yuan of
+    its inbound foreign projects over contracted yuan of all projects signed into it (foreign and
+    domestic). -#}
+
+with signed_into_parks as (
+    select
+        projects.*,
+        cast(extract(year from projects.signed_date) as integer) as signed_year
+    from {{ ref('fct_investment_project') }} as projects
+    where projects.signed_date is not null
+        and projects.park_id is not null
+        and projects.direction in ('inbound_foreign', 'domestic')
+),
+
+park_years as (
+    select
+        park_id,
+        signed_year,
+        sum(contracted_cny) as park_contracted_cny,
+        sum(case when direction = 'inbound_foreign' then contracted_cny else 0 end) as park_foreign_contracted_cny
+    from signed_into_parks
+    group by park_id, signed_year
+),
+
+corridors as (
+    select
+        signed_year,
+        origin_country_iso3,
+        park_id,
+        count(*) as projects,
+        sum(contracted_cny) as contracted_cny,
+        sum(contracted_usd) as contracted_usd,
+        sum(paid_in_cny) as paid_in_cny,
+        max(data_origin) as data_origin
+    from signed_into_parks
+    where direction = 'inbound_foreign'
+    group by signed_year, origin_country_iso3, park_id
+)
+
+select
+    corridors.signed_year,
+    corridors.origin_country_iso3,
+    corridors.park_id,
+    parks.zone_name as park_name,
+    parks.province_adcode as park_province_adcode,
+    corridors.projects,
+    corridors.contracted_cny,
+    corridors.contracted_usd,
+    corridors.paid_in_cny,
+    corridors.paid_in_cny * 1.0 / nullif(corridors.contracted_cny, 0) as paid_in_ratio,
+    row_number() over (
+        partition by corridors.signed_year
+        order by
+            case when corridors.contracted_usd is null then 1 else 0 end,
+            corridors.contracted_usd desc,
+            corridors.origin_country_iso3,
+            corridors.park_id
+    ) as corridor_rank,
+    corridors.contracted_usd * 1.0
+    / nullif(sum(corridors.contracted_usd) over (partition by corridors.signed_year), 0) as share_of_year_inbound_usd,
+    park_years.park_foreign_contracted_cny * 1.0
+    / nullif(park_years.park_contracted_cny, 0) as park_inbound_foreign_share,
+    corridors.data_origin
+from corridors
+inner join park_years
+    on corridors.park_id = park_years.park_id and corridors.signed_year = park_years.signed_year
+inner join {{ ref('dim_park') }} as parks
+    on corridors.park_id = parks.park_id
