@@ -1,5 +1,6 @@
 import itertools
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -189,3 +190,20 @@ def test_big_scales_stream_in_chunks_of_whole_parks(tiny, tmp_path):
 
     paths = generator.generate_park_submissions(parks, target=tmp_path / "period", **arguments)
     assert sorted(path.stem for path in paths) == [park for p in chunk_parks for park in p]
+
+
+def test_a_batch_landed_before_the_optional_columns_normalises_with_nulls(tiny, tmp_path):
+    """Incremental reads mix old and new batches: the old one's rows get null tax, R&D, origin..."""
+    from parkplatform.normalise import normalise_batch
+
+    new_batch = park_submissions.extract(get_settings(), DAY).path
+    old_batch = tmp_path / "old_batch"
+    old_batch.mkdir()
+    new_rows = pl.read_parquet(f"{new_batch}/{LANDED_FILE}")
+    new_rows.drop(spreadsheets.OPTIONAL_COLUMNS).head(3).write_parquet(old_batch / LANDED_FILE)
+    written = normalise_batch("park_submissions", [old_batch, Path(new_batch)], tmp_path / "normalised")
+    normalised = pl.read_parquet(written["park_submissions"])
+    assert normalised.height == 3 + new_rows.height
+    old_rows = normalised.head(3).select("tax_cny", "rnd_cny", "origin_country_iso3", "incubation_stage")
+    assert old_rows.null_count().row(0) == (3, 3, 3, 3)
+    assert normalised.tail(new_rows.height)["incubation_stage"].null_count() < new_rows.height
