@@ -17,12 +17,15 @@ BENCH_SCALES ?= tiny demo
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test bench docs dbt-parse airflow-env clean
+.PHONY: help setup demo test bench docs dbt-parse airflow-env clean superset-setup browser up down superset-export superset-import
 
 help:
 	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
 	@echo "make test   run every test"
 	@echo "make docs   dbt docs of the published warehouse (after make demo), with how to open them"
+	@echo "make up     start Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), print where to log in"
+	@echo "make down   stop exactly what make up started"
+	@echo "make superset-export  write dashboards edited in Superset's UI back into infra/superset/assets/"
 	@echo "make bench  measure the heavy steps at BENCH_SCALES (default: tiny demo); results in benchmarks/results/"
 
 $(UV):
@@ -35,6 +38,19 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced
 
+# Superset has its own locked environment (DESIGN.md section 8: it cannot share one with Airflow 3)
+SUPERSET_DIR := infra/superset
+$(SUPERSET_DIR)/.venv/.synced: $(UV) $(SUPERSET_DIR)/pyproject.toml $(SUPERSET_DIR)/uv.lock
+	cd $(SUPERSET_DIR) && UV_PROJECT_ENVIRONMENT=.venv $(abspath $(UV)) sync --locked --python $(PYTHON)
+	touch $@
+
+superset-setup: $(SUPERSET_DIR)/.venv/.synced
+
+# the browser tests drive Debian's Chromium (Playwright never downloads a browser); we run as root
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; fi
+
 dbt-parse: setup
 	$(RUN) python -m parkplatform.dbt
 
@@ -44,7 +60,7 @@ docs: setup
 demo: setup
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)
 
-test: setup
+test: setup superset-setup browser
 	$(RUN) pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -54,6 +70,18 @@ bench: setup
 airflow-env: setup
 	@$(RUN) python -c "from parkplatform.config import get_settings, runtime_environment; \
 	[print(f'export {k}={v}') for k, v in runtime_environment(get_settings()).items()]"
+
+up: setup superset-setup
+	$(RUN) python infra/services.py up
+
+down: setup
+	$(RUN) python infra/services.py down
+
+superset-export: superset-setup
+	$(SUPERSET_DIR)/.venv/bin/python $(SUPERSET_DIR)/export_assets.py
+
+superset-import: superset-setup
+	$(SUPERSET_DIR)/.venv/bin/python $(SUPERSET_DIR)/bootstrap.py import
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -1,0 +1,226 @@
+"""Starts and stops the platform's web services for a person to use: ``make up`` / ``make down``.
+
+    .venv/bin/python infra/services.py up     # Superset on 127.0.0.1:8088, Airflow UI on 127.0.0.1:8080
+    .venv/bin/python infra/services.py down   # stops exactly the process groups `up` started
+
+Each service runs in its own session and process group (setsid) with a pid file and a log under
+``$PARK_DATA_DIR/run/``; ``down`` signals those groups only. Superset runs from its own environment
+(``infra/superset/.venv``, DESIGN.md section 8), Airflow from the platform's (``make airflow-env``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SUPERSET_DIR = REPO_ROOT / "infra" / "superset"
+SUPERSET_BIN = SUPERSET_DIR / ".venv" / "bin"
+sys.path.insert(0, str(REPO_ROOT))
+
+from parkplatform.config import get_settings, runtime_environment
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    health_url: str
+    login_url: str
+
+
+def run_dir(data_dir: Path) -> Path:
+    path = data_dir / "run"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def superset_environment(data_dir: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "PARK_DATA_DIR": str(data_dir),
+            "SUPERSET_HOME": str(data_dir / "superset"),
+            "SUPERSET_CONFIG_PATH": str(SUPERSET_DIR / "superset_config.py"),
+            "SUPERSET_PORT": str(port),
+            "FLASK_APP": "superset",
+            "PYTHONPATH": str(SUPERSET_DIR),
+        }
+    )
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def superset_service(data_dir: Path, port: int = 8088, workers: int = 1) -> Service:
+    command = [
+        str(SUPERSET_BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--timeout",
+        "120",
+        "--limit-request-line",
+        "0",
+        "--limit-request-field_size",
+        "0",
+        "superset.app:create_app()",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    return Service("superset", command, superset_environment(data_dir, port), f"{base}/health", f"{base}/login/")
+
+
+def airflow_service(port: int = 8080) -> Service:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.update(runtime_environment(settings))
+    env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    command = [str(REPO_ROOT / ".venv" / "bin" / "airflow"), "api-server", "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    return Service("airflow-api-server", command, env, f"{base}/api/v2/monitor/health", f"{base}/")
+
+
+def bootstrap_superset(data_dir: Path, port: int = 8088) -> None:
+    """Migrations, admin, roles, the warehouse connection and the dashboards (idempotent)."""
+    env = superset_environment(data_dir, port)
+    subprocess.run([str(SUPERSET_BIN / "python"), str(SUPERSET_DIR / "bootstrap.py"), "setup"], env=env, check=True)
+
+
+def pid_file(data_dir: Path, name: str) -> Path:
+    return run_dir(data_dir) / f"{name}.pid"
+
+
+def start(service: Service, data_dir: Path) -> int:
+    """Starts the service in a new session (its own process group), logging to $PARK_DATA_DIR/run/<name>.log."""
+    existing = running_pid(data_dir, service.name)
+    if existing:
+        print(f"{service.name} already running (process group {existing})")
+        return existing
+    log_path = run_dir(data_dir) / f"{service.name}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            service.command,
+            env=service.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=REPO_ROOT,
+        )
+    pid_file(data_dir, service.name).write_text(str(process.pid))
+    return process.pid
+
+
+def running_pid(data_dir: Path, name: str) -> int | None:
+    path = pid_file(data_dir, name)
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip())
+    try:
+        if os.getpgid(pid) != pid:  # not the leader of the group we started: the pid was reused
+            return None
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def wait_healthy(service: Service, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(service.health_url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last_error = str(exc)
+        time.sleep(1.0)
+    raise TimeoutError(f"{service.name} not healthy at {service.health_url} after {timeout:.0f} s: {last_error}")
+
+
+def stop(data_dir: Path, name: str, timeout: float = 30.0) -> bool:
+    """Stops the process group recorded in <name>.pid: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    pid = running_pid(data_dir, name)
+    pid_file(data_dir, name).unlink(missing_ok=True)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.3)
+    os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def airflow_password(settings_home: Path, user: str = "admin") -> str | None:
+    import json
+
+    path = settings_home / "simple_auth_manager_passwords.json.generated"
+    if path.exists():
+        return json.loads(path.read_text()).get(user)
+    return None
+
+
+def up(superset_port: int, airflow_port: int) -> None:
+    settings = get_settings()
+    data_dir = settings.data_dir
+    if not settings.serving_warehouse.exists():
+        print(
+            f"note: no serving warehouse at {settings.serving_warehouse} yet: run `make demo` for the dashboards' data"
+        )
+    bootstrap_superset(data_dir, superset_port)
+    airflow_env = airflow_service(airflow_port).env
+    subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "airflow"), "db", "migrate"], env=airflow_env, check=True)
+    services = [superset_service(data_dir, superset_port), airflow_service(airflow_port)]
+    for service in services:
+        start(service, data_dir)
+    for service in services:
+        wait_healthy(service)
+    user = os.environ.get("SUPERSET_ADMIN_USER") or "admin"
+    password = os.environ.get("SUPERSET_ADMIN_PASSWORD") or "admin (dev default; set SUPERSET_ADMIN_PASSWORD)"
+    print()
+    print(f"Superset    {services[0].login_url}   user {user}, password {password}")
+    print("            dashboards: Leadership weekly overview, Industrial clusters, Investment flows,")
+    print("            Matchmaking outcomes, Data quality (roles Analyst, Leadership, Park, Admin)")
+    print(
+        f"Airflow UI  {services[1].login_url}   user admin, password {airflow_password(settings.airflow_home) or '?'}"
+    )
+    print(f"logs and pid files in {run_dir(data_dir)}; `make down` stops both")
+
+
+def down() -> None:
+    data_dir = get_settings().data_dir
+    for name in ("superset", "airflow-api-server"):
+        print(f"{name}: {'stopped' if stop(data_dir, name) else 'was not running'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["up", "down"])
+    parser.add_argument("--superset-port", type=int, default=int(os.environ.get("SUPERSET_PORT", "8088")))
+    parser.add_argument("--airflow-port", type=int, default=int(os.environ.get("AIRFLOW_API_PORT", "8080")))
+    args = parser.parse_args()
+    if args.action == "up":
+        up(args.superset_port, args.airflow_port)
+    else:
+        down()
+
+
+if __name__ == "__main__":
+    main()
