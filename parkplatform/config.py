@@ -36,6 +36,10 @@ SCALES: dict[str, Scale] = {
 }
 
 
+# languages of the weekly report (Chinese is the default)
+REPORT_LANGUAGES = ("zh", "en")
+
+
 class ConfigurationError(ValueError):
     """A configuration variable holds a value the platform cannot use."""
 
@@ -57,6 +61,14 @@ class Settings:
     crm_schema: str = "crm"
     crm_generate: bool = True
     full_refresh: bool = False
+    report_languages: tuple[str, ...] = ("zh",)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "park-indicators@localhost"
+    report_recipients: tuple[str, ...] = ()
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
 
     @property
     def landing_dir(self) -> Path:
@@ -86,6 +98,11 @@ class Settings:
     @property
     def quality_dir(self) -> Path:
         return self.data_dir / "quality"
+
+    @property
+    def reports_dir(self) -> Path:
+        """The weekly report's archive: one folder per ISO week (``2026-W47/report.zh.pdf``)."""
+        return self.data_dir / "reports"
 
     @property
     def dags_dir(self) -> Path:
@@ -146,6 +163,18 @@ def get_settings() -> Settings:
     if crm_generate_raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
         raise ConfigurationError(f"PARK_CRM_GENERATE={crm_generate_raw!r}: expected 1/0 (true/false)")
 
+    report_languages = tuple(part.strip() for part in _env("PARK_REPORT_LANG", "zh").split(",") if part.strip())
+    unknown = [language for language in report_languages if language not in REPORT_LANGUAGES]
+    if unknown or not report_languages:
+        raise ConfigurationError(
+            f"PARK_REPORT_LANG={_env('PARK_REPORT_LANG', 'zh')!r}: expected one or more of "
+            f"{', '.join(REPORT_LANGUAGES)}, comma-separated (first is the default)"
+        )
+    try:
+        smtp_port = int(_env("PARK_SMTP_PORT", "25"))
+    except ValueError as exc:
+        raise ConfigurationError(f"PARK_SMTP_PORT must be a port number: {exc}") from exc
+
     return Settings(
         data_dir=data_dir,
         reference_dir=reference_dir,
@@ -162,6 +191,16 @@ def get_settings() -> Settings:
         crm_schema=_env("PARK_CRM_SCHEMA", "crm"),
         crm_generate=crm_generate_raw in {"1", "true", "yes", "on"},
         full_refresh=_env("PARK_FULL_REFRESH", "0").lower() in {"1", "true", "yes", "on"},
+        report_languages=report_languages,
+        smtp_host=os.environ.get("PARK_SMTP_HOST", "").strip() or None,
+        smtp_port=smtp_port,
+        smtp_sender=_env("PARK_SMTP_SENDER", "park-indicators@localhost"),
+        report_recipients=tuple(
+            address.strip() for address in os.environ.get("PARK_REPORT_RECIPIENTS", "").split(",") if address.strip()
+        ),
+        smtp_user=os.environ.get("PARK_SMTP_USER", "").strip() or None,
+        smtp_password=os.environ.get("PARK_SMTP_PASSWORD") or None,
+        smtp_starttls=_env("PARK_SMTP_STARTTLS", "0").lower() in {"1", "true", "yes", "on"},
     )
 
 
