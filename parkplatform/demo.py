@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from parkplatform.config import get_settings, runtime_environment
 
@@ -195,6 +196,15 @@ def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: 
     console.print(f"Airflow logs: {settings.airflow_home / 'logs'} (metadata: {settings.airflow_home / 'airflow.db'})")
 
 
+def render_weekly_report() -> list[Path]:
+    """The weekly report (PARK_REPORT_LANG) of the latest complete ISO week in the serving warehouse."""
+    from report.render import latest_complete_week
+    from report.run import run_weekly_report
+
+    week = latest_complete_week(get_settings().serving_warehouse)
+    return [path for report in run_weekly_report(week) for path in (report.html_path, report.pdf_path)]
+
+
 def print_source_details(console, reports: dict) -> None:
     """What the sources report beside their counts: cluster coverage of the registry (and the terms the
     keyword seed misses), the member list's match rate (and the members left for review), and the
@@ -239,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
     print_summary(args.logical_date, timings, time.monotonic() - started)
+    for path in render_weekly_report():
+        print(f"Weekly report: {path}")
     return 0
 
 
