@@ -2,7 +2,7 @@
 
     python infra/superset/bootstrap.py setup        # db upgrade, admin, init, roles, connection, dashboards
     python infra/superset/bootstrap.py import       # import infra/superset/assets again (overwrite)
-    python infra/superset/bootstrap.py add-user --username u --password p --role Park --park G110001
+    python infra/superset/bootstrap.py add-user lin:secret:Park:G110001 wang:secret:Analyst
 
 Everything is idempotent: running it twice changes nothing. Settings come from the environment
 (``superset_config.py``; ``SUPERSET_ADMIN_USER`` / ``SUPERSET_ADMIN_PASSWORD``, ``SUPERSET_WAREHOUSE_URI``).
@@ -185,35 +185,41 @@ def add_user(app: Any, username: str, password: str, role_name: str, park_id: st
         db.session.commit()
 
 
-def setup() -> None:
+def add_users(app: Any, specs: list[str]) -> None:
+    """Users given as USERNAME:PASSWORD:ROLE[:PARK_ID]."""
+    for spec in specs:
+        parts = spec.split(":")
+        if len(parts) not in (3, 4) or parts[2] not in (*ROLES, "Admin"):
+            raise SystemExit(f"{spec!r}: expected USERNAME:PASSWORD:ROLE[:PARK_ID] with a role of {ROLES} or Admin")
+        add_user(app, parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
+
+
+def setup(users: list[str]) -> None:
     superset_cli("db", "upgrade")
     app = _app()
     ensure_admin(app)
     superset_cli("init")
     import_assets(app)
     ensure_roles(app)
+    add_users(app, users)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup")
+    sub.add_parser("setup").add_argument("users", nargs="*", help="USERNAME:PASSWORD:ROLE[:PARK_ID]")
     sub.add_parser("import")
-    user = sub.add_parser("add-user")
-    user.add_argument("--username", required=True)
-    user.add_argument("--password", required=True)
-    user.add_argument("--role", required=True, choices=[*ROLES, "Admin"])
-    user.add_argument("--park")
+    sub.add_parser("add-user").add_argument("users", nargs="+", help="USERNAME:PASSWORD:ROLE[:PARK_ID]")
     args = parser.parse_args()
     if args.command == "setup":
-        setup()
+        setup(args.users)
     elif args.command == "import":
         app = _app()
         import_assets(app)
         ensure_roles(app)
     else:
-        add_user(_app(), args.username, args.password, args.role, args.park)
+        add_users(_app(), args.users)
 
 
 if __name__ == "__main__":
