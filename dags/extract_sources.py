@@ -8,6 +8,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, task
 
+from parkplatform.alerts import on_dag_failure
 from parkplatform.config import get_settings
 from parkplatform.sources import SOURCES, SourceSpec
 
@@ -29,6 +30,8 @@ def build_extract_dag(spec: SourceSpec) -> DAG:
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
+        # a failed run logs and records which task failed and why (parkplatform.alerts)
+        on_failure_callback=on_dag_failure,
         tags=["extract", spec.name],
         doc_md=f"""### Extract `{spec.name}`
 

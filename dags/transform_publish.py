@@ -12,10 +12,18 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 from cosmos.operators.local import DbtTestLocalOperator
 
+from parkplatform.alerts import on_dag_failure
+from parkplatform.config import get_settings
 from parkplatform.dbt import DBT_PROJECT_DIR, MANIFEST, PROFILE_NAME, PROFILES_YML, dbt_executable
 from parkplatform.sources import SOURCES
 
-DBT_PROFILE = ProfileConfig(profile_name=PROFILE_NAME, target_name="duckdb", profiles_yml_filepath=PROFILES_YML)
+# PARK_DBT_SELECT narrows the dbt nodes (and tests) a run builds; the others continue from serving
+DBT_SELECT = list(get_settings().dbt_select)
+
+# the dbt target is the warehouse engine (profiles.yml has one output per engine)
+DBT_PROFILE = ProfileConfig(
+    profile_name=PROFILE_NAME, target_name=get_settings().warehouse_engine, profiles_yml_filepath=PROFILES_YML
+)
 
 
 def _as_of():
@@ -32,6 +40,8 @@ with DAG(
     # one build at a time: two writers on one DuckDB file fail with a lock error
     max_active_runs=1,
     default_args={"owner": "data-engineering", "retries": 0},
+    # a failed run names its failed task and, at the gate, each failed expectation (parkplatform.alerts)
+    on_failure_callback=on_dag_failure,
     tags=["transform", "dbt", "quality", "publish"],
     doc_md="""### Transform and publish
 
@@ -46,7 +56,9 @@ with DAG(
    fails the run and names each failure with its observed value.
 5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb`.
 
-A failure anywhere before publish leaves serving exactly as it was.
+A failure anywhere before publish leaves serving exactly as it was. A failed run's callback logs
+and records (`data/alerts/transform_publish/<run id>.txt`) which task failed and, at the gate, which
+suite and expectations failed with observed versus expected values.
 """,
 ) as dag:
 
@@ -78,6 +90,7 @@ A failure anywhere before publish leaves serving exactly as it was.
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             emit_datasets=False,
+            select=DBT_SELECT,
         ),
     )
 
@@ -91,6 +104,7 @@ A failure anywhere before publish leaves serving exactly as it was.
         invocation_mode=InvocationMode.SUBPROCESS,
         install_deps=False,
         emit_datasets=False,
+        select=" ".join(DBT_SELECT) or None,
     )
 
     @task

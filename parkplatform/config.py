@@ -40,6 +40,10 @@ SCALES: dict[str, Scale] = {
 REPORT_LANGUAGES = ("zh", "en")
 
 
+# duckdb: build.duckdb renamed over serving.duckdb; postgres: build schemas swapped for the serving ones
+WAREHOUSE_ENGINES = ("duckdb", "postgres")
+
+
 class ConfigurationError(ValueError):
     """A configuration variable holds a value the platform cannot use."""
 
@@ -61,6 +65,8 @@ class Settings:
     crm_schema: str = "crm"
     crm_generate: bool = True
     full_refresh: bool = False
+    # dbt node selection of the transform DAG (dbt --select syntax); empty = the whole project
+    dbt_select: tuple[str, ...] = ()
     report_languages: tuple[str, ...] = ("zh",)
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -109,6 +115,20 @@ class Settings:
         return REPO_ROOT / "dags"
 
     @property
+    def postgres_dsn(self) -> str:
+        """The warehouse on PostgreSQL (PARK_WAREHOUSE_ENGINE=postgres), from the PARK_PG_* variables
+        that dbt's profile reads too; the password only from the environment."""
+        from psycopg2.extensions import make_dsn
+
+        return make_dsn(
+            host=_env("PARK_PG_HOST", "127.0.0.1"),
+            port=_env("PARK_PG_PORT", "5432"),
+            user=_env("PARK_PG_USER", "postgres"),
+            password=os.environ.get("PARK_PG_PASSWORD") or None,
+            dbname=_env("PARK_PG_DATABASE", "park"),
+        )
+
+    @property
     def uses_real_registry(self) -> bool:
         return self.reference_dir is not None
 
@@ -152,8 +172,8 @@ def get_settings() -> Settings:
         raise ConfigurationError(f"PARK_BAD_ROW_RATE={bad_row_rate}: expected a share in [0, 1)")
 
     engine = _env("PARK_WAREHOUSE_ENGINE", "duckdb")
-    if engine != "duckdb":
-        raise ConfigurationError(f"PARK_WAREHOUSE_ENGINE={engine!r}: only 'duckdb' is supported so far")
+    if engine not in WAREHOUSE_ENGINES:
+        raise ConfigurationError(f"PARK_WAREHOUSE_ENGINE={engine!r}: expected one of {', '.join(WAREHOUSE_ENGINES)}")
 
     wdi_base_url = _env("PARK_WDI_BASE_URL", "https://api.worldbank.org/v2").rstrip("/")
     if not wdi_base_url.startswith(("http://", "https://")):
@@ -191,6 +211,7 @@ def get_settings() -> Settings:
         crm_schema=_env("PARK_CRM_SCHEMA", "crm"),
         crm_generate=crm_generate_raw in {"1", "true", "yes", "on"},
         full_refresh=_env("PARK_FULL_REFRESH", "0").lower() in {"1", "true", "yes", "on"},
+        dbt_select=tuple(_env("PARK_DBT_SELECT", "").split()),
         report_languages=report_languages,
         smtp_host=os.environ.get("PARK_SMTP_HOST", "").strip() or None,
         smtp_port=smtp_port,

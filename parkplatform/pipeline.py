@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+from parkplatform.alerts import safe_run_id
 from parkplatform.config import get_settings
 from parkplatform.landing import BatchReport, batches_up_to, latest_batch, read_report
 from parkplatform.sources import SOURCES_BY_NAME, SourceSpec, runnable_sources, skipped_sources
@@ -71,13 +72,21 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
         for spec in runnable_sources(settings.uses_real_registry)
         for batch in read_batches(spec, as_of)
     ]
-    return load(
+    on_postgres = settings.warehouse_engine == "postgres"
+    counts = load(
         settings.build_warehouse,
         {source: Path(path) for source, path in normalised.items()},
         reports,
-        previous=None if settings.full_refresh else settings.serving_warehouse,
+        previous=None if settings.full_refresh or on_postgres else settings.serving_warehouse,
         as_of=as_of,
     )
+    if on_postgres:
+        # dbt reads raw_build and writes the other build schemas; a crashed build never leaks
+        from parkplatform.warehouse import copy_raw_to_postgres, reset_postgres_build
+
+        reset_postgres_build(settings.postgres_dsn)
+        copy_raw_to_postgres(settings.build_warehouse, settings.postgres_dsn)
+    return counts
 
 
 def quality_gate(run_id: str) -> dict:
@@ -85,7 +94,7 @@ def quality_gate(run_id: str) -> dict:
     from expectations.gate import enforce
 
     settings = get_settings()
-    run_dir = settings.quality_dir / _safe(run_id)
+    run_dir = settings.quality_dir / safe_run_id(run_id)
     result = enforce(settings.build_warehouse, run_dir)
     return {"expectations": len(result.outcomes), "warnings": len(result.failed_warnings), "outcomes": str(run_dir)}
 
@@ -94,8 +103,8 @@ def publish() -> str:
     from parkplatform.publish import publish as publish_build
 
     settings = get_settings()
+    if settings.warehouse_engine == "postgres":
+        from parkplatform.publish import publish_postgres
+
+        return ", ".join(publish_postgres(settings.postgres_dsn))
     return str(publish_build(settings.build_warehouse, settings.serving_warehouse))
-
-
-def _safe(run_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)

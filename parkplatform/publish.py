@@ -1,8 +1,14 @@
-"""Write–audit–publish on DuckDB: the validated build file replaces the serving file atomically.
+"""Write–audit–publish: the validated build replaces serving in one step.
 
-``os.replace`` on one filesystem swaps the directory entry in one step: a reader (Superset, the
-report) holding the old serving file keeps reading it, the next open sees the new one, and no
+DuckDB: ``os.replace`` on one filesystem swaps the directory entry in one step: a reader (Superset,
+the report) holding the old serving file keeps reading it, the next open sees the new one, and no
 moment exists where serving is half written.
+
+PostgreSQL: dbt writes only build schemas (``marts_build``, ``staging_build``, ...); one transaction
+renames each serving schema away, renames its build schema to the serving name and drops the old
+ones. Views follow a renamed schema (PostgreSQL binds them to objects, not names). A reader in
+another connection sees the old schemas until the commit and the new ones after it: a query that
+arrives during the swap waits for its locks and then reads the new table, never a missing one.
 """
 
 from __future__ import annotations
@@ -29,3 +35,33 @@ def publish(build: Path, serving: Path) -> Path:
     os.replace(build, serving)
     log.info("published %s -> %s", build, serving)
     return serving
+
+
+def publish_postgres(dsn: str, lock_timeout_seconds: int = 60) -> list[str]:
+    """Swap every PostgreSQL build schema for its serving schema in one transaction; returns the
+    serving schemas published. Fails (and changes nothing) when the marts' build schema is missing."""
+    import psycopg2
+
+    from parkplatform.warehouse import MARTS_SCHEMA, POSTGRES_BUILD_SCHEMAS
+
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"set local lock_timeout = '{int(lock_timeout_seconds)}s'")
+            cursor.execute("select nspname from pg_namespace")
+            existing = {name for (name,) in cursor.fetchall()}
+            if POSTGRES_BUILD_SCHEMAS[MARTS_SCHEMA] not in existing:
+                raise FileNotFoundError(
+                    f"nothing to publish: schema {POSTGRES_BUILD_SCHEMAS[MARTS_SCHEMA]} does not exist"
+                )
+            swapped = [serving for serving, build in POSTGRES_BUILD_SCHEMAS.items() if build in existing]
+            for serving in swapped:
+                if serving in existing:
+                    cursor.execute(f'alter schema "{serving}" rename to "{serving}_retired"')
+                cursor.execute(f'alter schema "{POSTGRES_BUILD_SCHEMAS[serving]}" rename to "{serving}"')
+            for serving in swapped:
+                cursor.execute(f'drop schema if exists "{serving}_retired" cascade')
+    finally:
+        connection.close()
+    log.info("published PostgreSQL schemas %s", ", ".join(swapped))
+    return swapped

@@ -5,7 +5,8 @@ describes an earlier or the same logical date, so that incremental models (fct_m
 their previous rows, and from nothing otherwise (first run, a backfill of an earlier date, or
 ``PARK_FULL_REFRESH=1``); either way a crashed build never leaks into the next one. It then loads the
 normalised sources into a fresh schema ``raw`` and the landing reconciliation into
-``raw.landing_batches``; dbt builds staging, intermediate and marts on top of it.
+``raw.landing_batches``, and each batch's quarantined rows counted by reason into
+``raw.landing_quarantine``; dbt builds staging, intermediate and marts on top of it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def load_build(
             counts[source] = con.execute(f"select count(*) from {RAW_SCHEMA}.{source}").fetchone()[0]
         con.register("batches_frame", batches.to_arrow())
         con.execute(f"create table {RAW_SCHEMA}.landing_batches as select * from batches_frame")
+        con.register("quarantine_frame", quarantine_by_reason(reports).to_arrow())
+        con.execute(f"create table {RAW_SCHEMA}.landing_quarantine as select * from quarantine_frame")
         con.execute("checkpoint")
     log.info("loaded %s into %s", counts, build)
     return counts
@@ -90,6 +93,34 @@ BATCH_COLUMNS = {
     "landed": pl.Int64,
     "quarantined": pl.Int64,
 }
+
+
+QUARANTINE_COLUMNS = {
+    "source": pl.String,
+    "batch_id": pl.String,
+    "logical_date": pl.String,
+    "reason": pl.String,
+    "quarantined": pl.Int64,
+}
+
+
+def quarantine_by_reason(reports: list[BatchReport]) -> pl.DataFrame:
+    """One row per batch and quarantine reason with its count of rows, from the batches' reports
+    (``quarantine_reasons`` of ``batch.json``); a batch without quarantined rows has no row."""
+    return pl.DataFrame(
+        [
+            {
+                "source": report.source,
+                "batch_id": report.batch_id,
+                "logical_date": report.logical_date,
+                "reason": reason,
+                "quarantined": count,
+            }
+            for report in reports
+            for reason, count in report.quarantine_reasons.items()
+        ],
+        schema=QUARANTINE_COLUMNS,
+    )
 
 
 def table_row_counts(
@@ -134,11 +165,27 @@ def _postgres_type(dtype: pl.DataType) -> str:
     raise TypeError(f"no PostgreSQL type for {dtype}")
 
 
-def copy_raw_to_postgres(build: Path, dsn: str) -> dict[str, int]:
-    """Copy every ``raw`` table of a DuckDB build into schema ``raw`` of the PostgreSQL at ``dsn``
-    (replacing them), so that the dbt project can be built there from the same loaded data."""
+def write_postgres_table(cursor, schema: str, name: str, frame: pl.DataFrame) -> int:
+    """``schema.name`` := ``frame`` (dropped and created with matching types, filled by COPY)."""
     import io
 
+    columns = ", ".join(f'"{column}" {_postgres_type(dtype)}' for column, dtype in frame.schema.items())
+    cursor.execute(f'drop table if exists {schema}."{name}"')
+    cursor.execute(f'create table {schema}."{name}" ({columns})')
+    text = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00")).write_csv(
+        null_value="\\N"
+    )
+    cursor.copy_expert(
+        f"copy {schema}.\"{name}\" from stdin with (format csv, header true, null '\\N')", io.StringIO(text)
+    )
+    return frame.height
+
+
+def copy_raw_to_postgres(build: Path, dsn: str, schema: str | None = None) -> dict[str, int]:
+    """Copy every ``raw`` table of a DuckDB build into ``schema`` (default: the build schema
+    ``raw_build`` that dbt reads on PostgreSQL) of the PostgreSQL at ``dsn``, replacing them, so that
+    the dbt project can be built there from the same loaded data."""
+    schema = schema or POSTGRES_BUILD_SCHEMAS[RAW_SCHEMA]
     import psycopg2
 
     counts: dict[str, int] = {}
@@ -153,19 +200,92 @@ def copy_raw_to_postgres(build: Path, dsn: str) -> dict[str, int]:
     connection = psycopg2.connect(dsn)
     try:
         with connection, connection.cursor() as cursor:
-            cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+            cursor.execute(f"create schema if not exists {schema}")
             for name, frame in frames.items():
-                columns = ", ".join(f'"{column}" {_postgres_type(dtype)}' for column, dtype in frame.schema.items())
-                cursor.execute(f'drop table if exists {RAW_SCHEMA}."{name}"')
-                cursor.execute(f'create table {RAW_SCHEMA}."{name}" ({columns})')
-                text = frame.with_columns(
-                    pl.col(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00")
-                ).write_csv(null_value="\\N")
-                cursor.copy_expert(
-                    f"copy {RAW_SCHEMA}.\"{name}\" from stdin with (format csv, header true, null '\\N')",
-                    io.StringIO(text),
-                )
-                counts[name] = frame.height
+                counts[name] = write_postgres_table(cursor, schema, name, frame)
     finally:
         connection.close()
     return counts
+
+
+# PostgreSQL write–audit–publish: dbt writes only these build schemas (macro park_build_schema), the
+# gate validates them, parkplatform.publish.publish_postgres swaps them for the serving schemas.
+POSTGRES_BUILD_SCHEMAS = {
+    RAW_SCHEMA: "raw_build",
+    "reference": "reference_build",
+    "staging": "staging_build",
+    "intermediate": "intermediate_build",
+    MARTS_SCHEMA: "marts_build",
+}
+
+
+def reset_postgres_build(dsn: str) -> None:
+    """Drop every build schema, so that a build starts from nothing (a crashed one never leaks)."""
+    import psycopg2
+
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            for build_schema in POSTGRES_BUILD_SCHEMAS.values():
+                cursor.execute(f'drop schema if exists "{build_schema}" cascade')
+    finally:
+        connection.close()
+
+
+def build_table(table: str) -> tuple[str, str]:
+    """(build schema, table) on PostgreSQL of a serving ``schema.table`` (``main.dim_park`` -> marts_build)."""
+    schema, name = table.split(".", 1)
+    return POSTGRES_BUILD_SCHEMAS.get(schema, schema), name
+
+
+def export_postgres_tables(dsn: str, tables: list[str], workdir: Path) -> dict[str, Path]:
+    """PostgreSQL: each schema-qualified (serving) table whose build table exists, read from its build
+    schema into ``workdir/<schema>.<table>.parquet``; returns table -> file. The quality gate's
+    exporter for a PostgreSQL build (``expectations.gate.export_tables`` is the DuckDB one)."""
+    import psycopg2
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select table_schema || '.' || table_name from information_schema.tables")
+            present = {name for (name,) in cursor.fetchall()}
+        for table in tables:
+            schema, name = build_table(table)
+            if f"{schema}.{name}" not in present:
+                continue
+            frame = pl.read_database(f'select * from "{schema}"."{name}"', connection, infer_schema_length=None)
+            files[table] = workdir / f"{table}.parquet"
+            frame.write_parquet(files[table])
+    finally:
+        connection.close()
+    return files
+
+
+def postgres_exporter(dsn: str):
+    """``export_postgres_tables`` for ``dsn`` with the gate's exporter signature (build, tables, workdir)."""
+
+    def export(_build: Path, tables: list[str], workdir: Path) -> dict[str, Path]:
+        return export_postgres_tables(dsn, tables, workdir)
+
+    return export
+
+
+def postgres_results_writer(dsn: str):
+    """The gate's results writer for a PostgreSQL build: ``history`` (every run's outcomes) as the
+    table of the same name in the build schema, published with it; returns its rows."""
+    import psycopg2
+
+    from expectations.gate import RESULTS_TABLE
+
+    def write(_build: Path, history: pl.DataFrame) -> int:
+        schema, name = build_table(RESULTS_TABLE)
+        connection = psycopg2.connect(dsn)
+        try:
+            with connection, connection.cursor() as cursor:
+                return write_postgres_table(cursor, schema, name, history)
+        finally:
+            connection.close()
+
+    return write

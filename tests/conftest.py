@@ -73,6 +73,27 @@ def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield dsn
 
 
+@pytest.fixture(scope="module")
+def postgres_database(postgres_dsn: str) -> Iterator[dict]:
+    """A database of its own on the test PostgreSQL (connection keywords), dropped afterwards."""
+    import uuid
+
+    import psycopg2
+    from psycopg2.extensions import parse_dsn
+
+    name = f"park_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(postgres_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'create database "{name}"')
+    try:
+        yield {**parse_dsn(postgres_dsn), "dbname": name}
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
 @pytest.fixture(scope="session")
 def airflow_ready() -> None:
     """The session's Airflow metadata database migrated and the dbt manifest parsed for Cosmos."""

@@ -8,7 +8,9 @@
     {{ return(relation.include(database=False)) }}
 {% endmacro %}
 
+{#- On PostgreSQL the build reads the loaded sources from their build schema (raw_build). -#}
 {% macro source() %}
     {%- set relation = builtins.source(*varargs, **kwargs) -%}
+    {%- set relation = relation.incorporate(path={"schema": park_build_schema(relation.schema) | trim}) -%}
     {{ return(relation.include(database=False)) }}
 {% endmacro %}

@@ -1,0 +1,79 @@
+"""What a failed DAG run tells the data engineer: the DAGs' ``on_failure_callback``.
+
+The message names the DAG, the run and the task that failed with its error; when the quality gate
+failed it adds each failed expectation (suite, column, expectation, expected versus observed) from
+the outcomes the gate stored for the run (``$PARK_DATA_DIR/quality/<run id>/outcomes.json``). It is
+logged as an error (Airflow keeps it with the DAG processor's or ``dag.test``'s log), written to
+``$PARK_DATA_DIR/alerts/<dag id>/<run id>.txt`` so a pager or mail hook can pick it up, and returned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from parkplatform.config import get_settings
+
+log = logging.getLogger(__name__)
+
+QUALITY_GATE_TASK = "quality_gate"
+
+
+def safe_run_id(run_id: str) -> str:
+    """A run id as a file or folder name (the gate's outcomes and the alerts are stored under it)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
+
+
+def gate_failure_summary(run_dir: Path) -> str:
+    """The failed critical expectations of a gate run, one line each, from its stored outcomes."""
+    try:
+        from expectations.gate import failure_summary
+    except ImportError:  # the gate does not summarise its outcomes itself: read them here
+        failure_summary = _failure_summary_from_outcomes
+    return failure_summary(run_dir)
+
+
+def _failure_summary_from_outcomes(run_dir: Path) -> str:
+    outcomes_file = run_dir / "outcomes.json"
+    if not outcomes_file.is_file():
+        return f"no stored outcomes at {outcomes_file} (the gate stopped before it had validated the build)"
+    outcomes = json.loads(outcomes_file.read_text(encoding="utf-8"))
+    failed = [o for o in outcomes if not o["success"] and o["severity"] == "critical"]
+    lines = [
+        f"- suite {o['suite']}{'.' + o['column'] if o.get('column') else ''}: {o['expectation']} "
+        f"expected {o['expected']}, observed {o['observed']}"
+        for o in failed
+    ]
+    return "\n".join([f"{len(failed)} critical expectation(s) failed (outcomes: {outcomes_file}):", *lines])
+
+
+def failure_message(context: dict[str, Any]) -> str:
+    """The message for a failed run, from an Airflow callback context."""
+    dag_id = context["dag"].dag_id
+    run_id = context.get("run_id") or ""
+    ti = context.get("ti") or context.get("task_instance")
+    task_id = getattr(ti, "task_id", None) or "unknown task"
+    lines = [f"DAG {dag_id} run {run_id} failed at task {task_id} (reason: {context.get('reason', 'task_failure')})."]
+    error = context.get("exception")
+    if error is not None:
+        lines.append(f"error: {type(error).__name__}: {error}")
+    if task_id == QUALITY_GATE_TASK:
+        lines.append("quality gate: the build was not published; serving is unchanged.")
+        lines.append(gate_failure_summary(get_settings().quality_dir / safe_run_id(run_id)))
+    return "\n".join(lines)
+
+
+def alert_path(dag_id: str, run_id: str) -> Path:
+    return get_settings().data_dir / "alerts" / dag_id / f"{safe_run_id(run_id)}.txt"
+
+
+def on_dag_failure(context: dict[str, Any]) -> str:
+    """``on_failure_callback`` of the platform's DAGs: log, record and return the failure message."""
+    message = failure_message(context)
+    log.error("%s", message)
+    target = alert_path(context["dag"].dag_id, context.get("run_id") or "unknown")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(message + "\n", encoding="utf-8")
+    return message
