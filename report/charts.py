@@ -12,6 +12,8 @@ INK = "#1f2a44"
 MUTED = "#8a94a6"
 GRID = "#e3e7ee"
 ACCENT = "#2f6fdf"
+# the report's font (report.css declares "Report CJK" with @font-face), then what a mail reader has
+FONT_FAMILY = "'Report CJK', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 
 
 def _svg(width: float, height: float, label: str) -> Element:
@@ -23,6 +25,7 @@ def _svg(width: float, height: float, label: str) -> Element:
             "width": f"{width:g}",
             "height": f"{height:g}",
             "role": "img",
+            "font-family": FONT_FAMILY,
             "aria-label": label,
         },
     )
@@ -79,7 +82,7 @@ def funnel_chart(stages: Sequence[tuple[str, int]], *, label: str, width: float 
     """Horizontal bars, one per funnel stage, as long as its count relative to the first stage."""
     height = row * len(stages) + 2
     svg = _svg(width, height, label)
-    label_width, count_width = 70.0, 40.0
+    label_width, count_width = 86.0, 40.0
     bar_space = width - label_width - count_width
     first = max((count for _, count in stages), default=0) or 1
     for index, (name, count) in enumerate(stages):

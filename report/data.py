@@ -140,7 +140,7 @@ class WeeklyReportData:
     generated_parts: list[str]
     indicators: list[Indicator]
     funnel: Funnel
-    corridors: list[dict[str, Any]]
+    corridors: list[dict[str, Any]] | None
     top_parks: list[dict[str, Any]]
     stalled: list[dict[str, Any]]
     tier_changes: TierChanges
@@ -306,8 +306,11 @@ def _funnel(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date)
     )
 
 
-def _corridors(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, Any]]:
-    """The year's top inbound corridors (origin country → park) as mart_investment_corridors_year ranks them."""
+def _corridors(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, Any]] | None:
+    """The year's top inbound corridors (origin country → park) as mart_investment_corridors_year ranks them;
+    None for a warehouse published before that mart existed."""
+    if not _exists(con, "main", "mart_investment_corridors_year"):
+        return None
     return _rows(
         con,
         f"""

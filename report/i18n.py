@@ -70,6 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
         "corridors": "主要外资流入走廊",
         "corridors_note": "{year} 年签约的外资流入项目（来源国 → 园区），按合同美元金额排名。",
         "share_of_year": "占全年",
+        "corridors_absent": "仓库中尚无走廊指标表（mart_investment_corridors_year），本节暂缺。",
         "paid_in_ratio": "到位率",
         "top_parks_note": "{first} 至 {last} 签约的项目（外资、国内与对外投资），按合同金额排序。",
         "corridor": "走廊",
@@ -186,6 +187,8 @@ TEXT: dict[str, dict[str, str]] = {
         "corridors_note": "Inbound foreign projects signed in {year} (origin country → park), ranked by contracted "
         "US dollars.",
         "share_of_year": "Share of year",
+        "corridors_absent": "The warehouse has no corridor mart yet (mart_investment_corridors_year): this part "
+        "is not available.",
         "paid_in_ratio": "Paid-in ratio",
         "top_parks_note": "Projects signed {first} to {last} (inbound, domestic and outbound), by contracted amount.",
         "corridor": "Corridor",
