@@ -269,7 +269,9 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
         page.wait_for_url("**/superset/welcome/**", timeout=60_000)
         dashboards = _dashboards(admin)
         for slug in DASHBOARD_SLUGS:
-            expected = len(_charts(admin, dashboards[slug]))
+            pending = PENDING_TABLES - present
+            # a chart on a table the quality issue has not landed yet shows a data error instead of a chart
+            expected = sum(_chart_table(admin, c) not in pending for c in _charts(admin, dashboards[slug]))
             page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
             page.wait_for_selector(".dashboard-chart, .chart-container", timeout=60_000)
             deadline = time.monotonic() + 90
@@ -282,7 +284,6 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
             errors = page.locator("[data-test='error-message'], .ant-alert-error, .alert-danger").all_inner_texts()
-            pending = PENDING_TABLES - present
             if slug in {"data-quality", "leadership-weekly"} and pending:
                 errors = [e for e in errors if not any(t in e for t in pending)]
             assert page.locator(".chart-container").count() >= expected, slug
