@@ -1,8 +1,17 @@
 """The quality gate: a Great Expectations checkpoint over the BUILD warehouse.
 
-Tables are read through a read-only DuckDB connection into pandas (GX's SQL path on DuckDB returns
-empty metrics, DESIGN.md section 8) and validated by one checkpoint holding one validation
-definition per suite. Only a gate without a failed critical expectation lets the build publish.
+The tables of every suite (``expectations/suites.py``) are exported to Parquet by a swappable
+exporter (:func:`export_tables` for DuckDB; GX's SQL path on DuckDB returns empty metrics, DESIGN.md
+section 8) and read by a pandas filesystem data source with Arrow-backed types. The run-dependent
+tables (the sources' freshness, the reconciliations' difference tables) are computed by DuckDB over
+those Parquet files, so they do not depend on the warehouse engine. One checkpoint holds one
+validation definition per suite and updates the run's Data Docs.
+
+Each run, passed or failed, is kept in ``<quality dir>/<run>/``: ``outcomes.json`` (one row per
+expectation, the columns of ``main.quality_validation_results``), ``run.json`` (as_of, success, row
+counts, the Data Docs' index) and ``data_docs/index.html``. Only a gate without a failed critical
+expectation lets the build publish; a passing gate first writes the history of all runs into the build
+as ``main.quality_validation_results``, so it reaches serving with the publish.
 """
 
 from __future__ import annotations
@@ -10,13 +19,25 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "publish_gate"
+RESULTS_TABLE = "main.quality_validation_results"
+OUTCOMES_FILE = "outcomes.json"
+RUN_FILE = "run.json"
+DOCS_SITE = "gate_site"
+DEFAULT_ROW_COUNT_BAND = 0.3
+DEFAULT_FRESHNESS_GRACE_DAYS = 3
+
+# table (schema-qualified) list -> {table: Parquet file}; a table the warehouse lacks is left out
+Exporter = Callable[[Path, list[str], Path], dict[str, Path]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,10 @@ class ExpectationOutcome:
 class GateResult:
     success: bool
     outcomes: list[ExpectationOutcome]
+    run_id: str = ""
+    as_of: date | None = None
+    data_docs: Path | None = None
+    row_counts: dict[str, int] | None = None
 
     @property
     def failed_critical(self) -> list[ExpectationOutcome]:
@@ -48,23 +73,79 @@ class GateResult:
         return [o for o in self.outcomes if not o.success and o.severity == "warning"]
 
 
+def _failure_message(failed: list[ExpectationOutcome], data_docs: Path | str | None) -> str:
+    lines = "\n".join(f"  - {outcome.describe()}" for outcome in failed)
+    docs = f"\nData Docs: {data_docs}" if data_docs else ""
+    return f"quality gate failed, build not published; failed critical expectations:\n{lines}{docs}"
+
+
 class QualityGateFailed(RuntimeError):
     """At least one critical expectation failed: the build must not be published."""
 
     def __init__(self, result: GateResult):
         self.result = result
-        lines = "\n".join(f"  - {outcome.describe()}" for outcome in result.failed_critical)
-        super().__init__(f"quality gate failed, build not published; failed critical expectations:\n{lines}")
+        super().__init__(_failure_message(result.failed_critical, result.data_docs))
 
 
-_KWARGS_NOT_EXPECTED = {"batch_id", "column", "result_format", "mostly"}
+@dataclass(frozen=True)
+class GateConfig:
+    """What the gate needs besides the build: the sources the build should hold (name -> schedule),
+    the row-count band and the freshness grace (PARK_ROW_COUNT_BAND, PARK_FRESHNESS_GRACE_DAYS)."""
+
+    sources: dict[str, str]
+    row_count_band: float = DEFAULT_ROW_COUNT_BAND
+    freshness_grace_days: int = DEFAULT_FRESHNESS_GRACE_DAYS
+
+
+def export_tables(build: Path, tables: list[str], workdir: Path) -> dict[str, Path]:
+    """DuckDB: each schema-qualified table of ``build`` that exists, to ``workdir/<schema>.<table>.parquet``.
+
+    The one place that reads the warehouse; a PostgreSQL build gets its own exporter with this signature."""
+    import duckdb
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    with duckdb.connect(str(build), read_only=True) as con:
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        }
+        for table in tables:
+            if table not in present:
+                continue
+            schema, name = table.split(".", 1)
+            target = workdir / f"{table}.parquet"
+            con.execute(f"copy (select * from {schema}.\"{name}\") to '{target}' (format parquet)")
+            files[table] = target
+    return files
+
+
+_KWARGS_NOT_EXPECTED = {"batch_id", "column", "result_format", "mostly", "condition_parser"}
+
+
+def _condition(condition: Any) -> Any:
+    """A row condition as the reader would write it: ``source == 'world_bank'``."""
+    if isinstance(condition, dict) and condition.get("type") == "comparison":
+        return f"{condition['column']['name']} {condition['operator']} {condition['parameter']!r}"
+    return condition
 
 
 def _expected(kwargs: dict[str, Any]) -> str:
     shown = {key: value for key, value in kwargs.items() if key not in _KWARGS_NOT_EXPECTED and value is not None}
+    if "row_condition" in shown:
+        shown["row_condition"] = _condition(shown["row_condition"])
     if kwargs.get("mostly") is not None:
         shown["mostly"] = kwargs["mostly"]
     return json.dumps(shown, ensure_ascii=False, default=str) if shown else "true"
+
+
+def _is_missing(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or a row of a compound key
+        return False
 
 
 def _observed(result: dict[str, Any]) -> str:
@@ -73,77 +154,298 @@ def _observed(result: dict[str, Any]) -> str:
     unexpected = result.get("unexpected_count")
     if unexpected is None:
         return "n/a"
-    # pandas reports a missing value as NaN; show it as null
-    sample = [None if value != value else value for value in result.get("partial_unexpected_list", [])][:5]  # noqa: PLR0124
+    # pandas reports a missing value as NaN or NA; show it as null
+    sample = [None if _is_missing(value) else value for value in result.get("partial_unexpected_list", [])][:5]
     return f"{unexpected} of {result.get('element_count')} rows unexpected, e.g. {json.dumps(sample, ensure_ascii=False, default=str)}"
 
 
-def validate_build(build: Path, workdir: Path) -> GateResult:
-    """Run the checkpoint over every suite's table in ``build``; never raises on failed data.
-
-    Each table is exported to Parquet in ``workdir`` and read by a pandas filesystem data source,
-    so that one checkpoint validates all suites in one run.
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+def _derive_tables(files: dict[str, Path], workdir: Path, as_of: date | None) -> tuple[date, dict[str, Path]]:
+    """The run's as_of (newest batch loaded) and the derived tables: the sources' freshness and the
+    reconciliations' difference tables, computed by DuckDB over the exported Parquet files."""
     import duckdb
+
+    from expectations.suites import FRESHNESS_SQL, FRESHNESS_SUITE, RECONCILIATIONS
+
+    derived: dict[str, Path] = {}
+    with duckdb.connect() as con:
+        for table, path in files.items():
+            con.execute(f"create view \"{table.replace('.', '__')}\" as select * from read_parquet('{path}')")
+        if as_of is None:
+            (newest,) = con.execute("select max(cast(logical_date as date)) from raw__landing_batches").fetchone()
+            if newest is None:
+                raise ValueError("raw.landing_batches is empty: the build holds no landed batch")
+            as_of = newest
+        queries = {FRESHNESS_SUITE: FRESHNESS_SQL.replace("$as_of", f"'{as_of.isoformat()}'")}
+        queries |= {reconciliation.suite: reconciliation.sql for reconciliation in RECONCILIATIONS}
+        for suite, sql in queries.items():
+            target = workdir / f"{suite}.parquet"
+            con.execute(f"copy ({sql}) to '{target}' (format parquet)")
+            derived[suite] = target
+    return as_of, derived
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def previous_row_counts(quality_dir: Path, as_of: date, exclude_run: str) -> dict[str, int]:
+    """Row counts of the newest passed run for ``as_of`` or an earlier date (what was published last)."""
+    runs = []
+    for path in quality_dir.glob(f"*/{RUN_FILE}"):
+        run = _read_json(path)
+        if run["success"] and run["run_id"] != exclude_run and date.fromisoformat(run["as_of"]) <= as_of:
+            runs.append(run)
+    if not runs:
+        return {}
+    return max(runs, key=lambda run: (run["as_of"], run["validated_at"]))["row_counts"]
+
+
+def validate_build(
+    build: Path,
+    run_dir: Path,
+    config: GateConfig,
+    *,
+    run_id: str = "",
+    quality_dir: Path | None = None,
+    export: Exporter = export_tables,
+    as_of: date | None = None,
+) -> GateResult:
+    """Run the checkpoint over every suite of ``build``; never raises on failed data.
+
+    Tables go through ``export`` to Parquet in ``run_dir/tables`` (removed afterwards but for the
+    reconciliations' difference tables) and Data Docs to ``run_dir/data_docs``. ``as_of`` defaults
+    to the newest logical date in ``raw.landing_batches``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    import pyarrow.parquet as pq
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from expectations.suites import suites
+    from expectations.suites import RunFacts, contract_tables, contracts, suites
 
+    workdir = run_dir / "tables"
     workdir.mkdir(parents=True, exist_ok=True)
-    checks_by_table = suites()
-    with duckdb.connect(str(build), read_only=True) as con:
-        for table in checks_by_table:
-            target = workdir / f"{table}.parquet"
-            con.execute(f"copy (select * from main.\"{table}\") to '{target}' (format parquet)")
+    files = export(build, contract_tables(), workdir)
+    as_of, derived = _derive_tables(files, workdir, as_of)
+    row_counts = {table: pq.read_metadata(path).num_rows for table, path in files.items()}
+    facts = RunFacts(
+        as_of=as_of,
+        sources=config.sources,
+        previous_counts=previous_row_counts(quality_dir, as_of, run_id) if quality_dir else {},
+        row_count_band=config.row_count_band,
+        freshness_grace_days=config.freshness_grace_days,
+    )
+    checks_by_suite = suites(facts, set(files))
+    # a table the build should hold and does not: a failed critical expectation, not a crash
+    outcomes = [
+        ExpectationOutcome(contract.table, "expect_table_to_exist", None, "critical", False, "true", "missing")
+        for contract in contracts()
+        if contract.table not in files and (contract.source is None or contract.source in config.sources)
+    ]
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    docs_dir = run_dir / "data_docs"
+    context.add_data_docs_site(
+        DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     datasource = context.data_sources.add_pandas_filesystem("build_warehouse", base_directory=workdir)
-    severities: dict[str, str] = {}
     definitions = []
-    for table, checks in checks_by_table.items():
-        batch = datasource.add_parquet_asset(table).add_batch_definition_path(table, path=f"{table}.parquet")
-        suite = context.suites.add(gx.ExpectationSuite(name=table))
-        for check in checks:
-            severities[suite.add_expectation(check.expectation).id] = check.severity
+    for suite_name, checks in checks_by_suite.items():
+        path = (files | derived)[suite_name]
+        # Arrow-backed columns: nullable integers stay integers, dates and decimals keep their types
+        asset = datasource.add_parquet_asset(suite_name, dtype_backend="pyarrow")
+        batch = asset.add_batch_definition_path(suite_name, path=path.name)
+        # the severity each check declares travels with its expectation (GX's own severity field)
+        expectations = [check.expectation.copy(update={"severity": check.severity}) for check in checks]
+        suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
         definitions.append(
-            context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+            context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
         )
     checkpoint = context.checkpoints.add(gx.Checkpoint(name=CHECKPOINT_NAME, validation_definitions=definitions))
 
-    outcomes: list[ExpectationOutcome] = []
     for run in checkpoint.run().run_results.values():
-        suite_name = run.suite_name
         for result in run.results:
-            config = result.expectation_config
+            expectation = result.expectation_config
             outcomes.append(
                 ExpectationOutcome(
-                    suite=suite_name,
-                    expectation=config.type,
-                    column=config.kwargs.get("column"),
-                    severity=severities[config.id],
+                    suite=run.suite_name,
+                    expectation=expectation.type,
+                    column=expectation.kwargs.get("column"),
+                    severity=str(expectation.severity.value),
                     success=bool(result.success),
-                    expected=_expected(config.kwargs),
+                    expected=_expected(expectation.kwargs),
                     observed=_observed(result.result or {}),
                 )
             )
-    gate = GateResult(success=not any(not o.success and o.severity == "critical" for o in outcomes), outcomes=outcomes)
+    # one build of the run's Data Docs from the stored validation results (not one per suite)
+    context.build_data_docs(site_names=[DOCS_SITE])
+    for path in files.values():
+        path.unlink(missing_ok=True)
+    gate = GateResult(
+        success=not any(not o.success and o.severity == "critical" for o in outcomes),
+        outcomes=outcomes,
+        run_id=run_id,
+        as_of=as_of,
+        data_docs=docs_dir / "index.html",
+        row_counts=row_counts,
+    )
     for warning in gate.failed_warnings:
         log.warning("quality warning (does not block): %s", warning.describe())
     return gate
 
 
-def enforce(build: Path, run_dir: Path) -> GateResult:
-    """Validate ``build``; keep the outcomes as ``run_dir/outcomes.json``; raise QualityGateFailed
-    on a failed critical expectation."""
-    result = validate_build(build, run_dir / "tables")
-    report_path = run_dir / "outcomes.json"
-    report_path.write_text(
-        json.dumps([asdict(o) for o in result.outcomes], ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+def _store(result: GateResult, run_dir: Path, validated_at: datetime) -> None:
+    """``run_dir/outcomes.json`` (rows of main.quality_validation_results) and ``run_dir/run.json``."""
+    rows = [
+        {
+            "run_id": result.run_id,
+            "validated_at": validated_at.isoformat(),
+            "as_of": result.as_of.isoformat() if result.as_of else None,
+            "suite": o.suite,
+            "expectation": o.expectation,
+            "column_name": o.column,
+            "severity": o.severity,
+            "success": o.success,
+            "expected": o.expected,
+            "observed": o.observed,
+        }
+        for o in result.outcomes
+    ]
+    (run_dir / OUTCOMES_FILE).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    run = {
+        "run_id": result.run_id,
+        "validated_at": validated_at.isoformat(),
+        "as_of": result.as_of.isoformat() if result.as_of else None,
+        "success": result.success,
+        "expectations": len(result.outcomes),
+        "failed_critical": len(result.failed_critical),
+        "failed_warnings": len(result.failed_warnings),
+        "data_docs": str(result.data_docs) if result.data_docs else None,
+        "row_counts": result.row_counts or {},
+    }
+    (run_dir / RUN_FILE).write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def results_history(quality_dir: Path):
+    """Every stored run's outcomes (passed and failed) as one frame with the columns and types of
+    ``main.quality_validation_results``, oldest run first."""
+    import polars as pl
+
+    schema = {
+        "run_id": pl.String,
+        "validated_at": pl.String,
+        "as_of": pl.String,
+        "suite": pl.String,
+        "expectation": pl.String,
+        "column_name": pl.String,
+        "severity": pl.String,
+        "success": pl.Boolean,
+        "expected": pl.String,
+        "observed": pl.String,
+    }
+    frames = [pl.DataFrame(_read_json(path), schema=schema) for path in sorted(quality_dir.glob(f"*/{OUTCOMES_FILE}"))]
+    history = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return history.with_columns(
+        pl.col("validated_at").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None),
+        pl.col("as_of").str.to_date(),
+    ).sort("validated_at", "run_id", maintain_order=True)
+
+
+def write_results_table(build: Path, history) -> int:
+    """DuckDB: ``main.quality_validation_results`` of ``build`` := ``history`` plus the rows of runs it
+    does not hold that the build already had (continued from serving); returns the table's rows."""
+    import duckdb
+
+    schema, name = RESULTS_TABLE.split(".")
+    with duckdb.connect(str(build)) as con:
+        con.register("history_frame", history.to_arrow())
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+        kept = (
+            f" union all by name select * from {RESULTS_TABLE} where run_id not in (select run_id from history_frame)"
+            if exists
+            else ""
+        )
+        con.execute(
+            f"create or replace table {RESULTS_TABLE} as select * from ("
+            f"select run_id, validated_at, as_of, suite, expectation, column_name, severity, success, expected, observed "
+            f"from history_frame{kept}) order by validated_at, run_id"
+        )
+        con.unregister("history_frame")
+        (rows,) = con.execute(f"select count(*) from {RESULTS_TABLE}").fetchone()
+        con.execute("checkpoint")
+    return rows
+
+
+def failure_summary(run_dir: Path) -> str:
+    """The human message of a stored run: each failed critical expectation (suite, expectation,
+    column, expected vs observed) and where its Data Docs are; for the DAG's failure callback."""
+    outcomes_file = run_dir / OUTCOMES_FILE
+    if not outcomes_file.is_file():
+        return f"no stored outcomes at {outcomes_file} (the gate stopped before it had validated the build)"
+    rows = _read_json(outcomes_file)
+    run_file = run_dir / RUN_FILE
+    docs = _read_json(run_file).get("data_docs") if run_file.exists() else None
+    failed = [
+        ExpectationOutcome(
+            row["suite"],
+            row["expectation"],
+            row["column_name"],
+            row["severity"],
+            False,
+            row["expected"],
+            row["observed"],
+        )
+        for row in rows
+        if not row["success"] and row["severity"] == "critical"
+    ]
+    if not failed:
+        warnings = sum(1 for row in rows if not row["success"])
+        return f"quality gate passed: {len(rows)} expectations, {warnings} warnings" + (
+            f"\nData Docs: {docs}" if docs else ""
+        )
+    return _failure_message(failed, docs)
+
+
+def enforce(
+    build: Path,
+    run_dir: Path,
+    config: GateConfig | None = None,
+    *,
+    quality_dir: Path | None = None,
+    export: Exporter = export_tables,
+    write_results: Callable[[Path, Any], int] = write_results_table,
+) -> GateResult:
+    """Validate ``build`` and keep the run in ``run_dir`` (a folder of ``quality_dir``, default its
+    parent); raise QualityGateFailed on a failed critical expectation. On a pass, write the history
+    of every run so far into the build (``main.quality_validation_results``) for the publish."""
+    from parkplatform.sources import SOURCES
+
+    config = config or GateConfig(sources={spec.name: spec.schedule for spec in SOURCES})
+    quality_dir = quality_dir or run_dir.parent
+    if run_dir.exists():  # a re-run of the same run id replaces its folder
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    validated_at = datetime.now(UTC).replace(microsecond=0)
+    result = validate_build(build, run_dir, config, run_id=run_dir.name, quality_dir=quality_dir, export=export)
+    _store(result, run_dir, validated_at)
+    log.info("quality gate Data Docs: %s", result.data_docs)
     if not result.success:
-        raise QualityGateFailed(result)
-    log.info("quality gate passed: %d expectations, %d warnings", len(result.outcomes), len(result.failed_warnings))
+        failure = QualityGateFailed(result)
+        log.error("%s", failure)
+        raise failure
+    rows = write_results(build, results_history(quality_dir))
+    log.info(
+        "quality gate passed: %d expectations, %d warnings; %d rows in %s",
+        len(result.outcomes),
+        len(result.failed_warnings),
+        rows,
+        RESULTS_TABLE,
+    )
     return result

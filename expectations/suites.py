@@ -1,21 +1,125 @@
-"""Expectation suites for the published tables, one per table, with severity next to each check.
+"""Expectation suites as code: one per landed source (``raw.<table>``), one per published table
+(``main.<table>``) and one per cross-table reconciliation, with severity next to each check.
 
 ``critical`` expectations block publishing; ``warning`` ones are reported and never block.
+
+Each table is declared once as a :class:`Contract` (its columns with their types, key, required
+columns, domains, ranges, dates that cannot lie after the run's ``as_of``); :func:`suites` expands the
+contracts into GX expectations and adds what depends on the run: the row-count band against the last
+published run, the freshness of every source and the reconciliations (difference tables that must be
+empty, computed by :data:`RECONCILIATIONS` over the exported tables).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any, Literal
 
 import great_expectations.expectations as gxe
+import pandas as pd
+import pyarrow as pa
+from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.registry import get_metric_kwargs
+from great_expectations.expectations.row_conditions import Column
+from great_expectations.validator.metric_configuration import MetricConfiguration
 
 Severity = Literal["critical", "warning"]
 LEVELS = ["national", "provincial"]
 PARK_LEVELS = [*LEVELS, "unlisted"]  # unlisted: an alliance member park the catalogue does not list
+ZONE_TYPES = [
+    "border_cooperation",
+    "customs_special",
+    "economic_development",
+    "etdz",
+    "high_tech",
+    "industrial_park",
+    "other",
+]
 GEOCODE_QUALITY = ["ok", "suspect", "city_only", "missing"]
+COMMITTEES = ["north_america", "europe", "africa", "latin_america", "southeast_asia", "arab_states"]
+DIRECTIONS = ["inbound_foreign", "domestic", "outbound"]
+# the CRM's currencies (extractors/crm.py validates them at landing)
+CURRENCIES = ["AED", "CAD", "CNY", "EUR", "HKD", "IDR", "NGN", "SGD", "USD", "VND"]
+STAGES = ["recommended", "contacted", "meeting", "negotiation", "signed", "landed"]
+LOST_REASONS = ["budget", "timing", "location", "policy", "competitor", "no_response"]
+CHANNELS = ["summit", "roadshow", "online_platform", "committee_referral"]
+MATCH_TYPES = ["investment_attraction", "financing", "technology_transfer", "supply_chain", "training"]
+OWNERSHIP = ["state", "private", "foreign", "hk_macao_taiwan"]
+TIERS = ["strong", "significant", "emerging"]
+ENTERPRISE_DOMAINS = {
+    "incubation_stage": ["incubator", "accelerator", "industrialisation_base", "none"],
+    "operating_status": ["operating", "suspended", "closed", "moved_out"],
+}
+PROJECT_STATUS = ["active", "dropped"]
+CRM_ORIGIN = ["generated", "crm"]
 # 229 of the catalogue's 2,543 zones (9%) have a suspect point: more than this means a new problem
 SUSPECT_GEOCODE_SHARE = 0.12
+# the member list's matching: more members left for a person to decide than this is worth a look
+MEMBERS_FOR_REVIEW_SHARE = 0.10
+SCHEDULE_DAYS = {"@daily": 1, "@weekly": 7, "@monthly": 31}
+LINEAGE = "_source text, _batch_id text, _loaded_at timestamp, _source_file text, _source_row integer"
+
+# The warehouse-neutral types a contract declares, read from the Arrow type of the exported Parquet
+# (the same for a DuckDB or a PostgreSQL build). ``number``: any numeric type, for sums whose type the
+# engine chooses (DuckDB's HUGEINT arrives as double).
+LOGICAL_TYPES = {"text", "integer", "decimal", "double", "number", "boolean", "date", "timestamp"}
+
+
+def logical_type(dtype: Any) -> str:
+    """The logical type of a pandas column read with the pyarrow backend (else its dtype's name)."""
+    if not isinstance(dtype, pd.ArrowDtype):
+        return str(dtype)
+    arrow = dtype.pyarrow_dtype
+    for name, test in (
+        ("integer", pa.types.is_integer),
+        ("decimal", pa.types.is_decimal),
+        ("double", pa.types.is_floating),
+        ("text", lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)),
+        ("boolean", pa.types.is_boolean),
+        ("date", pa.types.is_date),
+        ("timestamp", pa.types.is_timestamp),
+    ):
+        if test(arrow):
+            return name
+    return str(arrow)
+
+
+class ExpectColumnToHaveLogicalType(gxe.ExpectColumnValuesToBeOfType):
+    """The column's type is ``type_`` of :data:`LOGICAL_TYPES` (``number``: integer, decimal or double).
+
+    GX's own type check compares pandas' scalar types, which cannot name a date or a decimal of an
+    Arrow-backed column; this one compares the column's Arrow type, from the table's column types only.
+    """
+
+    def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
+        # the table-level dependencies only: never the per-value map metric of the parent
+        dependencies = super(ColumnMapExpectation, self).get_validation_dependencies(
+            execution_engine, runtime_configuration
+        )
+        metric_kwargs = get_metric_kwargs(
+            metric_name="table.column_types",
+            configuration=self.configuration,
+            runtime_configuration=runtime_configuration,
+        )
+        dependencies.set_metric_configuration(
+            metric_name="table.column_types",
+            metric_configuration=MetricConfiguration(
+                metric_name="table.column_types",
+                metric_domain_kwargs=metric_kwargs["metric_domain_kwargs"],
+                metric_value_kwargs=metric_kwargs["metric_value_kwargs"],
+            ),
+        )
+        return dependencies
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        column = self.configuration.kwargs["column"]
+        types = [entry["type"] for entry in metrics["table.column_types"] if entry["name"] == column]
+        observed = logical_type(types[0]) if types else "missing"
+        accepted = {"integer", "decimal", "double"} if self.type_ == "number" else {self.type_}
+        return {"success": observed in accepted, "result": {"observed_value": observed}}
 
 
 @dataclass(frozen=True)
@@ -24,43 +128,784 @@ class Check:
     severity: Severity = "critical"
 
 
-def suites() -> dict[str, list[Check]]:
-    """Table name -> its checks. Built on call: GX expectations are mutable objects."""
-    return {
-        "dim_park": [
-            Check(gxe.ExpectColumnValuesToNotBeNull(column="zone_code")),
-            Check(gxe.ExpectColumnValuesToNotBeNull(column="park_id")),
-            Check(gxe.ExpectColumnValuesToBeUnique(column="park_id")),
-            Check(gxe.ExpectColumnValuesToBeInSet(column="level", value_set=PARK_LEVELS)),
-            Check(gxe.ExpectColumnValuesToNotBeNull(column="level")),
-            Check(
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column="province_adcode", row_condition="in_catalogue == True", condition_parser="pandas"
-                )
+@dataclass(frozen=True)
+class Contract:
+    """What one table promises. Every check is critical unless built with ``warning`` in ``extra``."""
+
+    table: str  # schema-qualified: raw.park_registry, main.dim_park
+    columns: str  # "name type, name type, ..." in LOGICAL_TYPES, in the table's order
+    key: tuple[str, ...] = ()  # unique together; a one-column key is also required
+    required: tuple[str, ...] = ()  # not null
+    domains: dict[str, list[Any]] = field(default_factory=dict)  # column -> allowed values (null allowed)
+    non_negative: tuple[str, ...] = ()
+    shares: tuple[str, ...] = ()  # in [0, 1]
+    not_future: tuple[str, ...] = ()  # dates and timestamps not after the run's as_of
+    source: str | None = None  # the landed source of a raw table: checked only when that source ran
+    lineage: bool = False  # a landed table: the landing contract's lineage columns follow its own
+    non_empty: bool = True
+    extra: tuple[Check, ...] = ()
+
+    @property
+    def column_types(self) -> dict[str, str]:
+        spec = f"{self.columns}, {LINEAGE}" if self.lineage else self.columns
+        pairs = [item.split() for item in spec.split(",")]
+        return {name: kind for name, kind in pairs}
+
+
+def contracts() -> list[Contract]:
+    """Every landed source's and published table's contract. Built on call: GX expectations are mutable."""
+    crm_origin = {"data_origin": CRM_ORIGIN}
+    return [
+        # ---- landed sources (schema raw of the build) ----
+        Contract(
+            "raw.landing_batches",
+            "source text, batch_id text, logical_date text, loaded_at text, received integer, landed integer, "
+            "quarantined integer",
+            key=("batch_id",),
+            required=("source", "logical_date", "received", "landed", "quarantined"),
+            non_negative=("received", "landed", "quarantined"),
+        ),
+        Contract(
+            "raw.landing_quarantine",
+            "source text, batch_id text, logical_date text, reason text, quarantined integer",
+            key=("batch_id", "reason"),
+            required=("source", "batch_id", "reason", "quarantined"),
+            non_negative=("quarantined",),
+            non_empty=False,  # a load without a rejected row
+        ),
+        Contract(
+            "raw.park_registry",
+            "park_id text, zone_code text, zone_code_clash boolean, zone_name text, province_name text, "
+            "city_district text, level text, zone_type text, zone_type_cn text, approval_date date, "
+            "approval_date_second date, approved_area_ha double, leading_industries text, longitude double, "
+            "latitude double, formatted_address text, geocode_status text, data_origin text, geocode_quality text, "
+            "geocode_shared_point boolean, geocode_province_mismatch boolean, geocode_address_province text, "
+            "typo_flags text",
+            key=("park_id",),
+            required=("zone_code", "zone_name", "province_name", "level", "zone_type"),
+            domains={"level": LEVELS, "zone_type": ZONE_TYPES, "geocode_quality": GEOCODE_QUALITY},
+            non_negative=("approved_area_ha",),
+            not_future=("approval_date", "approval_date_second"),
+            source="park_registry",
+            lineage=True,
+            extra=(
+                Check(gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=73, max_value=136)),
+                Check(gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=3, max_value=54)),
             ),
-            Check(gxe.ExpectColumnValuesToBeInSet(column="geocode_quality", value_set=GEOCODE_QUALITY)),
-            Check(
-                gxe.ExpectColumnValuesToNotBeInSet(
-                    column="geocode_quality", value_set=["suspect"], mostly=1 - SUSPECT_GEOCODE_SHARE
+        ),
+        Contract(
+            "raw.park_registry_industries",
+            "park_id text, position integer, industry_term text, cluster_code text",
+            required=("park_id", "position", "industry_term"),
+            source="park_registry",
+            extra=(
+                # a declared industry no keyword maps: the seed should grow (README, registry enrichment)
+                Check(gxe.ExpectColumnValuesToNotBeNull(column="cluster_code", mostly=0.85), "warning"),
+            ),
+        ),
+        Contract(
+            "raw.park_submissions",
+            "credit_code text, enterprise_name text, park_code text, industry_code text, ownership text, "
+            "established_date date, employees integer, revenue_cny double, is_high_tech boolean, tax_cny double, "
+            "rnd_cny double, origin_country_iso3 text, incubation_stage text, operating_status text, period text, "
+            "data_origin text",
+            key=("credit_code", "period"),
+            required=("credit_code", "enterprise_name", "park_code", "industry_code", "period"),
+            domains={"ownership": OWNERSHIP, **ENTERPRISE_DOMAINS},
+            non_negative=("employees", "revenue_cny", "tax_cny", "rnd_cny"),
+            not_future=("established_date",),
+            source="park_submissions",
+            lineage=True,
+            extra=(Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),),
+        ),
+        Contract(
+            "raw.alliance_members",
+            "member_id text, member_name text, province text, city text, country_iso3 text, member_zone_code text, "
+            "join_date date, committees text, member_key text, member_province text, match_status text, park_id text, "
+            "catalogue_code text, catalogue_name text, candidate_park_ids text, data_origin text",
+            key=("member_id",),
+            required=("member_name", "country_iso3", "join_date", "match_status"),
+            domains={"match_status": ["code", "name", "ambiguous", "review", "alliance_only"]},
+            not_future=("join_date",),
+            source="alliance_members",
+            lineage=True,
+            extra=(
+                Check(
+                    gxe.ExpectColumnValuesToNotBeInSet(
+                        column="match_status", value_set=["ambiguous", "review"], mostly=1 - MEMBERS_FOR_REVIEW_SHARE
+                    ),
+                    "warning",
                 ),
-                "warning",
             ),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="approved_area_ha", min_value=0)),
-            # a few zones lack a geocode in the real catalogue: worth a look, not a reason to stop
-            Check(gxe.ExpectColumnValuesToNotBeNull(column="longitude", mostly=0.95), "warning"),
-        ],
-        "dim_enterprise": [
-            Check(gxe.ExpectColumnValuesToNotBeNull(column="credit_code")),
-            Check(gxe.ExpectColumnValuesToBeUnique(column="credit_code")),
-            Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="employees", min_value=0)),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="revenue_cny", min_value=0)),
-        ],
-        "mart_parks_by_province_zone_type": [
-            Check(gxe.ExpectTableRowCountToBeBetween(min_value=1)),
-            Check(gxe.ExpectColumnValuesToBeInSet(column="level", value_set=LEVELS)),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="parks", min_value=0)),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="enterprises", min_value=0)),
-            Check(gxe.ExpectColumnValuesToBeBetween(column="employees", min_value=0)),
-        ],
-    }
+        ),
+        Contract(
+            "raw.alliance_member_committees",
+            "member_id text, committee text",
+            key=("member_id", "committee"),
+            required=("member_id", "committee"),
+            domains={"committee": COMMITTEES},
+            source="alliance_members",
+        ),
+        Contract(
+            "raw.crm_projects",
+            "project_id text, project_name text, park_code text, investor_name text, direction text, "
+            "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, cluster_code text, "
+            "committee text, currency text, contracted_amount decimal, paid_in_cny decimal, intention_date date, "
+            "signed_date date, construction_started_date date, in_production_date date, status text, "
+            "created_at timestamp, updated_at timestamp, data_origin text",
+            key=("project_id", "_batch_id"),
+            required=("project_id", "park_code", "direction", "currency", "contracted_amount", "intention_date"),
+            domains={
+                "direction": DIRECTIONS,
+                "committee": COMMITTEES,
+                "currency": CURRENCIES,
+                "status": PROJECT_STATUS,
+                **crm_origin,
+            },
+            non_negative=("contracted_amount", "paid_in_cny"),
+            not_future=(
+                "intention_date",
+                "signed_date",
+                "construction_started_date",
+                "in_production_date",
+                "created_at",
+                "updated_at",
+            ),
+            source="crm_projects",
+            lineage=True,
+        ),
+        Contract(
+            "raw.crm_match_events",
+            "event_id text, match_id text, event_at timestamp, stage text, lost_reason text, match_type text, "
+            "channel text, committee text, demand_party text, supply_party text, park_code text, cluster_code text, "
+            "project_id text, updated_at timestamp, data_origin text",
+            key=("event_id", "_batch_id"),
+            required=("event_id", "match_id", "event_at", "stage", "match_type", "channel"),
+            domains={
+                "stage": [*STAGES, "lost"],
+                "lost_reason": LOST_REASONS,
+                "match_type": MATCH_TYPES,
+                "channel": CHANNELS,
+                "committee": COMMITTEES,
+                **crm_origin,
+            },
+            not_future=("event_at", "updated_at"),
+            source="crm_match_events",
+            lineage=True,
+        ),
+        Contract(
+            "raw.world_bank",
+            "indicator_id text, indicator_name text, country_id text, country_iso3 text, country_name text, "
+            "year integer, value double, unit text, obs_status text, decimals integer",
+            key=("indicator_id", "country_id", "year"),
+            required=("indicator_id", "country_id", "year", "value"),
+            domains={
+                "indicator_id": [
+                    "BX.KLT.DINV.CD.WD",
+                    "NY.GDP.MKTP.CD",
+                    "NY.GDP.MKTP.KD.ZG",
+                    "NY.GDP.PCAP.CD",
+                    "PA.NUS.FCRF",
+                    "SP.POP.TOTL",
+                ]
+            },
+            source="world_bank",
+            lineage=True,
+            extra=(Check(gxe.ExpectColumnValuesToBeBetween(column="year", min_value=2000)),),
+        ),
+        Contract(
+            "raw.nbs_province_gdp",
+            "province_adcode text, province_name_en text, year integer, gdp_cny double, gdp_100m_cny decimal",
+            key=("province_adcode", "year"),
+            required=("province_adcode", "year", "gdp_cny"),
+            non_negative=("gdp_cny", "gdp_100m_cny"),
+            source="nbs_province_gdp",
+            lineage=True,
+            extra=(Check(gxe.ExpectColumnUniqueValueCountToBeBetween(column="province_adcode", min_value=31)),),
+        ),
+        Contract(
+            "raw.reference_tables",
+            "reference_table text, level text, code text, name text, parent_code text, adcode text, "
+            "province_code text, isic_code text, isic_name text, name_cn text, m49_code text, un_region text, "
+            "un_sub_region text, un_intermediate_region text, currency_codes text",
+            key=("reference_table", "code", "isic_code"),
+            required=("reference_table", "level", "code", "name"),
+            domains={
+                "reference_table": [
+                    "gbt2260_admin_divisions",
+                    "gbt4754_2017",
+                    "gbt4754_2017_isic4",
+                    "iso3166_countries",
+                ]
+            },
+            source="reference_tables",
+            lineage=True,
+        ),
+        # ---- published tables (schema main) ----
+        Contract(
+            "main.dim_park",
+            "park_id text, zone_code text, zone_code_clash boolean, zone_name text, in_catalogue boolean, level text, "
+            "zone_type text, zone_type_cn text, province_adcode text, province_name text, province_name_en text, "
+            "city_district text, country_iso3 text, approval_date date, approval_date_second date, "
+            "approved_area_ha double, leading_industries text, declared_clusters text, declared_cluster_count integer, "
+            "longitude double, latitude double, formatted_address text, geocode_status text, geocode_quality text, "
+            "geocode_shared_point boolean, geocode_province_mismatch boolean, typo_flags text, data_origin text, "
+            "zone_type_en text, is_alliance_member boolean, member_since date, alliance_committees text",
+            key=("park_id",),
+            required=("zone_code", "zone_name", "in_catalogue", "level", "zone_type", "is_alliance_member"),
+            domains={"level": PARK_LEVELS, "geocode_quality": GEOCODE_QUALITY},
+            non_negative=("approved_area_ha", "declared_cluster_count"),
+            not_future=("approval_date", "approval_date_second", "member_since"),
+            extra=(
+                Check(
+                    gxe.ExpectColumnValuesToNotBeNull(
+                        column="province_adcode",
+                        row_condition=Column("in_catalogue") == True,
+                    )
+                ),
+                Check(
+                    gxe.ExpectColumnValuesToNotBeInSet(
+                        column="geocode_quality", value_set=["suspect"], mostly=1 - SUSPECT_GEOCODE_SHARE
+                    ),
+                    "warning",
+                ),
+                # a few zones lack a geocode in the real catalogue: worth a look, not a reason to stop
+                Check(gxe.ExpectColumnValuesToNotBeNull(column="longitude", mostly=0.95), "warning"),
+            ),
+        ),
+        Contract(
+            "main.dim_enterprise",
+            "credit_code text, enterprise_name text, park_id text, park_code text, industry_code text, "
+            "ownership text, established_date date, employees integer, revenue_cny double, is_high_tech boolean, "
+            "origin_country_iso3 text, incubation_stage text, operating_status text, data_origin text",
+            key=("credit_code",),
+            required=("enterprise_name", "park_id", "industry_code"),
+            domains={"ownership": OWNERSHIP, **ENTERPRISE_DOMAINS},
+            non_negative=("employees", "revenue_cny"),
+            not_future=("established_date",),
+            extra=(Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),),
+        ),
+        Contract(
+            "main.dim_cluster",
+            "cluster_code text, cluster_name_cn text, cluster_name_en text, keywords integer",
+            key=("cluster_code",),
+            required=("cluster_name_cn", "cluster_name_en"),
+            non_negative=("keywords",),
+            extra=(Check(gxe.ExpectTableRowCountToEqual(value=20)),),
+        ),
+        Contract(
+            "main.bridge_park_cluster",
+            "park_id text, cluster_code text, declared_terms integer, first_position integer",
+            key=("park_id", "cluster_code"),
+            required=("park_id", "cluster_code"),
+            non_negative=("declared_terms", "first_position"),
+        ),
+        Contract(
+            "main.dim_region",
+            "region_key text, region_type text, code text, name_en text, name_cn text, country_iso3 text, "
+            "m49_code text, un_region text, un_sub_region text, un_intermediate_region text, currency_code text, "
+            "committees text, committee_count integer",
+            key=("region_key",),
+            required=("region_type", "code", "name_en"),
+            domains={"region_type": ["country", "province"]},
+            non_negative=("committee_count",),
+            non_empty=False,  # empty without PARK_REFERENCE_DIR (generated mode)
+        ),
+        Contract(
+            "main.bridge_country_committee",
+            "country_iso3 text, committee text, matched_on text",
+            key=("country_iso3", "committee"),
+            required=("country_iso3", "committee"),
+            domains={"committee": COMMITTEES, "matched_on": ["list", "region", "sub-region"]},
+            non_empty=False,
+        ),
+        Contract(
+            "main.dim_date",
+            "date_day date, calendar_year integer, calendar_month integer, calendar_quarter integer, "
+            "month_start date, iso_year integer, iso_week integer, iso_week_label text, week_start date, "
+            "week_end date, iso_day_of_week integer, is_weekend boolean",
+            key=("date_day",),
+            required=("iso_year", "iso_week", "week_start"),
+            extra=(
+                Check(gxe.ExpectColumnValuesToBeBetween(column="iso_week", min_value=1, max_value=53)),
+                Check(gxe.ExpectColumnValuesToBeBetween(column="iso_day_of_week", min_value=1, max_value=7)),
+            ),
+        ),
+        Contract(
+            "main.fct_enterprise_period",
+            "credit_code text, period text, period_start date, period_year integer, park_id text, "
+            "industry_code text, cluster_code text, employees integer, revenue_cny double, is_high_tech boolean, "
+            "tax_cny double, rnd_cny double, data_origin text, batch_id text",
+            key=("credit_code", "period"),
+            required=("credit_code", "period", "period_start", "park_id"),
+            non_negative=("employees", "revenue_cny", "tax_cny", "rnd_cny"),
+            not_future=("period_start",),
+        ),
+        Contract(
+            "main.fct_investment_project",
+            "project_id text, project_name text, investor_name text, park_code text, park_id text, direction text, "
+            "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, "
+            "cluster_code text, committee text, currency text, contracted_amount decimal, fx_year integer, "
+            "fx_rate_year_used integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "intention_date date, signed_date date, construction_started_date date, in_production_date date, "
+            "signed_month date, is_signed boolean, is_construction_started boolean, is_in_production boolean, "
+            "days_signed_to_started integer, days_started_to_producing integer, status text, data_origin text, "
+            "created_at timestamp, updated_at timestamp, batch_id text",
+            key=("project_id",),
+            required=("park_id", "direction", "origin_country_iso3", "currency", "contracted_amount", "contracted_cny"),
+            domains={
+                "direction": DIRECTIONS,
+                "committee": COMMITTEES,
+                "currency": CURRENCIES,
+                "status": PROJECT_STATUS,
+                **crm_origin,
+            },
+            non_negative=(
+                "contracted_amount",
+                "contracted_cny",
+                "contracted_usd",
+                "paid_in_cny",
+                "days_signed_to_started",
+                "days_started_to_producing",
+            ),
+            not_future=(
+                "intention_date",
+                "signed_date",
+                "construction_started_date",
+                "in_production_date",
+                "signed_month",
+                "created_at",
+                "updated_at",
+            ),
+        ),
+        Contract(
+            "main.fct_match_event",
+            "event_id text, match_id text, event_at timestamp, event_date date, stage text, stage_rank integer, "
+            "lost_reason text, match_type text, channel text, committee text, demand_party text, supply_party text, "
+            "park_code text, cluster_code text, project_id text, updated_at timestamp, data_origin text, "
+            "batch_id text",
+            key=("event_id",),
+            required=("match_id", "event_at", "event_date", "stage", "match_type", "channel"),
+            domains={
+                "stage": [*STAGES, "lost"],
+                "stage_rank": [1, 2, 3, 4, 5, 6],
+                "lost_reason": LOST_REASONS,
+                "match_type": MATCH_TYPES,
+                "channel": CHANNELS,
+                "committee": COMMITTEES,
+                **crm_origin,
+            },
+            not_future=("event_at", "event_date", "updated_at"),
+        ),
+        Contract(
+            "main.fct_match",
+            "match_id text, furthest_stage text, furthest_stage_rank integer, match_type text, channel text, "
+            "committee text, cluster_code text, park_code text, park_id text, project_id text, demand_party text, "
+            "supply_party text, cohort_month date, cohort_imputed boolean, recommended_at timestamp, "
+            "contacted_at timestamp, meeting_at timestamp, negotiation_at timestamp, signed_at timestamp, "
+            "landed_at timestamp, days_recommended_to_contacted integer, days_contacted_to_meeting integer, "
+            "days_meeting_to_negotiation integer, days_negotiation_to_signed integer, days_signed_to_landed integer, "
+            "is_landed boolean, is_lost boolean, lost_reason text, lost_at timestamp, lost_date date, "
+            "first_event_at timestamp, last_event_at timestamp, last_event_date date, events integer, "
+            "as_of_date date, days_since_last_event integer, is_stalled boolean, data_origin text",
+            key=("match_id",),
+            required=("furthest_stage", "match_type", "channel", "cohort_month", "events", "is_stalled"),
+            domains={
+                "furthest_stage": STAGES,
+                "furthest_stage_rank": [1, 2, 3, 4, 5, 6],
+                "lost_reason": LOST_REASONS,
+                "match_type": MATCH_TYPES,
+                "channel": CHANNELS,
+                "committee": COMMITTEES,
+                **crm_origin,
+            },
+            non_negative=(
+                "days_recommended_to_contacted",
+                "days_contacted_to_meeting",
+                "days_meeting_to_negotiation",
+                "days_negotiation_to_signed",
+                "days_signed_to_landed",
+                "events",
+                "days_since_last_event",
+            ),
+            not_future=("cohort_month", "first_event_at", "last_event_at", "last_event_date", "lost_at", "as_of_date"),
+        ),
+        *(
+            Contract(
+                f"main.mart_cluster_{level}_year",
+                f"{columns}, cluster_code text, year integer, enterprises integer, employment number, "
+                "revenue_cny double, high_tech_share double, tax_cny double, rnd_intensity double, "
+                f"{level}_employment number, employment_share double, location_quotient double, hhi double, "
+                f"cluster_tier text{tail}",
+                key=(*key, "cluster_code", "year"),
+                required=(*key, "cluster_code", "year", "enterprises", "employment", "cluster_tier"),
+                domains={"cluster_tier": TIERS},
+                non_negative=(
+                    "enterprises",
+                    "employment",
+                    "revenue_cny",
+                    "tax_cny",
+                    "rnd_intensity",
+                    "location_quotient",
+                    f"{level}_employment",
+                ),
+                shares=("high_tech_share", "employment_share", "hhi", *shares),
+            )
+            for level, columns, key, tail, shares in (
+                (
+                    "park",
+                    "park_id text, province_adcode text",
+                    ("park_id",),
+                    (
+                        ", is_declared_cluster boolean, declared_employment_share double, employment_growth double, "
+                        "revenue_growth double"
+                    ),
+                    ("declared_employment_share",),
+                ),
+                (
+                    "province",
+                    "province_adcode text",
+                    ("province_adcode",),
+                    ", employment_growth double, revenue_growth double",
+                    (),
+                ),
+            )
+        ),
+        Contract(
+            "main.mart_investment_flows_month",
+            "direction text, origin_country_iso3 text, committee text, origin_province_adcode text, park_id text, "
+            "park_province_adcode text, destination_country_iso3 text, cluster_code text, signed_month date, "
+            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "paid_in_ratio double, construction_started_projects integer, in_production_projects integer, "
+            "start_rate double, production_rate double, median_days_signed_to_started double, "
+            "median_days_started_to_producing double, destination_fdi_net_inflows_usd double, "
+            "destination_fdi_year integer, data_origin text",
+            key=(
+                "direction",
+                "origin_country_iso3",
+                "committee",
+                "origin_province_adcode",
+                "park_id",
+                "park_province_adcode",
+                "destination_country_iso3",
+                "cluster_code",
+                "signed_month",
+            ),
+            required=("direction", "park_id", "cluster_code", "signed_month", "projects"),
+            domains={"direction": DIRECTIONS, "committee": COMMITTEES, **crm_origin},
+            non_negative=(
+                "projects",
+                "contracted_cny",
+                "contracted_usd",
+                "paid_in_cny",
+                "construction_started_projects",
+                "in_production_projects",
+                "median_days_signed_to_started",
+                "median_days_started_to_producing",
+            ),
+            shares=("paid_in_ratio", "start_rate", "production_rate"),
+            not_future=("signed_month",),
+        ),
+        Contract(
+            "main.mart_investment_corridors_year",
+            "signed_year integer, origin_country_iso3 text, park_id text, park_name text, park_province_adcode text, "
+            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "paid_in_ratio double, corridor_rank integer, share_of_year_inbound_usd double, "
+            "park_inbound_foreign_share double, data_origin text",
+            key=("signed_year", "origin_country_iso3", "park_id"),
+            required=("signed_year", "origin_country_iso3", "park_id", "projects", "corridor_rank"),
+            domains={"data_origin": CRM_ORIGIN},
+            non_negative=("projects", "contracted_cny", "contracted_usd", "paid_in_cny"),
+            shares=("paid_in_ratio", "share_of_year_inbound_usd", "park_inbound_foreign_share"),
+            extra=(Check(gxe.ExpectColumnValuesToBeBetween(column="corridor_rank", min_value=1)),),
+            non_empty=False,  # no inbound foreign project signed yet
+        ),
+        Contract(
+            "main.mart_quarantine_batches",
+            "source text, batch_id text, logical_date date, reason text, quarantined_rows integer, "
+            "received_rows integer, batch_quarantined_rows integer, share_of_received double",
+            key=("batch_id", "reason"),
+            required=("source", "batch_id", "logical_date", "reason", "quarantined_rows", "received_rows"),
+            non_negative=("quarantined_rows", "received_rows", "batch_quarantined_rows"),
+            shares=("share_of_received",),
+            not_future=("logical_date",),
+            non_empty=False,
+        ),
+        Contract(
+            "main.mart_match_funnel",
+            "committee text, channel text, match_type text, cluster_code text, cohort_month date, "
+            + "".join(f"{stage}_matches integer, " for stage in STAGES)
+            + "recommended_to_contacted_rate double, contacted_to_meeting_rate double, "
+            "meeting_to_negotiation_rate double, negotiation_to_signed_rate double, overall_conversion_rate double, "
+            "landing_rate double, "
+            + "".join(f"median_days_{a}_to_{b} double, " for a, b in pairwise(STAGES))
+            + "stalled_matches integer, lost_matches integer, "
+            + "".join(f"lost_{reason} integer, " for reason in LOST_REASONS)
+            + "data_origin text",
+            key=("committee", "channel", "match_type", "cluster_code", "cohort_month"),
+            required=("channel", "match_type", "cluster_code", "cohort_month", "recommended_matches"),
+            domains={"committee": COMMITTEES, "channel": CHANNELS, "match_type": MATCH_TYPES, **crm_origin},
+            non_negative=(
+                *(f"{stage}_matches" for stage in STAGES),
+                "stalled_matches",
+                "lost_matches",
+                *(f"lost_{reason}" for reason in LOST_REASONS),
+            ),
+            shares=(
+                "recommended_to_contacted_rate",
+                "contacted_to_meeting_rate",
+                "meeting_to_negotiation_rate",
+                "negotiation_to_signed_rate",
+                "overall_conversion_rate",
+                "landing_rate",
+            ),
+            not_future=("cohort_month",),
+        ),
+        Contract(
+            "main.mart_regional_indicators",
+            "region_type text, region_key text, region_code text, region_name_en text, region_name_cn text, "
+            "year integer, gdp_cny double, gdp_usd double, cny_per_usd double, gdp_growth_nominal_pct double, "
+            "gdp_growth_real_pct double, fdi_net_inflows_usd double, population integer, zones integer, "
+            "zones_approved_by_year_end integer, approved_area_ha double, member_countries integer, "
+            "members_reporting_gdp integer",
+            key=("region_key", "year"),
+            required=("region_type", "region_key", "year"),
+            domains={"region_type": ["province", "country", "committee"]},
+            non_negative=(
+                "gdp_cny",
+                "gdp_usd",
+                "cny_per_usd",
+                "population",
+                "zones",
+                "zones_approved_by_year_end",
+                "approved_area_ha",
+                "member_countries",
+                "members_reporting_gdp",
+            ),
+            non_empty=False,
+        ),
+        Contract(
+            "main.mart_weekly_indicators",
+            "iso_week_label text, iso_year integer, iso_week integer, week_start date, week_end date, "
+            "indicator_code text, aggregation text, value double, previous_week_value double, "
+            "same_week_last_year_value double, year_to_date double, last_year_to_date double, "
+            "year_to_date_target double, week_over_week_change double, year_over_year_change double, "
+            "year_to_date_vs_target double",
+            key=("iso_week_label", "indicator_code"),
+            required=("iso_year", "iso_week", "week_start", "week_end", "indicator_code", "aggregation"),
+            domains={
+                "indicator_code": [
+                    "new_matches",
+                    "signings",
+                    "signed_amount_cny",
+                    "landed_matches",
+                    "construction_starts",
+                    "paid_in_cny",
+                    "match_conversion_rate",
+                ],
+                "aggregation": ["sum", "ratio"],
+            },
+            not_future=("week_start", "week_end"),  # complete weeks only
+        ),
+        Contract(
+            "main.mart_parks_by_province_zone_type",
+            "province_adcode text, province_name text, level text, zone_type text, parks integer, "
+            "parks_reporting_enterprises number, approved_area_ha double, enterprises number, employees number, "
+            "revenue_cny double",
+            key=("province_adcode", "level", "zone_type"),
+            required=("province_adcode", "level", "zone_type", "parks"),
+            domains={"level": LEVELS},
+            non_negative=("parks", "parks_reporting_enterprises", "approved_area_ha", "enterprises", "employees"),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A difference table (DuckDB SQL over the exported tables, each a view named like the table with
+    ``.`` as ``__``) that must be empty; its rows say what disagrees."""
+
+    name: str
+    sql: str
+    severity: Severity = "critical"
+
+    @property
+    def suite(self) -> str:
+        return f"reconcile.{self.name}"
+
+
+RECONCILIATIONS = [
+    Reconciliation(
+        "landing_batches_received",
+        "select source, batch_id, received, landed, quarantined from raw__landing_batches "
+        "where received <> landed + quarantined",
+    ),
+    Reconciliation(
+        "quarantine_reasons_per_batch",
+        """
+        with reasons as (
+            select batch_id, sum(quarantined) as quarantined from raw__landing_quarantine group by batch_id
+        )
+        select batch_id, batches.quarantined as batch_quarantined, reasons.quarantined as reasons_quarantined
+        from raw__landing_batches as batches full outer join reasons using (batch_id)
+        where batches.quarantined is distinct from coalesce(reasons.quarantined, 0)
+        """,
+    ),
+    Reconciliation(
+        "flows_projects_per_park_month",
+        """
+        with mart as (
+            select park_id, signed_month, sum(projects) as projects, sum(contracted_cny) as contracted_cny
+            from main__mart_investment_flows_month group by park_id, signed_month
+        ), facts as (
+            select park_id, signed_month, count(*) as projects, sum(contracted_cny) as contracted_cny
+            from main__fct_investment_project where signed_date is not null group by park_id, signed_month
+        )
+        select park_id, signed_month, mart.projects as mart_projects, facts.projects as fact_projects,
+            mart.contracted_cny as mart_contracted_cny, facts.contracted_cny as fact_contracted_cny
+        from mart full outer join facts using (park_id, signed_month)
+        where mart.projects is distinct from facts.projects
+            or abs(coalesce(mart.contracted_cny, 0) - coalesce(facts.contracted_cny, 0)) > 0.01
+        """,
+    ),
+    Reconciliation(
+        "funnel_matches_per_cohort",
+        """
+        with mart as (
+            select cohort_month, sum(recommended_matches) as matches, sum(signed_matches) as signed
+            from main__mart_match_funnel group by cohort_month
+        ), facts as (
+            select cohort_month, count(*) as matches, count(signed_at) as signed
+            from main__fct_match group by cohort_month
+        )
+        select cohort_month, mart.matches as mart_matches, facts.matches as fact_matches,
+            mart.signed as mart_signed, facts.signed as fact_signed
+        from mart full outer join facts using (cohort_month)
+        where mart.matches is distinct from facts.matches or mart.signed is distinct from facts.signed
+        """,
+    ),
+    Reconciliation(
+        "parks_per_province_zone_type",
+        """
+        with mart as (
+            select province_adcode, level, zone_type, parks from main__mart_parks_by_province_zone_type
+        ), facts as (
+            select province_adcode, level, zone_type, count(*) as parks
+            from main__dim_park where in_catalogue group by province_adcode, level, zone_type
+        )
+        select province_adcode, level, zone_type, mart.parks as mart_parks, facts.parks as dim_parks
+        from mart full outer join facts using (province_adcode, level, zone_type)
+        where mart.parks is distinct from facts.parks
+        """,
+    ),
+    Reconciliation(
+        "catalogue_zones_in_dim_park",
+        "select park_id from raw__park_registry anti join "
+        "(select park_id from main__dim_park where in_catalogue) using (park_id)",
+    ),
+    Reconciliation(
+        "projects_in_fct_investment_project",
+        "select distinct project_id from raw__crm_projects anti join main__fct_investment_project using (project_id)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the run-dependent checks need to know about this run and the last published one."""
+
+    as_of: date
+    sources: dict[str, str]  # every source the build should hold -> its schedule (@daily, ...)
+    previous_counts: dict[str, int]  # table -> rows when last published (empty: first run)
+    row_count_band: float
+    freshness_grace_days: int
+
+
+def _not_null(column: str) -> Check:
+    return Check(gxe.ExpectColumnValuesToNotBeNull(column=column))
+
+
+def _bounded(column: str, low: Any = None, high: Any = None) -> Check:
+    return Check(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
+
+
+def _contract_checks(contract: Contract, facts: RunFacts) -> list[Check]:
+    types = contract.column_types
+    checks = [Check(gxe.ExpectTableColumnsToMatchSet(column_set=list(types), exact_match=True))]
+    checks += [Check(ExpectColumnToHaveLogicalType(column=name, type_=kind)) for name, kind in types.items()]
+    if len(contract.key) == 1:
+        checks += [_not_null(contract.key[0]), Check(gxe.ExpectColumnValuesToBeUnique(column=contract.key[0]))]
+    elif contract.key:
+        checks.append(Check(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key))))
+    checks += [_not_null(column) for column in contract.required if column not in contract.key[:1]]
+    checks += [
+        Check(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values))
+        for column, values in contract.domains.items()
+    ]
+    checks += [_bounded(column, low=0) for column in contract.non_negative]
+    checks += [_bounded(column, low=0, high=1) for column in contract.shares]
+    # a date is compared with the day; a timestamp (UTC) with the end of that day in Asia/Shanghai
+    end_of_day = f"{facts.as_of.isoformat()}T16:00:00+00:00"
+    checks += [
+        _bounded(column, high=end_of_day if types[column] == "timestamp" else facts.as_of.isoformat())
+        for column in contract.not_future
+    ]
+    if contract.non_empty:
+        checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=1)))
+    previous = facts.previous_counts.get(contract.table)
+    if previous:
+        band = facts.row_count_band
+        # rows lost beyond the band block (a broken load); growth beyond it is reported (a new period)
+        checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(previous * (1 - band)))))
+        checks.append(Check(gxe.ExpectTableRowCountToBeBetween(max_value=math.ceil(previous * (1 + band))), "warning"))
+    return checks + list(contract.extra)
+
+
+def freshness_checks(facts: RunFacts) -> list[Check]:
+    """Checks on the freshness table (one row per source: its newest batch's age in days at as_of)."""
+    checks = [
+        Check(gxe.ExpectColumnDistinctValuesToContainSet(column="source", value_set=sorted(facts.sources))),
+    ]
+    for source, schedule in sorted(facts.sources.items()):
+        limit = SCHEDULE_DAYS.get(schedule, 1) + facts.freshness_grace_days
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="age_days",
+                    max_value=limit,
+                    row_condition=Column("source") == source,
+                ),
+                # a late source does not make the others' data wrong: reported, publishing goes on
+                "warning",
+            )
+        )
+    return checks
+
+
+FRESHNESS_SUITE = "freshness.landing_batches"
+FRESHNESS_SQL = (
+    "select source, max(cast(logical_date as date)) as newest_batch, "
+    "date_diff('day', max(cast(logical_date as date)), cast($as_of as date)) as age_days "
+    "from raw__landing_batches group by source"
+)
+
+
+def suites(facts: RunFacts, tables: set[str]) -> dict[str, list[Check]]:
+    """Suite name -> its checks, for the tables present in this build (``tables``, schema-qualified).
+
+    A raw table whose source the build does not hold (generated mode: no reference folder) has no
+    suite; its published tables keep theirs."""
+    result: dict[str, list[Check]] = {}
+    for contract in contracts():
+        if contract.source is not None and contract.source not in facts.sources:
+            continue
+        if contract.table in tables:
+            result[contract.table] = _contract_checks(contract, facts)
+    result[FRESHNESS_SUITE] = freshness_checks(facts)
+    for reconciliation in RECONCILIATIONS:
+        result[reconciliation.suite] = [Check(gxe.ExpectTableRowCountToEqual(value=0), reconciliation.severity)]
+    return result
+
+
+def contract_tables() -> list[str]:
+    return [contract.table for contract in contracts()]

@@ -65,6 +65,11 @@ class Settings:
     crm_schema: str = "crm"
     crm_generate: bool = True
     full_refresh: bool = False
+    # quality gate: a table may lose this share of its rows since the last published run before the
+    # gate blocks (growth beyond it is a warning); a source's newest batch may be its schedule's
+    # interval plus this many days older than the run's as_of before a freshness warning
+    row_count_band: float = 0.3
+    freshness_grace_days: int = 3
     # dbt node selection of the transform DAG (dbt --select syntax); empty = the whole project
     dbt_select: tuple[str, ...] = ()
     report_languages: tuple[str, ...] = ("zh",)
@@ -159,11 +164,18 @@ def get_settings() -> Settings:
         extract_retries = int(_env("PARK_EXTRACT_RETRIES", "2"))
         extract_retry_delay = float(_env("PARK_EXTRACT_RETRY_DELAY_SECONDS", "120"))
         http_attempts = int(_env("PARK_HTTP_ATTEMPTS", "5"))
+        row_count_band = float(_env("PARK_ROW_COUNT_BAND", "0.3"))
+        freshness_grace_days = int(_env("PARK_FRESHNESS_GRACE_DAYS", "3"))
     except ValueError as exc:
         raise ConfigurationError(
-            "PARK_SEED, PARK_BAD_ROW_RATE, PARK_EXTRACT_RETRIES, PARK_EXTRACT_RETRY_DELAY_SECONDS and "
-            f"PARK_HTTP_ATTEMPTS must be numbers: {exc}"
+            "PARK_SEED, PARK_BAD_ROW_RATE, PARK_EXTRACT_RETRIES, PARK_EXTRACT_RETRY_DELAY_SECONDS, "
+            f"PARK_HTTP_ATTEMPTS, PARK_ROW_COUNT_BAND and PARK_FRESHNESS_GRACE_DAYS must be numbers: {exc}"
         ) from exc
+    if not 0.0 <= row_count_band <= 1.0 or freshness_grace_days < 0:
+        raise ConfigurationError(
+            f"PARK_ROW_COUNT_BAND={row_count_band}: expected a share in [0, 1]; "
+            f"PARK_FRESHNESS_GRACE_DAYS={freshness_grace_days}: expected >= 0"
+        )
     if extract_retries < 0 or extract_retry_delay < 0 or http_attempts < 1:
         raise ConfigurationError(
             "PARK_EXTRACT_RETRIES and PARK_EXTRACT_RETRY_DELAY_SECONDS must be >= 0, PARK_HTTP_ATTEMPTS >= 1"

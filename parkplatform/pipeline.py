@@ -90,13 +90,26 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
 
 
 def quality_gate(run_id: str) -> dict:
-    """Validate the BUILD warehouse; raises QualityGateFailed (naming each failed expectation)."""
-    from expectations.gate import enforce
+    """Validate the BUILD warehouse; raises QualityGateFailed (naming each failed expectation, logged).
+
+    The run is kept in ``quality_dir/<run id>/`` (outcomes, Data Docs); a pass also writes every run's
+    outcomes into the build as ``main.quality_validation_results`` for the publish."""
+    from expectations.gate import GateConfig, enforce
 
     settings = get_settings()
     run_dir = settings.quality_dir / safe_run_id(run_id)
-    result = enforce(settings.build_warehouse, run_dir)
-    return {"expectations": len(result.outcomes), "warnings": len(result.failed_warnings), "outcomes": str(run_dir)}
+    config = GateConfig(
+        sources={spec.name: spec.schedule for spec in runnable_sources(settings.uses_real_registry)},
+        row_count_band=settings.row_count_band,
+        freshness_grace_days=settings.freshness_grace_days,
+    )
+    result = enforce(settings.build_warehouse, run_dir, config, quality_dir=settings.quality_dir)
+    return {
+        "expectations": len(result.outcomes),
+        "warnings": len(result.failed_warnings),
+        "outcomes": str(run_dir),
+        "data_docs": str(result.data_docs),
+    }
 
 
 def publish() -> str:
