@@ -26,6 +26,8 @@ from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
+from extractors import crm, spreadsheets
+
 Severity = Literal["critical", "warning"]
 LEVELS = ["national", "provincial"]
 PARK_LEVELS = [*LEVELS, "unlisted"]  # unlisted: an alliance member park the catalogue does not list
@@ -39,22 +41,22 @@ ZONE_TYPES = [
     "other",
 ]
 GEOCODE_QUALITY = ["ok", "suspect", "city_only", "missing"]
-COMMITTEES = ["north_america", "europe", "africa", "latin_america", "southeast_asia", "arab_states"]
-DIRECTIONS = ["inbound_foreign", "domestic", "outbound"]
-# the CRM's currencies (extractors/crm.py validates them at landing)
-CURRENCIES = ["AED", "CAD", "CNY", "EUR", "HKD", "IDR", "NGN", "SGD", "USD", "VND"]
-STAGES = ["recommended", "contacted", "meeting", "negotiation", "signed", "landed"]
-LOST_REASONS = ["budget", "timing", "location", "policy", "competitor", "no_response"]
-CHANNELS = ["summit", "roadshow", "online_platform", "committee_referral"]
-MATCH_TYPES = ["investment_attraction", "financing", "technology_transfer", "supply_chain", "training"]
-OWNERSHIP = ["state", "private", "foreign", "hk_macao_taiwan"]
+# the domains the extractors validate at landing, taken from their contracts (one source of truth)
+COMMITTEES = list(crm.COMMITTEES)
+DIRECTIONS = list(crm.DIRECTIONS)
+CURRENCIES = sorted(crm.CURRENCIES)
+STAGES = [stage for stage in crm.STAGES if stage != "lost"]  # the funnel; lost closes a match
+LOST_REASONS = list(crm.LOST_REASONS)
+CHANNELS = list(crm.CHANNELS)
+MATCH_TYPES = list(crm.MATCH_TYPES)
+OWNERSHIP = sorted(set(spreadsheets.OWNERSHIP_VALUES.values()))
 TIERS = ["strong", "significant", "emerging"]
 ENTERPRISE_DOMAINS = {
-    "incubation_stage": ["incubator", "accelerator", "industrialisation_base", "none"],
-    "operating_status": ["operating", "suspended", "closed", "moved_out"],
+    "incubation_stage": list(spreadsheets.INCUBATION_STAGES),
+    "operating_status": list(spreadsheets.ENTERPRISE_STATUSES),
 }
-PROJECT_STATUS = ["active", "dropped"]
-CRM_ORIGIN = ["generated", "crm"]
+PROJECT_STATUS = list(crm.PROJECT_STATUSES)
+CRM_ORIGIN = [crm.ORIGIN_GENERATED, crm.ORIGIN_CRM]
 # 229 of the catalogue's 2,543 zones (9%) have a suspect point: more than this means a new problem
 SUSPECT_GEOCODE_SHARE = 0.12
 # the member list's matching: more members left for a person to decide than this is worth a look
@@ -775,7 +777,8 @@ RECONCILIATIONS = [
             select cohort_month, sum(recommended_matches) as matches, sum(signed_matches) as signed
             from main__mart_match_funnel group by cohort_month
         ), facts as (
-            select cohort_month, count(*) as matches, count(signed_at) as signed
+            -- signed as the funnel counts it: reached signing or beyond (a landing may skip the signed event)
+            select cohort_month, count(*) as matches, count(case when furthest_stage_rank >= 5 then 1 end) as signed
             from main__fct_match group by cohort_month
         )
         select cohort_month, mart.matches as mart_matches, facts.matches as fact_matches,
