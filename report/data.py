@@ -435,7 +435,7 @@ def _quality(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> Quality:
                 count(*) filter (where not success) as failed,
                 count(*) filter (where not success and severity = 'critical') as failed_critical
             from main.quality_validation_results
-            where cast(as_of as date) <= ?
+            where as_of is null or cast(as_of as date) <= ?
             group by run_id
             order by validated_at desc, run_id desc
             limit 1
