@@ -103,7 +103,16 @@ def quality_gate(run_id: str) -> dict:
         row_count_band=settings.row_count_band,
         freshness_grace_days=settings.freshness_grace_days,
     )
-    result = enforce(settings.build_warehouse, run_dir, config, quality_dir=settings.quality_dir)
+    engine_hooks = {}
+    if settings.warehouse_engine == "postgres":
+        from parkplatform.warehouse import postgres_exporter, postgres_results_writer
+
+        # the gate reads the build schemas and writes its results table into marts_build
+        engine_hooks = {
+            "export": postgres_exporter(settings.postgres_dsn),
+            "write_results": postgres_results_writer(settings.postgres_dsn),
+        }
+    result = enforce(settings.build_warehouse, run_dir, config, quality_dir=settings.quality_dir, **engine_hooks)
     return {
         "expectations": len(result.outcomes),
         "warnings": len(result.failed_warnings),

@@ -39,7 +39,12 @@ def publish(build: Path, serving: Path) -> Path:
 
 def publish_postgres(dsn: str, lock_timeout_seconds: int = 60) -> list[str]:
     """Swap every PostgreSQL build schema for its serving schema in one transaction; returns the
-    serving schemas published. Fails (and changes nothing) when the marts' build schema is missing."""
+    serving schemas published. Fails (and changes nothing) when the marts' build schema is missing.
+
+    The swap only renames schemas, so it takes no lock on the tables readers hold; a query planned
+    before the commit finishes on the old tables. The old schemas (``<schema>_retired``) are dropped
+    afterwards in a transaction of their own, which gives way to readers: if it cannot take their
+    locks (timeout or deadlock) it leaves them to the next publish, which drops them first."""
     import psycopg2
 
     from parkplatform.warehouse import MARTS_SCHEMA, POSTGRES_BUILD_SCHEMAS
@@ -56,12 +61,29 @@ def publish_postgres(dsn: str, lock_timeout_seconds: int = 60) -> list[str]:
                 )
             swapped = [serving for serving, build in POSTGRES_BUILD_SCHEMAS.items() if build in existing]
             for serving in swapped:
+                cursor.execute(f'drop schema if exists "{serving}_retired" cascade')  # left by a publish before
                 if serving in existing:
                     cursor.execute(f'alter schema "{serving}" rename to "{serving}_retired"')
                 cursor.execute(f'alter schema "{POSTGRES_BUILD_SCHEMAS[serving]}" rename to "{serving}"')
-            for serving in swapped:
-                cursor.execute(f'drop schema if exists "{serving}_retired" cascade')
+        log.info("published PostgreSQL schemas %s", ", ".join(swapped))
+        _drop_retired(connection, swapped, lock_timeout_seconds)
     finally:
         connection.close()
-    log.info("published PostgreSQL schemas %s", ", ".join(swapped))
     return swapped
+
+
+def _drop_retired(connection, swapped: list[str], lock_timeout_seconds: int) -> None:
+    import psycopg2
+
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"set local lock_timeout = '{int(lock_timeout_seconds)}s'")
+            try:  # be the one a deadlock with a reader aborts (needs the right to set it)
+                cursor.execute("savepoint quick_deadlock")
+                cursor.execute("set local deadlock_timeout = '10ms'")
+            except psycopg2.Error:
+                cursor.execute("rollback to savepoint quick_deadlock")
+            for serving in swapped:
+                cursor.execute(f'drop schema if exists "{serving}_retired" cascade')
+    except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected) as error:
+        log.warning("old serving schemas left for the next publish to drop (readers held them): %s", error)

@@ -238,6 +238,52 @@ def build_table(table: str) -> tuple[str, str]:
     return POSTGRES_BUILD_SCHEMAS.get(schema, schema), name
 
 
+_POLARS_TYPES = {
+    "text": pl.String,
+    "character varying": pl.String,
+    "character": pl.String,
+    "bigint": pl.Int64,
+    "integer": pl.Int32,
+    "smallint": pl.Int16,
+    "double precision": pl.Float64,
+    "real": pl.Float32,
+    "boolean": pl.Boolean,
+    "date": pl.Date,
+    "timestamp without time zone": pl.Datetime("us"),
+    "timestamp with time zone": pl.Datetime("us", "UTC"),
+}
+
+
+def _typed_columns(
+    cursor, qualified: str, columns: list[tuple[str, str, int | None, int | None]]
+) -> tuple[str, dict[str, pl.DataType]]:
+    """The select list and Polars types of a PostgreSQL table's columns (name, type, precision,
+    scale), so that an all-null column keeps its type. A numeric without a precision is typed as
+    DuckDB types the same expression: exact values of at most 6 decimals (sums of amounts) as
+    decimal(38, their scale), finer ones (ratios, shares) as a double."""
+    unbounded = [column for column, data_type, precision, _ in columns if data_type == "numeric" and precision is None]
+    scales: dict[str, int | None] = {}
+    if unbounded:
+        cursor.execute("select " + ", ".join(f'max(scale("{column}"))' for column in unbounded) + f" from {qualified}")
+        scales = dict(zip(unbounded, cursor.fetchone(), strict=True))
+    selected, types = [], {}
+    for column, data_type, precision, scale in columns:
+        if data_type == "numeric":
+            if precision is None:
+                if scales[column] is None or scales[column] > 6:
+                    selected.append(f'"{column}"::double precision as "{column}"')
+                    types[column] = pl.Float64
+                    continue
+                precision, scale = 38, scales[column]
+            selected.append(f'"{column}"::numeric({precision}, {scale}) as "{column}"')
+            types[column] = pl.Decimal(precision, scale)
+            continue
+        selected.append(f'"{column}"')
+        if data_type in _POLARS_TYPES:
+            types[column] = _POLARS_TYPES[data_type]
+    return ", ".join(selected), types
+
+
 def export_postgres_tables(dsn: str, tables: list[str], workdir: Path) -> dict[str, Path]:
     """PostgreSQL: each schema-qualified (serving) table whose build table exists, read from its build
     schema into ``workdir/<schema>.<table>.parquet``; returns table -> file. The quality gate's
@@ -249,13 +295,25 @@ def export_postgres_tables(dsn: str, tables: list[str], workdir: Path) -> dict[s
     connection = psycopg2.connect(dsn)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("select table_schema || '.' || table_name from information_schema.tables")
-            present = {name for (name,) in cursor.fetchall()}
+            cursor.execute(
+                "select table_schema || '.' || table_name, column_name, data_type, numeric_precision, numeric_scale "
+                "from information_schema.columns order by ordinal_position"
+            )
+            columns: dict[str, list[tuple[str, str, int | None, int | None]]] = {}
+            for qualified, *column in cursor.fetchall():
+                columns.setdefault(qualified, []).append(tuple(column))
         for table in tables:
             schema, name = build_table(table)
-            if f"{schema}.{name}" not in present:
+            if f"{schema}.{name}" not in columns:
                 continue
-            frame = pl.read_database(f'select * from "{schema}"."{name}"', connection, infer_schema_length=None)
+            with connection.cursor() as cursor:
+                selected, types = _typed_columns(cursor, f'"{schema}"."{name}"', columns[f"{schema}.{name}"])
+            frame = pl.read_database(
+                f'select {selected} from "{schema}"."{name}"',
+                connection,
+                schema_overrides=types,
+                infer_schema_length=None,
+            )
             files[table] = workdir / f"{table}.parquet"
             frame.write_parquet(files[table])
     finally:

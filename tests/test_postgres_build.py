@@ -1,18 +1,22 @@
 """The dbt project is portable: built on PostgreSQL from the same loaded data as the tiny DuckDB
-build, its marts hold the same numbers."""
+build, its marts hold the same numbers. Write–audit–publish on PostgreSQL: dbt writes build schemas,
+the gate validates them, one transaction swaps them for the serving schemas."""
 
 import math
-import os
-import uuid
+import shutil
+import threading
+import time
 from collections.abc import Iterator
 
 import duckdb
 import psycopg2
 import pytest
-from psycopg2.extensions import make_dsn, parse_dsn
 
+from expectations.gate import QualityGateFailed
+from parkplatform import pipeline
+from parkplatform.config import get_settings
 from parkplatform.dbt import build_project
-from parkplatform.warehouse import copy_raw_to_postgres
+from parkplatform.warehouse import POSTGRES_BUILD_SCHEMAS, copy_raw_to_postgres, reset_postgres_build
 
 # table -> the columns that order its rows (its grain)
 COMPARED = {
@@ -45,35 +49,40 @@ COMPARED = {
 
 
 @pytest.fixture(scope="module")
-def postgres_database(postgres_dsn: str) -> Iterator[dict]:
-    """A database of its own on the test PostgreSQL, dropped afterwards."""
-    name = f"park_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(postgres_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    try:
-        yield {**parse_dsn(postgres_dsn), "dbname": name}
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
-
-
-@pytest.fixture(scope="module")
-def postgres_build(tiny_warehouse, postgres_database, reference_dir) -> dict:
-    copy_raw_to_postgres(tiny_warehouse, make_dsn(**postgres_database))
+def postgres_warehouse(tiny_warehouse, postgres_database, reference_dir, tmp_path_factory) -> Iterator[dict]:
+    """PARK_WAREHOUSE_ENGINE=postgres on a database of its own, with a copy of the tiny DuckDB build
+    (its ``raw`` tables) as the build file the pipeline loads from and the gate reads through."""
+    data = tmp_path_factory.mktemp("postgres") / "data"
+    (data / "warehouse").mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse, data / "warehouse" / "build.duckdb")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARK_DATA_DIR", str(tiny_warehouse.parent.parent))
+        patch.setenv("PARK_DATA_DIR", str(data))
         patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
+        patch.setenv("PARK_WAREHOUSE_ENGINE", "postgres")
         patch.setenv("PARK_PG_HOST", postgres_database.get("host", "127.0.0.1"))
         patch.setenv("PARK_PG_PORT", str(postgres_database.get("port", "5432")))
         patch.setenv("PARK_PG_USER", postgres_database.get("user", "postgres"))
         patch.setenv("PARK_PG_PASSWORD", postgres_database.get("password", ""))
         patch.setenv("PARK_PG_DATABASE", postgres_database["dbname"])
-        assert os.environ["PARK_PG_DATABASE"].startswith("park_test_")
-        build_project("--target", "postgres")
-    return postgres_database
+        assert get_settings().postgres_dsn.endswith(f"dbname={postgres_database['dbname']}")
+        yield postgres_database
+
+
+def build_on_postgres() -> None:
+    """The build schemas from the loaded raw tables, as the transform DAG makes them on PostgreSQL."""
+    settings = get_settings()
+    reset_postgres_build(settings.postgres_dsn)
+    copy_raw_to_postgres(settings.build_warehouse, settings.postgres_dsn)
+    build_project("--target", "postgres")
+
+
+@pytest.fixture(scope="module")
+def postgres_build(postgres_warehouse) -> dict:
+    """Built, validated and published (write–audit–publish): the marts are in the serving schema main."""
+    build_on_postgres()
+    pipeline.quality_gate("postgres-first")
+    assert pipeline.publish() == "raw, reference, staging, intermediate, main"
+    return postgres_warehouse
 
 
 def _rows(cursor, table: str, order: list[str]) -> tuple[list[str], list[tuple]]:
@@ -109,3 +118,95 @@ def test_postgres_marts_equal_the_duckdb_marts_number_for_number(table, tiny_war
             (column, p, d) for column, p, d in zip(pg_columns, pg_row, duck_row, strict=True) if not _same(p, d)
         ]
         assert not differing, f"{table} row {duck_row[: len(order)]}: {differing}"
+
+
+def _serving_checksums(cursor) -> dict[str, str]:
+    """md5 of every row of every table in the serving marts' schema, in a stable order."""
+    cursor.execute("select table_name from information_schema.tables where table_schema = 'main' order by 1")
+    tables = [name for (name,) in cursor.fetchall()]
+    checksums = {}
+    for table in tables:
+        cursor.execute(f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from main.{table} as t")
+        checksums[table] = cursor.fetchone()[0]
+    return checksums
+
+
+def _schemas(cursor) -> set[str]:
+    cursor.execute("select nspname from pg_namespace")
+    return {name for (name,) in cursor.fetchall()}
+
+
+class _Reader(threading.Thread):
+    """Another connection reading the serving marts (and a staging view) in a loop: records the
+    table's oid and row count per read, and any error."""
+
+    def __init__(self, dsn: dict):
+        super().__init__(daemon=True)
+        self.dsn, self.stop, self.reads, self.errors = dsn, threading.Event(), [], []
+
+    def run(self) -> None:
+        connection = psycopg2.connect(**self.dsn)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                while not self.stop.is_set():
+                    try:
+                        cursor.execute(
+                            "select 'main.dim_park'::regclass::oid, (select count(*) from main.dim_park), "
+                            "(select count(*) from staging.stg_landing__batches)"
+                        )
+                        self.reads.append(cursor.fetchone())
+                    except psycopg2.Error as error:
+                        self.errors.append(str(error))
+                    time.sleep(0.002)
+        finally:
+            connection.close()
+
+
+def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_swaps_in_atomically(postgres_build):
+    build_on_postgres()
+    connection = psycopg2.connect(**postgres_build)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            serving_before = _serving_checksums(cursor)
+            assert len(serving_before) >= 16 and set(POSTGRES_BUILD_SCHEMAS.values()) <= _schemas(cursor)
+
+            # a build that breaks a critical expectation: validated, not published
+            cursor.execute("create temporary table kept as select park_id, level from marts_build.dim_park limit 3")
+            cursor.execute("update marts_build.dim_park set level = '市级' where park_id in (select park_id from kept)")
+            with pytest.raises(QualityGateFailed, match="dim_park"):
+                pipeline.quality_gate("postgres-broken")
+            assert _serving_checksums(cursor) == serving_before
+            assert "marts_build" in _schemas(cursor)
+
+            # the same build repaired passes and swaps in while another connection keeps reading
+            cursor.execute(
+                "update marts_build.dim_park as d set level = k.level from kept as k where d.park_id = k.park_id"
+            )
+            pipeline.quality_gate("postgres-good")
+            reader = _Reader(postgres_build)
+            reader.start()
+            while len(reader.reads) < 20:
+                time.sleep(0.01)
+            pipeline.publish()
+            seen = len(reader.reads)
+            while len(reader.reads) < seen + 20:
+                time.sleep(0.01)
+            reader.stop.set()
+            reader.join()
+
+            assert reader.errors == []
+            oids = [oid for oid, _, _ in reader.reads]
+            old, new = oids[0], oids[-1]
+            assert old != new  # the reader saw the old table, then the new one ...
+            assert oids == [old] * oids.count(old) + [new] * oids.count(new)  # ... and nothing between
+            assert {(parks, batches) for _, parks, batches in reader.reads} == {(2552, 8)}
+            # the same marts published anew; the gate's results history gained this build's runs
+            after = _serving_checksums(cursor)
+            assert after.pop("quality_validation_results") != serving_before.pop("quality_validation_results")
+            assert after == serving_before
+            assert not set(POSTGRES_BUILD_SCHEMAS.values()) & _schemas(cursor)
+            assert not {schema for schema in _schemas(cursor) if schema.endswith("_retired")}
+    finally:
+        connection.close()
