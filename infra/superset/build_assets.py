@@ -171,6 +171,37 @@ left join main.dim_cluster c using (cluster_code)""",
         description="Quarantined rows per source, batch and reason.",
     ),
 ]
+
+# Quarantine counts: the data-quality dashboard reads them; no Analyst may (issue 6: no raw or quarantine data)
+QUARANTINE_TABLES = {"mart_quarantine_batches"}
+PUBLISHED_PREFIXES = ("dim_", "fct_", "bridge_", "mart_")
+
+
+def _dbt_models() -> dict[str, str]:
+    """The published tables of schema main (every dim_, fct_, bridge_ and mart_ model) with their dbt description."""
+    found: dict[str, str] = {}
+    marts = REPO_ROOT / "dbt_project" / "models" / "marts"
+    for path in sorted(marts.rglob("*.sql")):
+        if path.stem.startswith(PUBLISHED_PREFIXES):
+            found[path.stem] = ""
+    for path in sorted(marts.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            if model.get("name") in found:
+                found[model["name"]] = " ".join((model.get("description") or "").split())
+    return found
+
+
+# SQL Lab grants access to a table only through a physical dataset on that very table (Superset's
+# raise_for_access looks datasets up by schema and table name; a SQL dataset over a mart does not count).
+# So every published table gets a physical dataset of its own, named like the table, unless one above
+# already reads it; the Analyst role is granted these (bootstrap.py), never the schema.
+_PHYSICAL = {d.table for d in DATASETS if d.table}
+TABLE_DATASETS: list[Dataset] = [
+    Dataset(table, table=table, description=description)
+    for table, description in _dbt_models().items()
+    if table not in _PHYSICAL and table not in QUARANTINE_TABLES
+]
+DATASETS = DATASETS + TABLE_DATASETS
 DATASET_BY_NAME = {d.name: d for d in DATASETS}
 
 

@@ -88,3 +88,34 @@ TALISMAN_ENABLED = os.environ.get("SUPERSET_TALISMAN_ENABLED", "false").lower() 
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "INFO")
+
+# SQL Lab checks access table by table (a physical dataset per published table, bootstrap.py); DuckDB's table
+# functions would read around that check (a quarantine Parquet file from disk, a raw table by name in a string,
+# another database file), so SQL Lab refuses them. Superset's own defaults for the other engines stay.
+from superset.config import DISALLOWED_SQL_FUNCTIONS as _DEFAULT_DISALLOWED
+
+DISALLOWED_SQL_FUNCTIONS = {
+    **_DEFAULT_DISALLOWED,
+    "duckdb": {
+        "read_parquet",
+        "parquet_scan",
+        "parquet_metadata",
+        "parquet_schema",
+        "read_csv",
+        "read_csv_auto",
+        "sniff_csv",
+        "read_json",
+        "read_json_auto",
+        "read_json_objects",
+        "read_ndjson",
+        "read_text",
+        "read_blob",
+        "read_xlsx",
+        "glob",
+        "query",
+        "query_table",
+        "getenv",
+        "sqlite_scan",
+        "postgres_scan",
+    },
+}
