@@ -1,6 +1,6 @@
 """Prepares Superset for the platform; runs with Superset's own environment (infra/superset/.venv).
 
-    python infra/superset/bootstrap.py setup        # db upgrade, admin, init, roles, connection, dashboards
+    python infra/superset/bootstrap.py setup        # db upgrade + init (cached), admin, roles, connection, dashboards
     python infra/superset/bootstrap.py import       # import infra/superset/assets again (overwrite)
     python infra/superset/bootstrap.py add-user lin:secret:Park:G110001 wang:secret:Analyst
 
@@ -11,8 +11,11 @@ Everything is idempotent: running it twice changes nothing. Settings come from t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,18 +28,19 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("SUPERSET_CONFIG_PATH", str(HERE / "superset_config.py"))
 os.environ.setdefault("FLASK_APP", "superset")
 
-from build_assets import DATASETS, URI_PLACEHOLDER
+from build_assets import DATASETS, TABLE_DATASETS, URI_PLACEHOLDER
 
 log = logging.getLogger("park.superset")
 
 DEFAULT_ADMIN_USER = "admin"
 DEFAULT_ADMIN_PASSWORD = "admin"  # dev default, printed by make up; set SUPERSET_ADMIN_PASSWORD elsewhere
 
-# Datasets each role may read. Analysts: every mart, not the quarantine counts; Leadership: what the dashboards
-# show; Park staff: the park-level datasets, each filtered to their own park by row-level security.
+# Datasets each role may read. Analysts: every dataset but the quarantine counts, including a physical dataset
+# on each published table (what lets SQL Lab query it); Leadership: what the dashboards show; Park staff: the
+# park-level datasets, each filtered to their own park by row-level security.
 QUARANTINE_DATASETS = {"quarantine_batches"}
 ANALYST_DATASETS = [d.name for d in DATASETS if d.name not in QUARANTINE_DATASETS]
-LEADERSHIP_DATASETS = [d.name for d in DATASETS]
+LEADERSHIP_DATASETS = [d.name for d in DATASETS if d not in TABLE_DATASETS]
 PARK_DATASETS = {d.name: d.park_column for d in DATASETS if d.park_column}
 ROLES = ("Analyst", "Leadership", "Park")
 
@@ -57,15 +61,9 @@ def warehouse_uri() -> str:
     return f"duckdb:///{data_dir / 'warehouse' / 'serving.duckdb'}"
 
 
-def superset_cli(*args: str) -> None:
-    command = [str(Path(sys.executable).parent / "superset"), *args]
-    log.info("running %s", " ".join(command))
-    subprocess.run(command, check=True)
-
-
-def bundle_contents(uri: str) -> dict[str, str]:
+def bundle_contents(uri: str, assets: Path = ASSETS) -> dict[str, str]:
     """The versioned bundle as Superset's importer reads it, with this machine's warehouse connection."""
-    contents = {str(p.relative_to(ASSETS)): p.read_text() for p in sorted(ASSETS.rglob("*.yaml"))}
+    contents = {str(p.relative_to(assets)): p.read_text() for p in sorted(assets.rglob("*.yaml"))}
     for name, text in contents.items():
         if name.startswith("databases/"):
             contents[name] = text.replace(URI_PLACEHOLDER, uri)
@@ -80,7 +78,7 @@ def _app() -> Any:
     return create_app()
 
 
-def import_assets(app: Any) -> None:
+def import_assets(app: Any, assets: Path = ASSETS) -> None:
     """Superset's own import of the whole bundle (ImportAssetsCommand, as /api/v1/assets/import/ does):
     databases, datasets, charts and dashboards matched by UUID and overwritten."""
     from flask import g
@@ -89,7 +87,7 @@ def import_assets(app: Any) -> None:
 
     with app.test_request_context():
         g.user = security_manager.find_user(username=admin_credentials()[0])
-        ImportAssetsCommand(bundle_contents(warehouse_uri())).run()
+        ImportAssetsCommand(bundle_contents(warehouse_uri(), assets)).run()
 
 
 def ensure_admin(app: Any) -> None:
@@ -194,11 +192,81 @@ def add_users(app: Any, specs: list[str]) -> None:
         add_user(app, parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
 
 
-def setup(users: list[str]) -> None:
+def metadata_key() -> str:
+    """What the migrated, initialised metadata depends on: Superset's locked environment and its configuration."""
+    digest = hashlib.sha256()
+    for path in (HERE / "uv.lock", HERE / "superset_config.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _sqlite_metadata_path() -> Path | None:
+    import superset_config
+
+    uri = superset_config.SQLALCHEMY_DATABASE_URI
+    return Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+
+
+def metadata_cache_dir() -> Path:
+    data_dir = Path(os.environ.get("PARK_DATA_DIR") or REPO_ROOT / "data").resolve()
+    return Path(os.environ.get("SUPERSET_METADATA_CACHE") or data_dir / "cache" / "superset-metadata")
+
+
+def restore_metadata(cache_dir: Path | None) -> bool:
+    """Brings the migrated, initialised metadata database (``superset db upgrade`` and ``superset init``:
+    permissions and built-in roles), which depends only on :func:`metadata_key`, without redoing the work:
+    a Superset home already prepared for the key (its ``metadata.key``) is left as it is, a new one gets a
+    copy of ``cache_dir/superset-<key>.db``. Returns True when the work is still to be done (no cached copy,
+    or a metadata database that is not SQLite). Runs before the app exists: the app opens the file."""
+    key = metadata_key()
+    target = _sqlite_metadata_path()
+    if target is None:
+        return True
+    stamp = target.with_name("metadata.key")
+    if target.exists() and stamp.exists() and stamp.read_text().strip() == key:
+        log.info("metadata %s already migrated and initialised for %s", target, key)
+        return False
+    cached = cache_dir / f"superset-{key}.db" if cache_dir else None
+    if cached and cached.exists() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target)
+        stamp.write_text(key)
+        log.info("metadata %s copied from the cache %s", target, cached)
+        return False
+    return True
+
+
+def superset_cli(*args: str) -> None:
+    command = [str(Path(sys.executable).parent / "superset"), *args]
+    log.info("running %s", " ".join(command))
+    subprocess.run(command, check=True)
+
+
+def init_metadata(cache_dir: Path | None) -> None:
+    """``superset db upgrade`` and ``superset init`` (Superset's own commands), then the result into the cache.
+    Before this process creates its app: ``superset init`` registers the views' permissions of a fresh app."""
     superset_cli("db", "upgrade")
+    superset_cli("init")
+    target = _sqlite_metadata_path()
+    if target is None:
+        return
+    key = metadata_key()
+    target.with_name("metadata.key").write_text(key)
+    if cache_dir:
+        cached = cache_dir / f"superset-{key}.db"
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        with sqlite3.connect(target) as source, sqlite3.connect(partial) as copy:
+            source.backup(copy)
+        os.replace(partial, cached)  # whole or absent, even with two set-ups at once
+        log.info("metadata cached in %s", cached)
+
+
+def setup(users: list[str], cache_dir: Path | None = None) -> None:
+    if restore_metadata(cache_dir):
+        init_metadata(cache_dir)
     app = _app()
     ensure_admin(app)
-    superset_cli("init")
     import_assets(app)
     ensure_roles(app)
     add_users(app, users)
@@ -208,16 +276,27 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup").add_argument("users", nargs="*", help="USERNAME:PASSWORD:ROLE[:PARK_ID]")
-    sub.add_parser("import")
+    setup_parser = sub.add_parser("setup")
+    setup_parser.add_argument("users", nargs="*", help="USERNAME:PASSWORD:ROLE[:PARK_ID]")
+    setup_parser.add_argument(
+        "--metadata-cache",
+        type=Path,
+        default=metadata_cache_dir(),
+        help="folder of migrated metadata databases, one per Superset lock and configuration "
+        "(default $SUPERSET_METADATA_CACHE, else $PARK_DATA_DIR/cache/superset-metadata)",
+    )
+    import_parser = sub.add_parser("import")
+    import_parser.add_argument("--assets", type=Path, default=ASSETS, help="the bundle's folder (default: the repo's)")
+    import_parser.add_argument("--times", type=int, default=1, help="import it this many times (idempotence checks)")
     sub.add_parser("add-user").add_argument("users", nargs="+", help="USERNAME:PASSWORD:ROLE[:PARK_ID]")
     args = parser.parse_args()
     if args.command == "setup":
-        setup(args.users)
+        setup(args.users, args.metadata_cache)
     elif args.command == "import":
         app = _app()
-        import_assets(app)
-        ensure_roles(app)
+        for _ in range(args.times):
+            import_assets(app, args.assets)
+            ensure_roles(app)
     else:
         add_users(_app(), args.users)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import shutil
 import sys
 import zipfile
@@ -24,6 +25,22 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_assets import ASSETS, URI_PLACEHOLDER
+
+
+def _uuid(text: str) -> str | None:
+    match = re.search(r"^uuid: (\S+)$", text, flags=re.MULTILINE)
+    return match.group(1).strip("'\"") if match else None
+
+
+def _keep_file_names(files: dict[str, str], target: Path) -> dict[str, str]:
+    """Superset names exported files after titles and ids (``charts/Some_title_12.yaml``); a file whose UUID
+    the bundle already has keeps the bundle's name, so the diff shows what changed, not renames."""
+    known = {}
+    if target.exists():
+        for path in target.rglob("*.yaml"):
+            if (uuid := _uuid(path.read_text())) is not None:
+                known[uuid] = str(path.relative_to(target))
+    return {known.get(_uuid(text) or "", name): text for name, text in files.items()}
 
 
 def export(base_url: str, username: str, password: str, target: Path = ASSETS) -> list[str]:
@@ -50,6 +67,7 @@ def export(base_url: str, username: str, password: str, target: Path = ASSETS) -
                 for line in text.splitlines()
             ]
             files[name] = "\n".join(lines) + "\n"
+    files = _keep_file_names(files, target)
     if target.exists():
         shutil.rmtree(target)
     for name, text in sorted(files.items()):
