@@ -21,7 +21,6 @@ from typing import Any, Literal
 import great_expectations.expectations as gxe
 import pandas as pd
 import pyarrow as pa
-from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
@@ -89,18 +88,19 @@ def logical_type(dtype: Any) -> str:
     return str(arrow)
 
 
-class ExpectColumnToHaveLogicalType(gxe.ExpectColumnValuesToBeOfType):
-    """The column's type is ``type_`` of :data:`LOGICAL_TYPES` (``number``: integer, decimal or double).
+class ExpectTableColumnsToHaveLogicalTypes(gxe.ExpectTableColumnsToMatchSet):
+    """The table has exactly the columns of ``column_types`` (name -> type of :data:`LOGICAL_TYPES`;
+    ``number``: integer, decimal or double), each of its type: one expectation per table, whose
+    observed value names every column that differs (its type as found, ``missing`` or ``unexpected``).
 
     GX's own type check compares pandas' scalar types, which cannot name a date or a decimal of an
-    Arrow-backed column; this one compares the column's Arrow type, from the table's column types only.
+    Arrow-backed column; this one compares the columns' Arrow types, a table-level metric only.
     """
 
+    column_types: dict[str, str]
+
     def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
-        # the table-level dependencies only: never the per-value map metric of the parent
-        dependencies = super(ColumnMapExpectation, self).get_validation_dependencies(
-            execution_engine, runtime_configuration
-        )
+        dependencies = super().get_validation_dependencies(execution_engine, runtime_configuration)
         metric_kwargs = get_metric_kwargs(
             metric_name="table.column_types",
             configuration=self.configuration,
@@ -117,11 +117,14 @@ class ExpectColumnToHaveLogicalType(gxe.ExpectColumnValuesToBeOfType):
         return dependencies
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        column = self.configuration.kwargs["column"]
-        types = [entry["type"] for entry in metrics["table.column_types"] if entry["name"] == column]
-        observed = logical_type(types[0]) if types else "missing"
-        accepted = {"integer", "decimal", "double"} if self.type_ == "number" else {self.type_}
-        return {"success": observed in accepted, "result": {"observed_value": observed}}
+        found = {entry["name"]: logical_type(entry["type"]) for entry in metrics["table.column_types"]}
+        differences = {}
+        for name, declared in self.column_types.items():
+            accepted = {"integer", "decimal", "double"} if declared == "number" else {declared}
+            if found.get(name, "missing") not in accepted:
+                differences[name] = found.get(name, "missing")
+        differences |= {name: "unexpected" for name in found if name not in self.column_types}
+        return {"success": not differences, "result": {"observed_value": differences or "as declared"}}
 
 
 @dataclass(frozen=True)
@@ -834,8 +837,7 @@ def _bounded(column: str, low: Any = None, high: Any = None) -> Check:
 
 def _contract_checks(contract: Contract, facts: RunFacts) -> list[Check]:
     types = contract.column_types
-    checks = [Check(gxe.ExpectTableColumnsToMatchSet(column_set=list(types), exact_match=True))]
-    checks += [Check(ExpectColumnToHaveLogicalType(column=name, type_=kind)) for name, kind in types.items()]
+    checks = [Check(ExpectTableColumnsToHaveLogicalTypes(column_set=list(types), exact_match=True, column_types=types))]
     if len(contract.key) == 1:
         checks += [_not_null(contract.key[0]), Check(gxe.ExpectColumnValuesToBeUnique(column=contract.key[0]))]
     elif contract.key:

@@ -75,6 +75,8 @@ def scenario(tiny_warehouse: Path, reference_dir: Path, tmp_path_factory: pytest
                 "update main.dim_park set level = '市级' "
                 "where park_id in (select park_id from main.dim_park order by park_id limit 3)"
             )
+            # amounts arriving as floating point: the schema check must notice
+            con.execute("alter table main.fct_investment_project alter contracted_amount set data type double")
             # 946 match events, 400 kept: more lost than the default band of 30 % allows
             con.execute(
                 "delete from main.fct_match_event where event_id not in "
@@ -125,10 +127,11 @@ def test_a_good_build_passes_with_exact_outcomes_on_tiny_data(scenario):
     assert _outcome(rows, "raw.landing_batches", "expect_table_row_count_to_be_between")["observed"] == "8"
     assert _outcome(rows, "reconcile.landing_batches_received", "expect_table_row_count_to_equal")["observed"] == "0"
     assert _outcome(rows, "reconcile.flows_projects_per_park_month", "expect_table_row_count_to_equal")["success"]
-    # types come from the exported Parquet, in the warehouse-neutral vocabulary
-    typed = "expect_column_to_have_logical_type"
-    assert _outcome(rows, "main.fct_investment_project", typed, "contracted_amount")["observed"] == '"decimal"'
-    assert _outcome(rows, "main.fct_investment_project", typed, "signed_date")["observed"] == '"date"'
+    # types come from the exported Parquet, in the warehouse-neutral vocabulary: one check per table
+    schema = _outcome(rows, "main.fct_investment_project", "expect_table_columns_to_have_logical_types")
+    assert schema["observed"] == '"as declared"'
+    declared = json.loads(schema["expected"])["column_types"]
+    assert (declared["contracted_amount"], declared["signed_date"]) == ("decimal", "date")
     level = _outcome(rows, "main.dim_park", "expect_column_values_to_be_in_set", "level")
     assert json.loads(level["expected"]) == {"value_set": ["national", "provincial", "unlisted"]}
     assert level["observed"] == "0 of 2552 rows unexpected, e.g. []"
@@ -154,7 +157,13 @@ def test_a_failed_critical_expectation_names_suite_expectation_and_observed(scen
         'main.fct_match_event: expect_table_row_count_to_be_between expected {"min_value": 662}, observed 400'
         in message
     )
-    assert {o.suite for o in scenario.broken.result.failed_critical} == {"main.dim_park", "main.fct_match_event"}
+    assert "main.fct_investment_project: expect_table_columns_to_have_logical_types" in message
+    assert 'observed {"contracted_amount": "double"}' in message
+    assert {o.suite for o in scenario.broken.result.failed_critical} == {
+        "main.dim_park",
+        "main.fct_investment_project",
+        "main.fct_match_event",
+    }
     # the same message for the DAG's failure callback, from what the run stored
     summary = failure_summary(scenario.quality_dir / "run-2")
     assert "main.dim_park.level: expect_column_values_to_be_in_set" in summary
@@ -209,9 +218,10 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
         ("observed", "VARCHAR"),
     ]
     as_of = date.fromisoformat(TINY_AS_OF)
-    assert runs == [("run-1", 0, 0, as_of), ("run-2", 2, 0, as_of), ("run-3", 0, 2, as_of)]
+    assert runs == [("run-1", 0, 0, as_of), ("run-2", 3, 0, as_of), ("run-3", 0, 2, as_of)]
     assert [row[:3] for row in failed] == [
         ("main.dim_park", "expect_column_values_to_be_in_set", "level"),
+        ("main.fct_investment_project", "expect_table_columns_to_have_logical_types", None),
         ("main.fct_match_event", "expect_table_row_count_to_be_between", None),
     ]
 
