@@ -62,6 +62,9 @@ DOCUMENTED_TYPES: dict[str, dict[str, str]] = {
 }
 
 
+FUNNEL_STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
+
+
 @dataclass
 class Dataset:
     name: str
@@ -132,18 +135,12 @@ left join main.dim_cluster c using (cluster_code)""",
     ),
     Dataset(
         "match_funnel_stages",
-        sql="""
-select committee, channel, match_type, cluster_code, cohort_month, '1 recommended' as stage, 1 as stage_rank, recommended_matches as matches from main.mart_match_funnel
-union all
-select committee, channel, match_type, cluster_code, cohort_month, '2 contacted' as stage, 2 as stage_rank, contacted_matches as matches from main.mart_match_funnel
-union all
-select committee, channel, match_type, cluster_code, cohort_month, '3 meeting' as stage, 3 as stage_rank, meeting_matches as matches from main.mart_match_funnel
-union all
-select committee, channel, match_type, cluster_code, cohort_month, '4 negotiation' as stage, 4 as stage_rank, negotiation_matches as matches from main.mart_match_funnel
-union all
-select committee, channel, match_type, cluster_code, cohort_month, '5 signed' as stage, 5 as stage_rank, signed_matches as matches from main.mart_match_funnel
-union all
-select committee, channel, match_type, cluster_code, cohort_month, '6 landed' as stage, 6 as stage_rank, landed_matches as matches from main.mart_match_funnel""",
+        sql="\n"
+        + "\nunion all\n".join(
+            f"select committee, channel, match_type, cluster_code, cohort_month, '{rank} {stage}' as stage, "
+            f"{rank} as stage_rank, {stage}_matches as matches from main.mart_match_funnel"
+            for rank, stage in enumerate(FUNNEL_STAGES, start=1)
+        ),
         dttm="cohort_month",
         description="mart_match_funnel with one row per stage, for the funnel.",
     ),
