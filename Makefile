@@ -3,7 +3,9 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# a Python every account can run: started by root, the services drop to an unprivileged account, which
+# cannot reach an interpreter under /root (pyenv); the system's 3.11 first, else the one on the PATH
+PYTHON ?= $(or $(wildcard /usr/bin/python3.11),$(shell command -v python3.11 || command -v python3))
 UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -32,7 +34,13 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+# the interpreter the environments are built on: a different one rebuilds them
+PYTHON_STAMP := $(TOOLS)/python-$(subst /,_,$(PYTHON))
+$(PYTHON_STAMP): | $(UV)
+	rm -f $(TOOLS)/python-*
+	touch $@
+
+$(VENV)/.synced: $(UV) $(PYTHON_STAMP) pyproject.toml uv.lock
 	$(UV) sync --locked --all-groups --python $(PYTHON)
 	touch $@
 
@@ -40,7 +48,7 @@ setup: $(VENV)/.synced
 
 # Superset has its own locked environment (DESIGN.md section 8: it cannot share one with Airflow 3)
 SUPERSET_DIR := infra/superset
-$(SUPERSET_DIR)/.venv/.synced: $(UV) $(SUPERSET_DIR)/pyproject.toml $(SUPERSET_DIR)/uv.lock
+$(SUPERSET_DIR)/.venv/.synced: $(UV) $(PYTHON_STAMP) $(SUPERSET_DIR)/pyproject.toml $(SUPERSET_DIR)/uv.lock
 	cd $(SUPERSET_DIR) && UV_PROJECT_ENVIRONMENT=.venv $(abspath $(UV)) sync --locked --python $(PYTHON)
 	touch $@
 

@@ -6,12 +6,17 @@
 Each service runs in its own session and process group (setsid) with a pid file and a log under
 ``$PARK_DATA_DIR/run/``; ``down`` signals those groups only. Superset runs from its own environment
 (``infra/superset/.venv``, DESIGN.md section 8), Airflow from the platform's (``make airflow-env``).
+
+Started by root, a service runs as the unprivileged system user ``PARK_SERVICE_USER`` (default
+``park-svc``, created on first use, no shell, no home): it owns only the service's own folders (Superset's
+home, the Airflow home) and reads the rest, the serving warehouse included, as any other account would.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -36,6 +41,59 @@ class Service:
     env: dict[str, str]
     health_url: str
     login_url: str
+    # the only folders the service may write (it owns them when it runs as the service account)
+    writable: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    uid: int
+    gid: int
+
+
+def service_account() -> Account | None:
+    """The unprivileged account services run as when started by root (created on first use), else None:
+    a user who is not root runs them as themself."""
+    if os.geteuid() != 0:
+        return None
+    name = os.environ.get("PARK_SERVICE_USER", "").strip() or "park-svc"
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+             "--shell", "/usr/sbin/nologin", name],
+            check=True,
+        )  # fmt: skip
+        entry = pwd.getpwnam(name)
+    return Account(name, entry.pw_uid, entry.pw_gid)
+
+
+def hand_over(folders: tuple[Path, ...], account: Account) -> None:
+    """Give the service account its own folders (and nothing else)."""
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            for name in [root, *(os.path.join(root, entry) for entry in dirs + files)]:
+                os.chown(name, account.uid, account.gid, follow_symlinks=False)
+
+
+def check_runnable(service: Service, account: Account) -> None:
+    """Fail with what to do when the account cannot run the service's program, e.g. an environment whose
+    interpreter lives under /root (mode 700): the Makefile builds them on a system-wide Python."""
+    python = Path(service.command[0]).parent / "python"
+    probe = subprocess.run(
+        [str(python), "-c", "import encodings"], user=account.uid, group=account.gid, extra_groups=[],
+        capture_output=True, cwd="/", env={"PATH": "/usr/bin:/bin"}, check=False,
+    )  # fmt: skip
+    if probe.returncode != 0:
+        raise SystemExit(
+            f"{service.name}: the service account {account.name} cannot run {python} "
+            f"({probe.stderr.decode(errors='replace').strip()[-300:] or 'exit ' + str(probe.returncode)}). "
+            "The environments must be built on a Python every account can run: the Makefile uses "
+            "/usr/bin/python3.11 when it exists and rebuilds an environment made with another one "
+            "(or give one with make PYTHON=...), or set PARK_SERVICE_USER to an account that can run it."
+        )
 
 
 def run_dir(data_dir: Path) -> Path:
@@ -44,16 +102,22 @@ def run_dir(data_dir: Path) -> Path:
     return path
 
 
+def superset_home(data_dir: Path) -> Path:
+    return data_dir / "superset"
+
+
 def superset_environment(data_dir: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "PARK_DATA_DIR": str(data_dir),
-            "SUPERSET_HOME": str(data_dir / "superset"),
+            "SUPERSET_HOME": str(superset_home(data_dir)),
             "SUPERSET_CONFIG_PATH": str(SUPERSET_DIR / "superset_config.py"),
             "SUPERSET_PORT": str(port),
             "FLASK_APP": "superset",
             "PYTHONPATH": str(SUPERSET_DIR),
+            # the service account may not write beside the code it runs
+            "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     env.pop("VIRTUAL_ENV", None)
@@ -77,10 +141,20 @@ def superset_service(data_dir: Path, port: int = 8088, workers: int = 1) -> Serv
         "0",
         "--limit-request-field_size",
         "0",
+        # the workers' heartbeat files in Superset's own folder, not in a shared /tmp
+        "--worker-tmp-dir",
+        str(superset_home(data_dir) / "tmp"),
         "superset.app:create_app()",
     ]
     base = f"http://127.0.0.1:{port}"
-    return Service("superset", command, superset_environment(data_dir, port), f"{base}/health", f"{base}/login/")
+    return Service(
+        "superset",
+        command,
+        superset_environment(data_dir, port),
+        f"{base}/health",
+        f"{base}/login/",
+        writable=(superset_home(data_dir), superset_home(data_dir) / "tmp"),
+    )
 
 
 def airflow_service(port: int = 8080) -> Service:
@@ -88,9 +162,17 @@ def airflow_service(port: int = 8080) -> Service:
     env = dict(os.environ)
     env.update(runtime_environment(settings))
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     command = [str(REPO_ROOT / ".venv" / "bin" / "airflow"), "api-server", "--host", "127.0.0.1", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
-    return Service("airflow-api-server", command, env, f"{base}/api/v2/monitor/health", f"{base}/")
+    return Service(
+        "airflow-api-server",
+        command,
+        env,
+        f"{base}/api/v2/monitor/health",
+        f"{base}/",
+        writable=(settings.airflow_home,),
+    )
 
 
 def bootstrap_superset(data_dir: Path, port: int = 8088) -> None:
@@ -104,20 +186,35 @@ def pid_file(data_dir: Path, name: str) -> Path:
 
 
 def start(service: Service, data_dir: Path) -> int:
-    """Starts the service in a new session (its own process group), logging to $PARK_DATA_DIR/run/<name>.log."""
+    """Starts the service in a new session (its own process group), logging to $PARK_DATA_DIR/run/<name>.log;
+    as the service account when started by root (:func:`service_account`)."""
     existing = running_pid(data_dir, service.name)
     if existing:
         print(f"{service.name} already running (process group {existing})")
         return existing
     log_path = run_dir(data_dir) / f"{service.name}.log"
+    account = service_account()
+    identity: dict = {}
+    env = dict(service.env)
+    for folder in service.writable:
+        folder.mkdir(parents=True, exist_ok=True)
+    if account is not None:
+        hand_over(service.writable, account)
+        check_runnable(service, account)
+        identity = {"user": account.uid, "group": account.gid, "extra_groups": []}
+        env.update({"USER": account.name, "LOGNAME": account.name})
+        if service.writable:
+            env["HOME"] = str(service.writable[0])
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             service.command,
-            env=service.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             cwd=REPO_ROOT,
+            umask=0o027,
+            **identity,
         )
     pid_file(data_dir, service.name).write_text(str(process.pid))
     return process.pid

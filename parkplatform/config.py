@@ -80,6 +80,9 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # the PostgreSQL role readers (Superset) log in as: SELECT on the serving marts, nothing else
+    pg_reader_role: str = "park_reader"
+    pg_reader_password: str | None = None
 
     @property
     def landing_dir(self) -> Path:
@@ -234,7 +237,16 @@ def get_settings() -> Settings:
         smtp_user=os.environ.get("PARK_SMTP_USER", "").strip() or None,
         smtp_password=os.environ.get("PARK_SMTP_PASSWORD") or None,
         smtp_starttls=_env("PARK_SMTP_STARTTLS", "0").lower() in {"1", "true", "yes", "on"},
+        pg_reader_role=_identifier("PARK_PG_READER_ROLE", "park_reader"),
+        pg_reader_password=os.environ.get("PARK_PG_READER_PASSWORD") or None,
     )
+
+
+def _identifier(name: str, default: str) -> str:
+    value = _env(name, default)
+    if not value.replace("_", "").isalnum() or not value.isascii() or value[0].isdigit():
+        raise ConfigurationError(f"{name}={value!r}: expected a SQL identifier (letters, digits, underscores)")
+    return value
 
 
 def runtime_environment(settings: Settings) -> dict[str, str]:

@@ -128,5 +128,11 @@ def publish() -> str:
     if settings.warehouse_engine == "postgres":
         from parkplatform.publish import publish_postgres
 
-        return ", ".join(publish_postgres(settings.postgres_dsn))
+        return ", ".join(
+            publish_postgres(
+                settings.postgres_dsn,
+                reader_role=settings.pg_reader_role,
+                reader_password=settings.pg_reader_password,
+            )
+        )
     return str(publish_build(settings.build_warehouse, settings.serving_warehouse))

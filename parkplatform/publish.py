@@ -37,14 +37,50 @@ def publish(build: Path, serving: Path) -> Path:
     return serving
 
 
-def publish_postgres(dsn: str, lock_timeout_seconds: int = 60) -> list[str]:
+def grant_serving_reader(cursor, role: str, schema: str, password: str | None = None) -> None:
+    """The role readers (Superset, the report) log in as on PostgreSQL: SELECT on the serving marts and
+    nothing else. Created when missing (the publisher needs CREATEROLE for that, once) as a plain login
+    role: no superuser, no role or database creation, no membership of ``pg_read_server_files``,
+    ``pg_write_server_files`` or ``pg_execute_server_program`` (so no COPY to or from a file or a program
+    and no server-side large-object import), read-only transactions by default, and no CREATE on any
+    schema; the grants are renewed with each publish, inside its transaction, because the published
+    schema is a new one each time."""
+    from psycopg2 import sql
+
+    cursor.execute("select 1 from pg_roles where rolname = %s", [role])
+    if cursor.fetchone() is None:
+        cursor.execute(
+            sql.SQL(
+                "create role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls noinherit"
+            ).format(sql.Identifier(role))
+        )
+        log.info("created the read-only PostgreSQL role %s", role)
+    cursor.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(sql.Identifier(role)))
+    if password:
+        cursor.execute(sql.SQL("alter role {} password %s").format(sql.Identifier(role)), [password])
+    cursor.execute(
+        sql.SQL("grant connect on database {} to {}").format(
+            sql.Identifier(cursor.connection.get_dsn_parameters()["dbname"]), sql.Identifier(role)
+        )
+    )
+    cursor.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), sql.Identifier(role)))
+    cursor.execute(
+        sql.SQL("grant select on all tables in schema {} to {}").format(sql.Identifier(schema), sql.Identifier(role))
+    )
+
+
+def publish_postgres(
+    dsn: str, lock_timeout_seconds: int = 60, reader_role: str | None = None, reader_password: str | None = None
+) -> list[str]:
     """Swap every PostgreSQL build schema for its serving schema in one transaction; returns the
     serving schemas published. Fails (and changes nothing) when the marts' build schema is missing.
 
     The swap only renames schemas, so it takes no lock on the tables readers hold; a query planned
     before the commit finishes on the old tables. The old schemas (``<schema>_retired``) are dropped
     afterwards in a transaction of their own, which gives way to readers: if it cannot take their
-    locks (timeout or deadlock) it leaves them to the next publish, which drops them first."""
+    locks (timeout or deadlock) it leaves them to the next publish, which drops them first. With
+    ``reader_role``, that role may read the new marts from the moment they are published
+    (:func:`grant_serving_reader`)."""
     import psycopg2
 
     from parkplatform.warehouse import MARTS_SCHEMA, POSTGRES_BUILD_SCHEMAS
@@ -65,6 +101,8 @@ def publish_postgres(dsn: str, lock_timeout_seconds: int = 60) -> list[str]:
                 if serving in existing:
                     cursor.execute(f'alter schema "{serving}" rename to "{serving}_retired"')
                 cursor.execute(f'alter schema "{POSTGRES_BUILD_SCHEMAS[serving]}" rename to "{serving}"')
+            if reader_role:
+                grant_serving_reader(cursor, reader_role, MARTS_SCHEMA, reader_password)
         log.info("published PostgreSQL schemas %s", ", ".join(swapped))
         _drop_retired(connection, swapped, lock_timeout_seconds)
     finally:

@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import psycopg2
@@ -49,7 +50,25 @@ COMPARED = {
 
 
 @pytest.fixture(scope="module")
-def postgres_warehouse(tiny_warehouse, postgres_database, reference_dir, tmp_path_factory) -> Iterator[dict]:
+def reader_role(postgres_dsn: str) -> Iterator[str]:
+    """A read-only role of this module's own (roles are cluster-wide), dropped after its database."""
+    import uuid
+
+    role = f"park_reader_{uuid.uuid4().hex[:8]}"
+    yield role
+    admin = psycopg2.connect(postgres_dsn)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'drop role if exists "{role}"')
+    finally:
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_warehouse(
+    tiny_warehouse, reader_role, postgres_database, reference_dir, tmp_path_factory
+) -> Iterator[dict]:
     """PARK_WAREHOUSE_ENGINE=postgres on a database of its own, with a copy of the tiny DuckDB build
     (its ``raw`` tables) as the build file the pipeline loads from and the gate reads through."""
     data = tmp_path_factory.mktemp("postgres") / "data"
@@ -64,6 +83,7 @@ def postgres_warehouse(tiny_warehouse, postgres_database, reference_dir, tmp_pat
         patch.setenv("PARK_PG_USER", postgres_database.get("user", "postgres"))
         patch.setenv("PARK_PG_PASSWORD", postgres_database.get("password", ""))
         patch.setenv("PARK_PG_DATABASE", postgres_database["dbname"])
+        patch.setenv("PARK_PG_READER_ROLE", reader_role)
         assert get_settings().postgres_dsn.endswith(f"dbname={postgres_database['dbname']}")
         yield postgres_database
 
@@ -210,3 +230,54 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
             assert not {schema for schema in _schemas(cursor) if schema.endswith("_retired")}
     finally:
         connection.close()
+
+
+def test_postgres_serving_reader_reads_the_marts_and_can_write_nothing(postgres_build, reader_role, tmp_path):
+    """The role Superset reads a PostgreSQL warehouse through: SELECT on the published marts; no file, no
+    program, no write, no other schema, no other role, even when it turns its read-only default off."""
+    written = tmp_path / "written.csv"
+    connection = psycopg2.connect(**{**postgres_build, "user": reader_role, "password": None})
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select count(*) from main.dim_park")
+            assert cursor.fetchone() == (2552,)
+            cursor.execute(
+                "select rolsuper, rolcreaterole, rolcreatedb, pg_has_role(rolname, 'pg_read_server_files', 'member'),"
+                " pg_has_role(rolname, 'pg_write_server_files', 'member'),"
+                " pg_has_role(rolname, 'pg_execute_server_program', 'member') from pg_roles where rolname = %s",
+                [reader_role],
+            )
+            assert cursor.fetchone() == (False, False, False, False, False, False)
+            refused: dict[str, str] = {}
+            statements = (
+                f"copy main.dim_park to '{written}'",
+                "copy (select 1) to program 'touch /tmp/park-reader-was-here'",
+                "copy main.dim_park from '/etc/passwd'",
+                "select pg_read_file('/etc/passwd')",
+                "select lo_import('/etc/passwd')",
+                "select * from raw.crm_projects limit 1",
+                "select * from staging.stg_landing__batches limit 1",
+                "create table main.made_by_reader (a int)",
+                "create table public.made_by_reader (a int)",
+                "insert into main.dim_cluster (cluster_code) values ('x')",
+                "delete from main.dim_park",
+                "drop table main.dim_park",
+                "set role postgres",
+                "alter system set log_statement = 'all'",
+                "create extension if not exists file_fdw",
+                "set default_transaction_read_only = off; create table main.made_by_reader (a int)",
+            )
+            for statement in statements:
+                try:
+                    cursor.execute(statement)
+                except psycopg2.Error as error:
+                    refused[statement] = error.pgcode
+                finally:
+                    cursor.execute("reset all")
+            assert [statement for statement in statements if statement not in refused] == []
+            # insufficient privilege or a read-only transaction; an extension that is not installed
+            assert set(refused.values()) <= {"42501", "25006", "58P01"}, refused
+    finally:
+        connection.close()
+    assert not written.exists() and not Path("/tmp/park-reader-was-here").exists()

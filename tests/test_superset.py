@@ -7,6 +7,8 @@ One Superset per session (the set-up takes about a minute)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.util
 import io
 import os
@@ -14,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -127,12 +130,16 @@ class _Started:
 
 
 @pytest.fixture(scope="session")
-def superset_started(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[_Started]:
+def superset_started(request: pytest.FixtureRequest) -> Iterator[_Started]:
     """Superset set up (metadata migrated once per lock file, then copied from the pytest cache; admin,
     dashboards, roles, the analyst and the leader) and started, in the background while the warehouse is
     built: its serving file is an empty DuckDB file until then."""
     services = _services()
-    data_dir = tmp_path_factory.mktemp("superset") / "data"
+    # started as root, Superset runs as the unprivileged service account: its data folder must be one that
+    # account can reach, as in a deployment (pytest's own temporary folders are private to root)
+    base = Path(tempfile.mkdtemp(prefix="park-superset-"))
+    base.chmod(0o755)
+    data_dir = base / "data"
     serving = data_dir / "warehouse" / "serving.duckdb"
     serving.parent.mkdir(parents=True)
     duckdb.connect(str(serving)).close()
@@ -145,8 +152,7 @@ def superset_started(tmp_path_factory: pytest.TempPathFactory, request: pytest.F
     setup = subprocess.Popen(
         [*command, "--metadata-cache", str(cache), *users], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    service = services.superset_service(data_dir, port)
-    service = services.Service(service.name, service.command, env, service.health_url, service.login_url)
+    service = dataclasses.replace(services.superset_service(data_dir, port), env=env)
     outcome: dict = {}
 
     def start_when_set_up() -> None:
@@ -162,6 +168,7 @@ def superset_started(tmp_path_factory: pytest.TempPathFactory, request: pytest.F
     finally:
         thread.join(timeout=900)
         services.stop(data_dir, service.name)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -345,14 +352,19 @@ def test_leadership_reads_dashboards_but_has_no_sql_lab(superset: Superset, admi
         assert response.status_code == 403, response.text
 
 
+def _execute(client: httpx.Client, database_id: int, sql: str) -> httpx.Response:
+    """SQL Lab's run button: a synchronous query on the warehouse."""
+    return client.post(
+        "/api/v1/sqllab/execute/",
+        json={"database_id": database_id, "sql": sql, "schema": "main", "runAsync": False, "select_as_cta": False},
+    )
+
+
 def test_analyst_runs_sql_lab_on_the_marts_only(superset: Superset, admin: httpx.Client) -> None:
     database_id = admin.get("/api/v1/database/").json()["result"][0]["id"]
 
     def execute(client: httpx.Client, sql: str) -> httpx.Response:
-        return client.post(
-            "/api/v1/sqllab/execute/",
-            json={"database_id": database_id, "sql": sql, "schema": "main", "runAsync": False, "select_as_cta": False},
-        )
+        return _execute(client, database_id, sql)
 
     quarantined = superset.data_dir / "landing" / "crm_projects" / "batch_date=2026-11-23" / "quarantined.parquet"
     with superset.client("analyst", USERS["analyst"][0]) as analyst:
@@ -367,7 +379,7 @@ def test_analyst_runs_sql_lab_on_the_marts_only(superset: Superset, admin: httpx
         assert unqualified.status_code == 200, unqualified.text[:300]
         table_refused = ("TABLE_SECURITY_ACCESS_ERROR",)
         # DuckDB's table functions would read around the table check: refused by it, else as disallowed functions
-        function_refused = ("TABLE_SECURITY_ACCESS_ERROR", "disallowed function")
+        function_refused = ("TABLE_SECURITY_ACCESS_ERROR", "which is not allowed")
         for forbidden, refusal in (
             ("select * from raw.park_registry limit 1", table_refused),
             ("select * from staging.stg_landing__batches limit 1", table_refused),
@@ -381,7 +393,7 @@ def test_analyst_runs_sql_lab_on_the_marts_only(superset: Superset, admin: httpx
             (f"select * from read_parquet('{quarantined}') limit 1", function_refused),
         ):
             response = execute(analyst, forbidden)
-            assert response.status_code != 200 and any(r in response.text for r in refusal), (
+            assert response.status_code == 403 and any(r in response.text for r in refusal), (
                 forbidden,
                 response.status_code,
                 response.text[:300],
@@ -394,6 +406,165 @@ def test_analyst_runs_sql_lab_on_the_marts_only(superset: Superset, admin: httpx
         assert quarantine_charts
         for chart in quarantine_charts:
             assert _chart_data(analyst, chart["id"]).status_code in (401, 403, 404), chart["slice_name"]
+
+
+def _files(*folders: Path) -> set[Path]:
+    return {path for folder in folders for path in folder.rglob("*")}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _superset_static_folder() -> Path:
+    """Superset's static assets folder, served at /static/ without a login."""
+    (site_packages,) = (SUPERSET_DIR / ".venv" / "lib").glob("python3*/site-packages")
+    return site_packages / "superset" / "static"
+
+
+def test_sql_lab_refuses_every_statement_that_is_not_a_read_and_writes_nothing(
+    superset: Superset, admin: httpx.Client
+) -> None:
+    """As the Analyst: statements that would write or read a file, attach a database, load an extension,
+    change a setting or change data are each refused with 403 (422 when the parser cannot read them) and a
+    message saying what is not allowed; afterwards no file exists that was not there before, in a folder
+    anyone may write to or in Superset's static folder, and the warehouse has the same bytes."""
+    database_id = admin.get("/api/v1/database/").json()["result"][0]["id"]
+    probe = superset.data_dir / "sql-lab-probe"
+    probe.mkdir(exist_ok=True)
+    probe.chmod(0o777)  # writable by the service account: only Superset's own rules may stop a write here
+    secret = probe / "secret.csv"
+    secret.write_text("who,what\nnobody,nothing\n")
+    static = _superset_static_folder()
+    before_files, before_warehouse = _files(probe, static), _sha256(superset.serving)
+    statements = [
+        f"COPY main.mart_weekly_indicators TO '{probe}/weekly.csv'",
+        f"COPY (SELECT * FROM main.dim_park) TO '{static}/assets/parks.csv'",
+        f"COPY raw.park_registry TO '{probe}/raw.parquet' (FORMAT parquet)",
+        f"EXPORT DATABASE '{probe}/export'",
+        f"ATTACH '{probe}/other.duckdb' AS other",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "PRAGMA database_list",
+        f"SET temp_directory = '{probe}/spill'",
+        "SET enable_external_access = true",
+        "CALL pragma_database_list()",
+        f"SELECT * FROM read_csv('{secret}')",
+        f"SELECT * FROM read_parquet('{probe}/*.parquet')",
+        f"SELECT * FROM glob('{probe}/*')",
+        "CREATE TABLE main.made_in_sql_lab AS SELECT 1 AS a",
+        "INSERT INTO main.dim_cluster SELECT * FROM main.dim_cluster",
+        "DROP TABLE main.dim_cluster",
+        f"SELECT count(*) AS n FROM main.dim_park; COPY main.dim_park TO '{probe}/hidden.csv'",
+        f"WITH p AS (SELECT 1 AS a) SELECT * FROM p; ATTACH '{probe}/hidden.duckdb'",
+    ]
+    answers = {}
+    with superset.client("analyst", USERS["analyst"][0]) as analyst:
+        for sql in statements:
+            response = _execute(analyst, database_id, sql)
+            answers[sql] = (response.status_code, response.json().get("errors", [{}])[0].get("message", ""))
+        still_reads = _execute(analyst, database_id, "SELECT count(*) AS n FROM main.dim_park")
+    not_refused = {sql: answer for sql, answer in answers.items() if answer[0] not in (403, 422)}
+    assert not not_refused, not_refused
+    for sql, (status, message) in answers.items():
+        said = "which is not allowed. Nothing was run." if status == 403 else "could not be parsed"
+        assert said in message, (sql, status, message)
+    assert answers[statements[0]][1].startswith("SQL Lab runs read-only queries only (SELECT, or WITH ... SELECT")
+    assert "statement 1 is COPY" in answers[statements[0]][1]
+    assert "statement 1 calls read_csv" in answers[statements[11]][1]
+    assert "statement 2 is COPY" in answers[statements[-2]][1]
+    assert "statement 2 is ATTACH" in answers[statements[-1]][1]
+    assert _files(probe, static) == before_files
+    assert _sha256(superset.serving) == before_warehouse
+    assert still_reads.status_code == 200 and still_reads.json()["data"][0]["n"] > 0
+
+
+_DIRECT_PROBE = """
+import json, sys
+from superset.app import create_app
+app = create_app()
+with app.app_context():
+    from superset import db
+    from superset.models.core import Database
+    database = db.session.query(Database).filter_by(database_name="Park warehouse").one()
+    outcomes = {}
+    with database.get_sqla_engine() as engine, engine.connect() as connection:
+        for sql in json.loads(sys.argv[1]):
+            try:
+                connection.exec_driver_sql(sql).fetchall()
+                outcomes[sql] = "ran"
+            except Exception as error:
+                outcomes[sql] = str(error).splitlines()[0]
+    print(json.dumps(outcomes))
+"""
+
+
+def test_the_warehouse_connection_itself_cannot_write_read_files_or_change_settings(superset: Superset) -> None:
+    """Below SQL Lab's check, on the connection every Superset query uses (charts, datasets, SQL Lab): DuckDB
+    opened read-only, external access disabled and the configuration locked, whatever the SQL."""
+    import json
+
+    probe = superset.data_dir / "connection-probe"
+    probe.mkdir(exist_ok=True)
+    probe.chmod(0o777)
+    (probe / "secret.csv").write_text("a\n1\n")
+    statements = [
+        f"COPY main.dim_park TO '{probe}/parks.csv'",
+        f"ATTACH '{probe}/other.duckdb' AS other",
+        f"SELECT * FROM read_csv('{probe}/secret.csv')",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+        "CREATE TABLE main.made_here AS SELECT 1 AS a",
+    ]
+    result = subprocess.run(
+        [str(SUPERSET_DIR / ".venv" / "bin" / "python"), "-c", _DIRECT_PROBE, json.dumps(statements)],
+        env=superset.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [sql for sql, outcome in outcomes.items() if outcome == "ran"] == []
+    for sql, outcome in outcomes.items():
+        assert any(
+            reason in outcome
+            for reason in (
+                "disabled by configuration",
+                "disabled through configuration",
+                "configuration has been locked",
+                "read-only mode",
+            )
+        ), (sql, outcome)
+    assert sorted(path.name for path in probe.iterdir()) == ["secret.csv"]
+
+
+def test_superset_does_not_run_as_root(superset: Superset) -> None:
+    """Every process of Superset's process group runs as an account other than root (started by root, as
+    in CI, it is the service account ``park-svc``)."""
+    services = sys.modules["park_services"]
+    group = services.running_pid(superset.data_dir, "superset")
+    assert group is not None
+    uids = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:  # the process group
+                uid_line = next(line for line in (status.parent / "status").read_text().splitlines()
+                                if line.startswith("Uid:"))  # fmt: skip
+                uids[status.parent.name] = {int(uid) for uid in uid_line.split()[1:]}
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    assert len(uids) >= 2  # gunicorn's arbiter and its worker
+    assert all(0 not in ids for ids in uids.values()), uids
+    if os.geteuid() == 0:
+        import pwd
+
+        assert {pwd.getpwuid(min(ids)).pw_name for ids in uids.values()} == {"park-svc"}
+        # it owns its own folder and nothing of the warehouse
+        assert (superset.data_dir / "superset").stat().st_uid == min(next(iter(uids.values())))
+        assert superset.serving.stat().st_uid == 0
 
 
 def test_park_staff_see_only_their_own_park(superset: Superset, admin: httpx.Client) -> None:
@@ -412,6 +583,49 @@ def test_park_staff_see_only_their_own_park(superset: Superset, admin: httpx.Cli
         # the weekly (alliance-wide) dashboard's data is not theirs to read
         weekly = next(c for c in _charts(admin, dashboards["leadership-weekly"]) if c["slice_name"].startswith("This"))
         assert _chart_data(park, weekly["id"]).status_code in (401, 403, 404)
+        # the CSV download of their chart holds their park only
+        csv = park.get(f"/api/v1/chart/{chart['id']}/data/", params={"format": "csv", "type": "full"})
+        assert csv.status_code == 200 and name in csv.text
+        assert {line.split(",")[0] for line in csv.text.strip().splitlines()[1:]} <= {name, f'"{name}"'}
+
+
+def _browser_session(superset: Superset, username: str, password: str) -> httpx.Client:
+    """A client logged in through the login form, as a browser is (the legacy views take no API token)."""
+    import re
+
+    client = httpx.Client(base_url=superset.base_url, timeout=60, headers={"Referer": superset.base_url})
+    page = client.get("/login/").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert token, "no CSRF token on the login page"
+    login = client.post("/login/", data={"username": username, "password": password, "csrf_token": token.group(1)})
+    assert login.status_code == 302 and login.headers["location"] == "/", login.text[:300]
+    client.headers["X-CSRFToken"] = client.get("/api/v1/security/csrf_token/").json()["result"]
+    return client
+
+
+def test_the_legacy_explore_json_endpoint_refuses_clearly(superset: Superset, admin: httpx.Client) -> None:
+    """The deprecated /superset/explore_json/ (and its CSV export) answered 500 for every chart of the bundle;
+    it is switched off: 403 with a message naming the chart data API, for the admin and a park user alike."""
+    import json
+
+    dashboards = _dashboards(admin)
+    charts = _charts(admin, dashboards["industrial-clusters"]) + _charts(admin, dashboards["leadership-weekly"])
+    for username, password in (ADMIN, ("park_staff", "park-pw")):
+        session = _browser_session(superset, username, password)
+        try:
+            for chart in charts:
+                for export in ("csv", "xlsx", "json"):
+                    response = session.post(
+                        "/superset/explore_json/",
+                        params={export: "true"},
+                        data={"form_data": json.dumps({"slice_id": chart["id"]})},
+                    )
+                    assert response.status_code == 403, (username, chart["slice_name"], export, response.text[:200])
+                    assert "/api/v1/chart/<chart id>/data/" in response.json()["error"]
+        finally:
+            session.close()
 
 
 def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, admin: httpx.Client) -> None:

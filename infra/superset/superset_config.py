@@ -69,6 +69,14 @@ DATA_CACHE_CONFIG = (
 if _REDIS_URL:
     RATELIMIT_STORAGE_URI = _REDIS_URL
 
+# Superset reads the warehouse and nothing more (park_security.py): every DuckDB connection read-only, external
+# access off, configuration locked; SQL Lab runs only queries, refused ones answered 403 (422 when unparsable).
+from park_security import ParkSecurityManager, answer_refusals_with_4xx, lock_warehouse_connection
+
+CUSTOM_SECURITY_MANAGER = ParkSecurityManager
+DB_CONNECTION_MUTATOR = lock_warehouse_connection
+FLASK_APP_MUTATOR = answer_refusals_with_4xx
+
 # Row-level security is applied from per-park roles with literal clauses (infra/superset/security.py), so
 # Jinja templating stays off in SQL Lab and datasets.
 FEATURE_FLAGS = {
