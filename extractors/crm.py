@@ -569,7 +569,7 @@ def cluster_codes() -> list[str]:
 
 
 def catalogue_codes(settings: Settings) -> list[str]:
-    """Zone codes of the park registry (the real catalogue with PARK_REFERENCE_DIR, else the generated one)."""
+    """Zone codes of the park registry (the catalogue of PARK_REFERENCE_DIR, real or generated)."""
     from extractors import park_registry
 
     registry = park_registry.validate(park_registry.read_registry(settings))

@@ -1,6 +1,7 @@
 """Province indicators: NBS "Annual by Province" export of Gross Regional Product (100 million yuan).
 
-The real export (``china/province_gdp_annual.xls`` under ``PARK_REFERENCE_DIR``) is messy: metadata
+The real export (``china/province_gdp_annual.xls`` under ``PARK_REFERENCE_DIR``; NBS also offers the
+same export as ``.xlsx``, read when there is no ``.xls``) is messy: metadata
 lines above the header (database, indicator with its unit, year range), one row per region with
 English names, one column per year, and a source line below. The header row is found (the row whose
 cells after the first are all years), the unit is read from the indicator line and checked, and the
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "nbs_province_gdp"
 WORKBOOK = Path("china") / "province_gdp_annual.xls"
+WORKBOOK_XLSX = WORKBOOK.with_suffix(".xlsx")  # the same export in NBS's other format
 INDICATOR = "Gross Regional Product"
 UNIT = "100 million yuan"
 YUAN_PER_UNIT = 100_000_000
@@ -105,6 +107,16 @@ def check_indicator(metadata: pl.DataFrame, path: Path) -> None:
         raise NbsLayoutError(f"{path}: the unit is not ({UNIT}); refusing to scale: {lines.to_list()}")
 
 
+def workbook_path(reference_dir: Path) -> Path:
+    """The export in the reference folder: ``province_gdp_annual.xls`` when present, else ``.xlsx``."""
+    for name in (WORKBOOK, WORKBOOK_XLSX):
+        if (reference_dir / name).is_file():
+            return reference_dir / name
+    raise FileNotFoundError(
+        f"{SOURCE}: no NBS export in {reference_dir}: looked for <reference>/{WORKBOOK} and <reference>/{WORKBOOK_XLSX}"
+    )
+
+
 def read_export(path: Path) -> pl.DataFrame:
     """The export in long format, as received (not yet validated)."""
     return parse_sheet(read_sheet(path), path)
@@ -161,10 +173,11 @@ def validate(received: pl.DataFrame) -> pl.DataFrame:
 def extract(settings: Settings, logical_date: date) -> BatchReport:
     if settings.reference_dir is None:
         raise FileNotFoundError(
-            f"{SOURCE}: PARK_REFERENCE_DIR is not set; the NBS export is read from <reference>/{WORKBOOK}"
+            f"{SOURCE}: PARK_REFERENCE_DIR is not set; the NBS export is read from <reference>/{WORKBOOK} "
+            f"(or <reference>/{WORKBOOK_XLSX})"
         )
     return land_batch(
-        validate(read_export(settings.reference_dir / WORKBOOK)),
+        validate(read_export(workbook_path(settings.reference_dir))),
         source=SOURCE,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,

@@ -1,8 +1,10 @@
 """Park registry: the 2018 China Development Zone Audit Catalogue (2,543 zones).
 
-With ``PARK_REFERENCE_DIR`` set, the real catalogue is read from ``parks/development_zones_2018.csv``
-(in production the same file is pulled from upstream). Without it, a deterministic registry of
-``scale.parks`` zones is generated and labelled as generated in ``data_origin``.
+The catalogue is read from ``parks/development_zones_2018.csv`` under ``PARK_REFERENCE_DIR`` (in
+production the same file is pulled from upstream). A generated reference folder (written by
+``python -m simulators.reference``: demonstration zones in the catalogue's layout, with a
+``generated.json``) is read the same way and labelled ``generated`` in ``data_origin``; the real one
+``catalogue_2018``. Without ``PARK_REFERENCE_DIR`` the extractor fails and says what to set.
 
 Landing keeps the catalogue's values as text under English column names; typing and mapping happen
 in the Polars normalisation step.
@@ -10,17 +12,14 @@ in the Polars normalisation step.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from parkplatform.config import REPO_ROOT, Settings
 from parkplatform.landing import BatchReport, first_reject_reason, land_batch, read_text_csv
-
-log = logging.getLogger(__name__)
+from parkplatform.reference import reference_is_generated
 
 SOURCE = "park_registry"
 CATALOGUE_FILE = Path("parks") / "development_zones_2018.csv"
@@ -76,9 +75,11 @@ VALIDATION_RULES: list[tuple[str, pl.Expr]] = [
 
 
 def read_catalogue(reference_dir: Path) -> pl.DataFrame:
-    """The catalogue as text, trimmed, with blank cells as null and each row's place in the file."""
+    """The catalogue as text, trimmed, with blank cells as null and each row's place in the file;
+    ``data_origin`` is ``generated`` for a generated reference folder, else ``catalogue_2018``."""
     path = reference_dir / CATALOGUE_FILE
-    return read_text_csv(path, CATALOGUE_COLUMNS).with_columns(pl.lit(ORIGIN_CATALOGUE).alias("data_origin"))
+    origin = ORIGIN_GENERATED if reference_is_generated(reference_dir) else ORIGIN_CATALOGUE
+    return read_text_csv(path, CATALOGUE_COLUMNS).with_columns(pl.lit(origin).alias("data_origin"))
 
 
 def provinces() -> pl.DataFrame:
@@ -89,81 +90,15 @@ def zone_types() -> pl.DataFrame:
     return pl.read_csv(REPO_ROOT / "dbt_project" / "seeds" / "zone_types.csv", infer_schema=False)
 
 
-GENERATED_INDUSTRIES = (
-    "新材料",
-    "电子信息",
-    "装备制造",
-    "汽车及零部件",
-    "生物医药",
-    "新能源",
-    "节能环保",
-    "化工",
-    "食品",
-    "纺织服装",
-    "现代物流",
-    "电子商务",
-    "软件和信息服务",
-    "文化旅游",
-    "现代农业",
-)
-
-
-def generate_registry(parks: int, seed: int) -> pl.DataFrame:
-    """A deterministic registry shaped like the catalogue, for machines without the reference data."""
-    rng = np.random.default_rng(seed)
-    province_table = provinces()
-    type_table = zone_types()
-    index = np.arange(parks)
-    national = index % 4 == 0
-    province_pick = rng.integers(0, province_table.height, parks)
-    type_pick = rng.integers(0, type_table.height, parks)
-    industries = np.array(GENERATED_INDUSTRIES)
-    industry_picks = rng.integers(0, len(industries), (parks, 3))
-    province_names = province_table["province_name_cn"].to_numpy()[province_pick]
-    province_codes = province_table["province_adcode"].str.slice(0, 2).to_numpy()[province_pick]
-    return pl.DataFrame(
-        {
-            "catalogue_seq": [str(i + 1) for i in index],
-            "zone_code": [
-                f"{'G' if is_national else 'S'}{code}{i:04d}"
-                for i, is_national, code in zip(index, national, province_codes, strict=True)
-            ],
-            "zone_name": [
-                f"{name[:2]}生成示范开发区{i + 1:04d}" for i, name in zip(index, province_names, strict=True)
-            ],
-            "province_name": province_names,
-            "city_district": None,
-            "approval_level": np.where(national, "国务院", "省政府"),
-            "zone_type_cn": type_table["zone_type_cn"].to_numpy()[type_pick],
-            "approval_date_raw": [
-                f"{y}.{m:02d}" for y, m in zip(rng.integers(1990, 2018, parks), rng.integers(1, 13, parks), strict=True)
-            ],
-            "approved_area_ha_raw": [f"{a:.2f}" for a in rng.lognormal(6.5, 1.0, parks)],
-            "leading_industries": ["、".join(dict.fromkeys(row)) for row in industries[industry_picks]],
-            "longitude_raw": None,
-            "latitude_raw": None,
-            "formatted_address": None,
-            "geocode_status": None,
-            "data_origin": ORIGIN_GENERATED,
-            "_source_file": f"generated:{SOURCE}:seed={seed}",
-            "_source_row": np.arange(1, parks + 1, dtype=np.int64),
-        },
-        schema_overrides={
-            "city_district": pl.String,
-            "longitude_raw": pl.String,
-            "latitude_raw": pl.String,
-            "formatted_address": pl.String,
-            "geocode_status": pl.String,
-        },
-    )
-
-
 def read_registry(settings: Settings) -> pl.DataFrame:
-    """The registry as received: the real catalogue when configured, else a generated one."""
-    if settings.reference_dir is not None:
-        return read_catalogue(settings.reference_dir)
-    log.warning("PARK_REFERENCE_DIR is not set: generating a registry of %d parks", settings.scale.parks)
-    return generate_registry(settings.scale.parks, settings.seed)
+    """The registry as received from the configured reference folder (real or generated)."""
+    if settings.reference_dir is None:
+        raise FileNotFoundError(
+            f"{SOURCE}: PARK_REFERENCE_DIR is not set; the catalogue is read from <reference>/{CATALOGUE_FILE} "
+            "(point it at the real reference data, or at a generated folder: python -m simulators.reference "
+            "--target DIR --parks N --seed S)"
+        )
+    return read_catalogue(settings.reference_dir)
 
 
 def validate(received: pl.DataFrame) -> pl.DataFrame:

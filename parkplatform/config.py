@@ -158,7 +158,7 @@ def get_settings() -> Settings:
     if reference_dir is not None and not (reference_dir / "parks").is_dir():
         raise ConfigurationError(
             f"PARK_REFERENCE_DIR={reference_raw!r}: no parks/ folder there "
-            "(point it at shared/data/reference, or unset it to use a generated registry)"
+            "(point it at shared/data/reference, or at a folder written by python -m simulators.reference)"
         )
 
     try:

@@ -2,10 +2,11 @@
 
 Sources with ``requires_reference`` read the reference folder (``PARK_REFERENCE_DIR``): the NBS export
 and the reference tables read their files there, and World Bank WDI, which needs the internet in
-production, is served offline (demo, tests, CI) from its copy there by a loopback mirror. Without a
-reference folder the platform runs on generated data: these sources are then not extracted (their
-extractors say which variable to set), the transform loads them as empty tables with their columns,
-and the demo summary names them as skipped.
+production, is served offline (demo, tests, CI) from its copy there by a loopback mirror. The park
+registry reads its catalogue there too. Without the real reference data, ``PARK_REFERENCE_DIR`` points
+at a generated folder in the same layouts (``python -m simulators.reference``) and every source runs.
+Without any reference folder nothing can be extracted (the extractors say which variable to set); a
+transform run then loads these three sources as empty tables with their columns.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ SOURCES: tuple[SourceSpec, ...] = (
         name="park_registry",
         module="extractors.park_registry",
         schedule="@weekly",
-        description="China Development Zone Audit Catalogue 2018 (2,543 zones), or a generated registry "
-        "when PARK_REFERENCE_DIR is not set.",
+        description="China Development Zone Audit Catalogue 2018 (2,543 zones), read from "
+        "PARK_REFERENCE_DIR/parks (labelled generated when that folder was written by simulators.reference).",
     ),
     SourceSpec(
         name="park_submissions",
@@ -94,7 +95,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         module="extractors.nbs_province_gdp",
         schedule="@monthly",
         description="NBS 'Annual by Province' export of Gross Regional Product (31 provinces x 20 years, "
-        "in yuan), read from PARK_REFERENCE_DIR/china/province_gdp_annual.xls.",
+        "in yuan), read from PARK_REFERENCE_DIR/china/province_gdp_annual.xls (else .xlsx).",
         requires_reference=True,
     ),
     SourceSpec(

@@ -1,6 +1,7 @@
 from datetime import date
 
 import polars as pl
+import pytest
 
 from extractors import park_registry
 from parkplatform.config import get_settings
@@ -113,11 +114,9 @@ def test_real_catalogue_lands_all_2543_zones(tiny):
     assert report.details["unmapped_terms"][:3] == [["电力", 60], ["能源", 35], ["木材加工", 31]]
 
 
-def test_without_reference_a_generated_registry_is_labelled(monkeypatch, data_dir):
+def test_without_reference_the_registry_says_what_to_set(monkeypatch, data_dir):
+    # no registry is generated any more: a run without the real data points PARK_REFERENCE_DIR at a
+    # folder written by simulators.reference (tests/test_generated_reference.py)
     monkeypatch.delenv("PARK_REFERENCE_DIR", raising=False)
-    monkeypatch.setenv("PARK_SCALE", "tiny")
-    registry = park_registry.read_registry(get_settings())
-    assert registry.height == 20
-    assert set(registry["data_origin"]) == {"generated"}
-    assert park_registry.validate(registry)["_reject_reason"].null_count() == 20
-    assert registry.equals(park_registry.read_registry(get_settings())), "the generator must be deterministic"
+    with pytest.raises(FileNotFoundError, match="PARK_REFERENCE_DIR is not set.*simulators.reference"):
+        park_registry.extract(get_settings(), date(2026, 11, 23))

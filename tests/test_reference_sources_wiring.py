@@ -14,10 +14,11 @@ from extractors import nbs_province_gdp, reference_tables, world_bank
 from extractors.world_bank import RetryPolicy
 from parkplatform import pipeline
 from parkplatform.config import get_settings
-from parkplatform.demo import wdi_served_from_reference
 from parkplatform.landing import batch_dir
 from parkplatform.normalise import normalise_batch, normalise_empty
+from parkplatform.runs import wdi_served_from_reference
 from parkplatform.sources import SOURCES_BY_NAME, runnable_sources, skipped_sources
+from simulators.reference import write_generated_reference
 
 DAY = date(2026, 11, 23)
 FAST = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.02, timeout=10.0)
@@ -162,10 +163,15 @@ def test_without_a_reference_folder_the_three_load_as_empty_tables_with_their_co
         assert empty.height == 0
         assert empty.schema == _normalised(settings, source).schema, source
 
-    monkeypatch.delenv("PARK_REFERENCE_DIR", raising=False)
+    # The other sources landed from a generated reference folder (no registry is generated without
+    # one any more); a transform without PARK_REFERENCE_DIR then loads the three as empty tables.
     monkeypatch.setenv("PARK_SCALE", "tiny")
+    monkeypatch.setenv("PARK_REFERENCE_DIR", str(write_generated_reference(tmp_path / "generated", 20, 20180101)))
     for spec in runnable_sources(has_reference=False):
         pipeline.extract(spec.name, DAY)
+    monkeypatch.delenv("PARK_REFERENCE_DIR")
+    with pytest.raises(FileNotFoundError, match="PARK_REFERENCE_DIR is not set"):
+        pipeline.extract("park_registry", DAY)
     counts = pipeline.load_build(DAY, pipeline.normalise(DAY))
     assert {source: counts[source] for source in REFERENCE_SOURCES} == dict.fromkeys(REFERENCE_SOURCES, 0)
     assert counts["park_registry"] == 20
