@@ -66,10 +66,12 @@ docs: setup
 	$(RUN) python -m parkplatform.dbt docs
 
 demo: setup
-	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo --logical-date $(LOGICAL_DATE)
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo \
+		--logical-date $(LOGICAL_DATE) $(DEMO_ARGS)
 
+# the tests find the real reference data as the demo does (without it, those that need it are skipped)
 test: setup superset-setup browser
-	$(RUN) pytest $(PYTEST_ARGS)
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) pytest $(PYTEST_ARGS)
 
 bench: setup
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python benchmarks/run.py \

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, task
 
-from parkplatform.alerts import on_dag_failure
+from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
 from parkplatform.sources import SOURCES, SourceSpec
 
@@ -19,6 +19,8 @@ DEFAULT_ARGS = {
     "retries": _settings.extract_retries,
     "retry_delay": pendulum.duration(seconds=_settings.extract_retry_delay_seconds),
     "retry_exponential_backoff": True,
+    # records the task's error for the DAG's failure message
+    "on_failure_callback": on_task_failure,
 }
 
 

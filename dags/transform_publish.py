@@ -12,7 +12,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 from cosmos.operators.local import DbtTestLocalOperator
 
-from parkplatform.alerts import on_dag_failure
+from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
 from parkplatform.dbt import DBT_PROJECT_DIR, MANIFEST, PROFILE_NAME, PROFILES_YML, dbt_executable
 from parkplatform.sources import SOURCES
@@ -39,7 +39,7 @@ with DAG(
     catchup=False,
     # one build at a time: two writers on one DuckDB file fail with a lock error
     max_active_runs=1,
-    default_args={"owner": "data-engineering", "retries": 0},
+    default_args={"owner": "data-engineering", "retries": 0, "on_failure_callback": on_task_failure},
     # a failed run names its failed task and, at the gate, each failed expectation (parkplatform.alerts)
     on_failure_callback=on_dag_failure,
     tags=["transform", "dbt", "quality", "publish"],

@@ -12,6 +12,8 @@ import pendulum
 from airflow.sdk import DAG, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from parkplatform.alerts import on_dag_failure, on_task_failure
+
 TIMEZONE = "Asia/Shanghai"
 
 with DAG(
@@ -22,7 +24,13 @@ with DAG(
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": pendulum.duration(minutes=15)},
+    default_args={
+        "owner": "data-engineering",
+        "retries": 2,
+        "retry_delay": pendulum.duration(minutes=15),
+        "on_failure_callback": on_task_failure,
+    },
+    on_failure_callback=on_dag_failure,
     tags=["report", "weekly"],
     doc_md="""### Weekly indicator report
 

@@ -1,233 +1,330 @@
-"""`make demo`: run the platform's DAGs once for one logical date with a real, embedded Airflow.
+"""`make demo`: the platform's DAGs run once for one logical date, shown as one progress display.
 
-Prepares a local Airflow home (SQLite metadata), parses the dbt project for Cosmos, runs every
-extract DAG and then the transform DAG with ``dag.test()`` (no daemon to start), and prints what
-was produced: rows per mart, rows quarantined, where the warehouse and logs are, seconds per stage.
-There is no internet: World Bank WDI is served on loopback from the reference folder; without a
-reference folder the sources that need one are skipped (and said so in the summary).
+The run itself (:mod:`parkplatform.runs`: a real embedded Airflow, every extract DAG, the transform,
+the weekly report) happens in a child process whose output, Airflow's, dbt's and every library's, goes
+to a log file under ``$PARK_DATA_DIR/logs/``. This process shows a line per DAG and task with its state
+and time, read from Airflow's own metadata, and ends with a summary of what was produced and where the
+logs are; on failure it names the failed task, the reason in one paragraph and the log file, with no
+traceback unless asked (``--verbose``).
+
+Without the real reference data (``PARK_REFERENCE_DIR`` unset and no ``../shared/data/reference``
+beside the checkout) the demo first writes a GENERATED reference folder in the same layouts
+(:mod:`simulators.reference`) and runs on it; the summary says which parts are generated.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from parkplatform.config import get_settings, runtime_environment
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
+from parkplatform.config import REPO_ROOT, Settings, get_settings
+from parkplatform.reference import reference_is_generated
 
-class DagRunFailed(RuntimeError):
-    pass
+GENERATED_REFERENCE = "reference-generated"
+# what a demo always generates (no public data exists for them, DESIGN.md section 3)
+ALWAYS_GENERATED = "park submissions, the alliance member list, CRM projects and match events"
+STATE_STYLES = {"success": "green", "failed": "bold red", "running": "yellow", "upstream_failed": "red"}
+POLL_SECONDS = 0.5
 
 
 @dataclass
-class StageTiming:
-    dag_id: str
-    task_id: str
+class Line:
+    """One line of the progress display."""
+
+    dag: str
+    task: str
     state: str
-    seconds: float
+    seconds: float | None
+    seconds_started: float = 0.0  # monotonic clock at the start, for lines this process times itself
 
 
-def prepare_airflow() -> None:
-    """Environment for an embedded Airflow, its SQLite metadata migrated, the dbt manifest parsed."""
-    settings = get_settings()
-    os.environ.update(runtime_environment(settings))
-    settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
-    from parkplatform.dbt import parse_project
+def ensure_reference(settings: Settings, console: Console) -> Path:
+    """The reference folder of the run: PARK_REFERENCE_DIR, else a generated one (written once per scale and
+    seed under the data folder); sets PARK_REFERENCE_DIR for the run."""
+    if settings.reference_dir is not None:
+        return settings.reference_dir
+    from simulators.reference import write_generated_reference
 
-    parse_project()
-
-
-def run_dag(dag_id: str, logical_date: datetime) -> list[StageTiming]:
-    """Run one DAG with dag.test(); raise DagRunFailed naming the failed tasks."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    settings = get_settings()
-    bag = DagBag(dag_folder=str(settings.dags_dir))
-    if bag.import_errors:
-        raise DagRunFailed(f"DAG import errors: {bag.import_errors}")
-    dag_run = bag.get_dag(dag_id).test(logical_date=logical_date)
-    timings = task_timings(dag_id, dag_run.run_id)
-    failed = [t.task_id for t in timings if t.state == "failed"]
-    if dag_run.state != "success" or failed:
-        raise DagRunFailed(
-            f"{dag_id} run {dag_run.run_id} ended {dag_run.state}; failed tasks: {', '.join(failed) or 'none'}"
-        )
-    return timings
+    target = settings.data_dir / GENERATED_REFERENCE
+    console.print(f"No real reference data: writing GENERATED reference data to {target} …")
+    write_generated_reference(target, settings.scale.parks, settings.seed)
+    os.environ["PARK_REFERENCE_DIR"] = str(target)
+    return target
 
 
-def task_timings(dag_id: str, run_id: str) -> list[StageTiming]:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        instances = (
-            session.query(TaskInstance)
-            .filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
-            .order_by(TaskInstance.start_date)
-            .all()
-        )
-        return [StageTiming(dag_id, ti.task_id, str(ti.state), ti.duration or 0.0) for ti in instances]
+def _utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace(" ", "T"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def midnight_utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+class AirflowProgress:
+    """Task states of the runs a demo started, read from Airflow's SQLite metadata (read-only)."""
 
+    def __init__(self, database: Path):
+        self.database = database
+        self.first_run_id = self._max_run_id() + 1
 
-def wdi_mirror_wanted() -> bool:
-    """The run serves WDI itself: PARK_WDI_BASE_URL is unset and a reference folder is set."""
-    return not os.environ.get("PARK_WDI_BASE_URL", "").strip() and get_settings().reference_dir is not None
-
-
-@contextmanager
-def wdi_served_from_reference() -> Iterator[str | None]:
-    """For the duration of a run without internet: when PARK_WDI_BASE_URL is unset and a reference
-    folder is set, serve the WDI API on 127.0.0.1 (a free port) from ``<reference>/world/wdi`` and
-    point PARK_WDI_BASE_URL at it; yields that URL (None when nothing was started), then stops
-    the mirror and unsets the variable again."""
-    if not wdi_mirror_wanted():
-        yield None
-        return
-    from extractors.wdi_mirror import WdiMirror
-
-    reference_dir = get_settings().reference_dir
-    assert reference_dir is not None
-    with WdiMirror(reference_dir) as mirror:
-        os.environ["PARK_WDI_BASE_URL"] = mirror.base_url
+    def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        if not self.database.exists():
+            return []
         try:
-            yield mirror.base_url
-        finally:
-            os.environ.pop("PARK_WDI_BASE_URL", None)
+            with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=2) as connection:
+                return connection.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError:  # not migrated yet, or busy: the next poll sees it
+            return []
+
+    def _max_run_id(self) -> int:
+        rows = self._query("select coalesce(max(id), 0) from dag_run")
+        return rows[0][0] if rows else 0
+
+    def task_instances(self) -> dict[str, list[tuple]]:
+        """dag id -> (task id, state, start, end, duration) of its newest run started by this demo."""
+        rows = self._query(
+            "select ti.dag_id, ti.task_id, ti.state, ti.start_date, ti.end_date, ti.duration "
+            "from task_instance ti join dag_run dr on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id "
+            "where dr.id = (select max(id) from dag_run where dag_id = ti.dag_id and id >= ?) "
+            "order by ti.start_date is null, ti.start_date, ti.task_id",
+            (self.first_run_id,),
+        )
+        by_dag: dict[str, list[tuple]] = {}
+        for dag_id, *task in rows:
+            by_dag.setdefault(dag_id, []).append(tuple(task))
+        return by_dag
 
 
-def run_platform(logical_date: date) -> list[StageTiming]:
-    """Every runnable extract DAG, then transform_publish, for ``logical_date``; returns task timings.
-
-    Without PARK_REFERENCE_DIR the sources that need it are not run (the transform loads them empty).
-    World Bank WDI is served from the reference folder by ``wdi_served_from_reference``.
-    """
-    from parkplatform.sources import runnable_sources
-
-    prepare_airflow()
-    timings: list[StageTiming] = []
-    extract_dags = [spec.dag_id for spec in runnable_sources(get_settings().uses_real_registry)]
-    with wdi_served_from_reference():
-        for dag_id in [*extract_dags, "transform_publish"]:
-            timings += run_dag(dag_id, midnight_utc(logical_date))
-    return timings
+def _seconds(start: str | None, end: str | None, duration: float | None, now: datetime) -> float | None:
+    if duration is not None:
+        return float(duration)
+    started = _utc(start)
+    if started is None:
+        return None
+    return ((_utc(end) or now) - started).total_seconds()
 
 
-def print_summary(logical_date: date, timings: list[StageTiming], wall_seconds: float) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _group_state(states: list[str]) -> str:
+    for state in ("failed", "upstream_failed", "running"):
+        if state in states:
+            return state
+    if states and all(state == "success" for state in states):
+        return "success"
+    return "running" if "success" in states else "queued"
 
+
+def dag_lines(dag_id: str, tasks: list[tuple], now: datetime) -> list[Line]:
+    """A line per task; the dbt task group (a task per model under Cosmos) as one line with its count."""
+    lines, dbt = [], []
+    for task_id, state, start, end, duration in tasks:
+        if task_id.startswith("dbt."):
+            dbt.append((task_id, state or "queued", start, end))
+            continue
+        lines.append(Line(dag_id, task_id, state or "queued", _seconds(start, end, duration, now)))
+    if dbt:
+        starts = [_utc(start) for _, _, start, _ in dbt if start]
+        ends = [_utc(end) for _, state, _, end in dbt if end]
+        states = [state for _, state, _, _ in dbt]
+        finished = sum(state in ("success", "failed", "upstream_failed", "skipped") for state in states)
+        state = _group_state(states)
+        seconds = None
+        if starts:
+            last = max(ends) if ends and state in ("success", "failed") else now
+            seconds = (last - min(starts)).total_seconds()
+        position = next((i for i, line in enumerate(lines) if line.task == "dbt_tests"), len(lines))
+        lines.insert(position, Line(dag_id, f"dbt ({finished} of {len(dbt)} nodes)", state, seconds))
+    return lines
+
+
+def progress_lines(planned: list[str], progress: AirflowProgress, setup: Line, finished: bool) -> list[Line]:
+    """The display's lines: the set-up (until the first DAG run starts), then each planned DAG's tasks."""
+    now = datetime.now(UTC)
+    by_dag = progress.task_instances()
+    if setup.state == "running":
+        setup.seconds = time.monotonic() - setup.seconds_started
+        if by_dag:
+            setup.state = "success"
+        elif finished:
+            setup.state = "failed"
+    lines: list[Line] = [setup]
+    for dag_id in planned:
+        tasks = by_dag.get(dag_id)
+        lines += dag_lines(dag_id, tasks, now) if tasks else [Line(dag_id, "", "queued", None)]
+    return lines
+
+
+def render(lines: list[Line], title: str) -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column("DAG")
+    table.add_column("task")
+    table.add_column("state")
+    table.add_column("seconds", justify="right")
+    for line in lines:
+        style = STATE_STYLES.get(line.state, "dim")
+        seconds = "" if line.seconds is None else f"{line.seconds:,.1f}"
+        table.add_row(line.dag, line.task, Text(line.state, style=style), seconds)
+    return table
+
+
+def run_with_progress(settings: Settings, logical_date: date, log_file: Path, result_file: Path, console: Console):
+    """Start the run in a child process (output to ``log_file``) and show its progress until it ends;
+    returns the child's outcome (the JSON it wrote) and the final lines."""
+    from parkplatform.runs import planned_dags
+
+    planned = planned_dags() + ["weekly_report"]
+    progress = AirflowProgress(settings.airflow_home / "airflow.db")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    setup = Line("setup", "Airflow metadata, dbt manifest", "running", 0.0, started)
+    command = [sys.executable, "-m", "parkplatform.runs", "--logical-date", logical_date.isoformat()]
+    with open(log_file, "ab") as log, Live(console=console, refresh_per_second=2, transient=False) as live:
+        child = subprocess.Popen(
+            [*command, "--result", str(result_file)], stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
+        while True:
+            done = child.poll() is not None
+            lines = progress_lines(planned, progress, setup, done)
+            outcome = _outcome(result_file) if done else {}
+            lines = _report_line(lines, outcome, done)
+            elapsed = time.monotonic() - started
+            live.update(render(lines, f"Park Indicators Platform — {logical_date} — {elapsed:,.0f} s"))
+            if done:
+                break
+            time.sleep(POLL_SECONDS)
+    console.print()
+    return outcome, lines, time.monotonic() - started
+
+
+def _report_line(lines: list[Line], outcome: dict, done: bool) -> list[Line]:
+    """The weekly report's line: queued until the transform succeeded, then running until the child ends."""
+    transform = [line for line in lines if line.dag == "transform_publish" and line.task == "publish"]
+    lines = [line for line in lines if line.dag != "weekly_report"]
+    if done:
+        state = "success" if outcome.get("ok") else ("failed" if outcome.get("dag_id") == "weekly_report" else "")
+    else:
+        state = "running" if transform and transform[0].state == "success" else "queued"
+    if state:
+        lines.append(Line("weekly_report", "render (HTML, PDF)", state, None))
+    return lines
+
+
+def _outcome(result_file: Path) -> dict:
+    try:
+        return json.loads(result_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"ok": False, "error": f"the run ended without writing its outcome ({result_file})"}
+
+
+def failure_paragraph(outcome: dict, settings: Settings) -> str:
+    """Why the run failed, in one paragraph: the failure callback's message (the failed task and its
+    error, the quality gate's failed expectations) when the DAG recorded one, else the run's error."""
+    from parkplatform.alerts import alert_path
+
+    dag_id, run_id = outcome.get("dag_id") or "", outcome.get("run_id") or ""
+    if dag_id and run_id:
+        alert = alert_path(dag_id, run_id)
+        if alert.is_file():
+            return alert.read_text(encoding="utf-8").strip()
+    return outcome.get("error") or "unknown error"
+
+
+def last_traceback(log_file: Path) -> str:
+    """The last Python traceback in the log (for --verbose)."""
+    text = log_file.read_text(encoding="utf-8", errors="replace")
+    start = text.rfind("Traceback (most recent call last)")
+    if start < 0:
+        return "(no traceback in the log)"
+    lines = text[start:].splitlines()
+    end = next((i for i, line in enumerate(lines[1:], 1) if line and not line.startswith(" ")), len(lines) - 1)
+    return "\n".join(lines[: end + 1])
+
+
+def print_summary(console: Console, settings: Settings, logical_date: date, outcome: dict) -> None:
     from parkplatform.landing import latest_batch, read_report
-    from parkplatform.sources import runnable_sources, skipped_sources
+    from parkplatform.runs import wdi_mirror_wanted
+    from parkplatform.sources import runnable_sources
     from parkplatform.warehouse import table_row_counts
 
-    settings = get_settings()
-    console = Console()
-    origin = "real 2018 catalogue" if settings.uses_real_registry else "GENERATED registry (PARK_REFERENCE_DIR not set)"
-    console.print(
-        f"[bold]Park Indicators Platform[/bold] — logical date {logical_date}, scale {settings.scale.name}, {origin}"
-    )
-
-    batches = Table(title="Landed batches (received = landed + quarantined)")
-    for column in ("source", "batch", "received", "landed", "quarantined"):
-        batches.add_column(column, justify="left" if column in ("source", "batch") else "right")
-    reasons = Table(title="Quarantined rows by reason (rows kept in quarantined.parquet)")
-    for column in ("source", "rows", "reason"):
-        reasons.add_column(column, justify="right" if column == "rows" else "left")
-    for spec in runnable_sources(settings.uses_real_registry):
-        report = read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
-        batches.add_row(
-            spec.name, report.batch_id, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}"
-        )
-        for reason, count in report.quarantine_reasons.items():
-            reasons.add_row(spec.name, f"{count:,}", reason)
+    reports = {
+        spec.name: read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
+        for spec in runnable_sources(settings.uses_real_registry)
+    }
+    batches = Table(title="Landed batches (received = landed + quarantined)", title_justify="left")
+    for column in ("source", "received", "landed", "quarantined", "reasons (most frequent first)"):
+        batches.add_column(column, justify="right" if column in ("received", "landed", "quarantined") else "left")
+    for name, report in reports.items():
+        reasons = sorted(report.quarantine_reasons.items(), key=lambda item: -item[1])
+        top = "; ".join(f"{count:,} × {reason.split(':')[0][:40]}" for reason, count in reasons[:2])
+        more = f" (+{len(reasons) - 2} more)" if len(reasons) > 2 else ""
+        batches.add_row(name, f"{report.received:,}", f"{report.landed:,}", f"{report.quarantined:,}", top + more)
     console.print(batches)
-    console.print(reasons)
-    print_source_details(
-        console,
-        {
-            spec.name: read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
-            for spec in runnable_sources(settings.uses_real_registry)
-        },
-    )
-    skipped = [spec.name for spec in skipped_sources(settings.uses_real_registry)]
-    if skipped:
-        console.print(
-            f"Skipped (PARK_REFERENCE_DIR not set; loaded as empty tables): {', '.join(skipped)}. "
-            "Set PARK_REFERENCE_DIR=../shared/data/reference to run them."
-        )
-    if wdi_mirror_wanted():
-        console.print(
-            f"World Bank WDI was served from the reference folder ({settings.reference_dir / 'world' / 'wdi'}) "
-            "by a loopback mirror of the API on 127.0.0.1 (PARK_WDI_BASE_URL not set; no internet needed)."
-        )
-    elif "world_bank" not in skipped:
-        console.print(f"World Bank WDI was read from {settings.wdi_base_url}.")
+    print_source_details(console, reports)
 
-    marts = Table(title=f"Published tables in {settings.serving_warehouse}")
+    marts = Table(title=f"Published tables in {settings.serving_warehouse}", title_justify="left")
     marts.add_column("table")
     marts.add_column("rows", justify="right")
     for table, rows in table_row_counts(settings.serving_warehouse).items():
         marts.add_row(table, f"{rows:,}")
     console.print(marts)
 
-    stages = Table(title="Seconds per stage")
-    for column in ("dag", "task", "state", "seconds"):
-        stages.add_column(column)
-    for timing in timings:
-        stages.add_row(timing.dag_id, timing.task_id, timing.state, f"{timing.seconds:.1f}")
-    console.print(stages)
-    console.print(f"Total wall time: {wall_seconds:.0f} s")
-    console.print(f"Serving warehouse: {settings.serving_warehouse}")
-    console.print(f"Landing and quarantine: {settings.landing_dir}")
-    console.print(f"Quality gate outcomes: {settings.quality_dir}")
-    console.print(f"Airflow logs: {settings.airflow_home / 'logs'} (metadata: {settings.airflow_home / 'airflow.db'})")
+    console.print(Text("Data", style="bold"))
+    reference = settings.reference_dir
+    if reference is not None and reference_is_generated(reference):
+        console.print(
+            f"  GENERATED demonstration data: {ALWAYS_GENERATED}, and the reference data (park registry, "
+            f"divisions, industry classes, countries, World Bank indicators and exchange rates, NBS province GDP: "
+            f"{reference}, see its PROVENANCE.md). Put ../shared/data/reference beside the checkout, or set "
+            "PARK_REFERENCE_DIR, for the real catalogue and statistics."
+        )
+    else:
+        console.print(f"  Real reference data from {reference}; GENERATED demonstration data: {ALWAYS_GENERATED}.")
+    console.print(
+        "  World Bank WDI was served on 127.0.0.1 from the reference folder (no internet needed)."
+        if wdi_mirror_wanted()
+        else f"  World Bank WDI was read from {settings.wdi_base_url}."
+    )
+    console.print(Text("Open next", style="bold"))
+    for path in outcome.get("reports", []):
+        console.print(f"  weekly report   {path}")
+    console.print(f"  warehouse       {settings.serving_warehouse} (DuckDB, open it read-only)")
+    console.print("  dashboards      make up   (Superset on http://127.0.0.1:8088, the Airflow UI on :8080)")
+    console.print("  dbt docs        make docs")
+    console.print(f"  landing         {settings.landing_dir} (quarantined rows with their reasons)")
+    console.print(f"  quality gate    {settings.quality_dir} (each run's outcomes and Data Docs)")
 
 
-def render_weekly_report() -> list[Path]:
-    """The weekly report (PARK_REPORT_LANG) of the latest complete ISO week in the serving warehouse."""
-    from report.render import latest_complete_week
-    from report.run import run_weekly_report
-
-    week = latest_complete_week(get_settings().serving_warehouse)
-    return [path for report in run_weekly_report(week) for path in (report.html_path, report.pdf_path)]
-
-
-def print_source_details(console, reports: dict) -> None:
-    """What the sources report beside their counts: cluster coverage of the registry (and the terms the
-    keyword seed misses), the member list's match rate (and the members left for review), and the
-    window of each incremental batch."""
+def print_source_details(console: Console, reports: dict) -> None:
+    """What the sources report beside their counts: cluster coverage of the registry, the member list's
+    match rate and how many members wait for review, and the window of each incremental batch."""
     registry = reports.get("park_registry")
     if registry is not None and registry.details:
         details = registry.details
-        unmapped = ", ".join(f"{term} ({count})" for term, count in details["unmapped_terms"][:10])
+        unmapped = ", ".join(f"{term} ({count})" for term, count in details["unmapped_terms"][:5])
         console.print(
-            f"Cluster coverage of the registry: {details['zones_with_cluster']:,} of {details['zones']:,} zones "
-            f"({details['cluster_coverage']:.1%}) declare an industry the keyword seed maps; most frequent "
-            f"unmapped terms: {unmapped or 'none'}."
+            f"Registry: {details['zones_with_cluster']:,} of {details['zones']:,} zones "
+            f"({details['cluster_coverage']:.1%}) declare an industry the cluster keywords map"
+            + (f"; most frequent unmapped: {unmapped}" if unmapped else "")
         )
     members = reports.get("alliance_members")
     if members is not None and members.details:
         details = members.details
         statuses = ", ".join(f"{status} {count}" for status, count in details["by_status"].items())
-        console.print(f"Alliance members matched to the catalogue: {details['match_rate']:.1%} ({statuses}).")
-        for member in details["for_review"]:
-            console.print(
-                f"  for review: {member['member_id']} {member['member_name']} ({member['status']}): "
-                + "; ".join(member["candidates"])
-            )
+        console.print(
+            f"Alliance members matched to the catalogue: {details['match_rate']:.1%} ({statuses}); "
+            f"{len(details['for_review'])} wait for review (data/landing/alliance_members/…/batch.json)."
+        )
     for name, report in reports.items():
         if "watermark_to" in report.details:
             console.print(
@@ -237,20 +334,44 @@ def print_source_details(console, reports: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m parkplatform.demo",
+        description="Run the platform's DAGs once (embedded Airflow, DuckDB) with one progress display, "
+        "then print what they produced.",
+    )
     parser.add_argument(
         "--logical-date", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD (default: today)"
     )
+    parser.add_argument("--verbose", action="store_true", help="on failure, also print the Python traceback")
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    try:
-        timings = run_platform(args.logical_date)
-    except DagRunFailed as exc:
-        print(f"demo failed: {exc}", file=sys.stderr)
+    console = Console()
+    if not console.is_terminal:  # a log or a pipe: wide enough for the tables, without wrapping
+        console = Console(width=max(console.width, 120))
+    settings = get_settings()
+    ensure_reference(settings, console)
+    settings = get_settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    log_file = settings.data_dir / "logs" / f"demo-{args.logical_date}-{stamp}.log"
+    result_file = log_file.with_suffix(".json")
+    console.print(
+        f"Scale {settings.scale.name}, logical date {args.logical_date}; every log goes to {log_file}",
+        highlight=False,
+    )
+    outcome, _, seconds = run_with_progress(settings, args.logical_date, log_file, result_file, console)
+    if not outcome.get("ok"):
+        failed = ", ".join(outcome.get("failed_tasks") or []) or "(before any task)"
+        console.print(
+            Text(f"✗ {outcome.get('dag_id') or 'the run'} failed at {failed} after {seconds:,.0f} s", style="bold red")
+        )
+        console.print(failure_paragraph(outcome, settings), highlight=False, markup=False)
+        if args.verbose:
+            console.print(last_traceback(log_file), highlight=False, markup=False)
+        else:
+            console.print("(add --verbose, e.g. make demo DEMO_ARGS=--verbose, for the Python traceback)")
+        console.print(f"Log: {log_file}")
         return 1
-    print_summary(args.logical_date, timings, time.monotonic() - started)
-    for path in render_weekly_report():
-        print(f"Weekly report: {path}")
+    print_summary(console, settings, args.logical_date, outcome)
+    console.print(f"Done in {seconds:,.0f} s. Every log of the run: {log_file}", highlight=False)
     return 0
 
 

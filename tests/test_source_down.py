@@ -9,8 +9,8 @@ from airflow.models.taskinstance import TaskInstance
 from airflow.utils.session import create_session
 
 from parkplatform.config import get_settings
-from parkplatform.demo import DagRunFailed, midnight_utc, run_dag
 from parkplatform.landing import batch_dir
+from parkplatform.runs import DagRunFailed, midnight_utc, run_dag
 
 pytestmark = pytest.mark.airflow
 

@@ -32,7 +32,7 @@ import pytest
 from parkplatform import pipeline
 from parkplatform.alerts import alert_path
 from parkplatform.config import get_settings
-from parkplatform.demo import DagRunFailed, midnight_utc, prepare_airflow, run_dag
+from parkplatform.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag
 
 pytestmark = pytest.mark.airflow
 
