@@ -255,7 +255,7 @@ def contracts() -> list[Contract]:
             "raw.crm_projects",
             "project_id text, project_name text, park_code text, investor_name text, direction text, "
             "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, cluster_code text, "
-            "committee text, currency text, contracted_amount decimal, paid_in_cny decimal, intention_date date, "
+            "committee text, currency text, contracted_amount decimal, paid_in_amount decimal, intention_date date, "
             "signed_date date, construction_started_date date, in_production_date date, status text, "
             "created_at timestamp, updated_at timestamp, data_origin text",
             key=("project_id", "_batch_id"),
@@ -267,7 +267,7 @@ def contracts() -> list[Contract]:
                 "status": PROJECT_STATUS,
                 **crm_origin,
             },
-            non_negative=("contracted_amount", "paid_in_cny"),
+            non_negative=("contracted_amount", "paid_in_amount"),
             not_future=(
                 "intention_date",
                 "signed_date",
@@ -451,7 +451,8 @@ def contracts() -> list[Contract]:
             "project_id text, project_name text, investor_name text, park_code text, park_id text, direction text, "
             "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, "
             "cluster_code text, committee text, currency text, contracted_amount decimal, fx_year integer, "
-            "fx_rate_year_used integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "fx_rate_year_used integer, cny_per_unit double, contracted_cny double, contracted_usd double, "
+            "paid_in_amount decimal, paid_in_cny double, "
             "intention_date date, signed_date date, construction_started_date date, in_production_date date, "
             "signed_month date, is_signed boolean, is_construction_started boolean, is_in_production boolean, "
             "days_signed_to_started integer, days_started_to_producing integer, status text, data_origin text, "
@@ -469,6 +470,7 @@ def contracts() -> list[Contract]:
                 "contracted_amount",
                 "contracted_cny",
                 "contracted_usd",
+                "paid_in_amount",
                 "paid_in_cny",
                 "days_signed_to_started",
                 "days_started_to_producing",
@@ -580,7 +582,7 @@ def contracts() -> list[Contract]:
             "main.mart_investment_flows_month",
             "direction text, origin_country_iso3 text, committee text, origin_province_adcode text, park_id text, "
             "park_province_adcode text, destination_country_iso3 text, cluster_code text, signed_month date, "
-            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny double, "
             "paid_in_ratio double, construction_started_projects integer, in_production_projects integer, "
             "start_rate double, production_rate double, median_days_signed_to_started double, "
             "median_days_started_to_producing double, destination_fdi_net_inflows_usd double, "
@@ -614,7 +616,7 @@ def contracts() -> list[Contract]:
         Contract(
             "main.mart_investment_corridors_year",
             "signed_year integer, origin_country_iso3 text, park_id text, park_name text, park_province_adcode text, "
-            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny decimal, "
+            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny double, "
             "paid_in_ratio double, corridor_rank integer, share_of_year_inbound_usd double, "
             "park_inbound_foreign_share double, data_origin text",
             key=("signed_year", "origin_country_iso3", "park_id"),

@@ -87,7 +87,7 @@ PROJECT_COLUMNS = (
     "committee",
     "currency",
     "contracted_amount",
-    "paid_in_cny",
+    "paid_in_amount",
     "intention_date",
     "signed_date",
     "construction_started_date",
@@ -114,7 +114,7 @@ EVENT_COLUMNS = (
 )
 PROJECT_DATES = ("intention_date", "signed_date", "construction_started_date", "in_production_date")
 PROJECT_TIMESTAMPS = ("created_at", "updated_at")
-PROJECT_AMOUNTS = ("contracted_amount", "paid_in_cny")
+PROJECT_AMOUNTS = ("contracted_amount", "paid_in_amount")
 EVENT_TIMESTAMPS = ("event_at", "updated_at")
 TABLE_COLUMNS = {PROJECTS_TABLE: PROJECT_COLUMNS, EVENTS_TABLE: EVENT_COLUMNS}
 TABLE_KEYS = {PROJECTS_TABLE: "project_id", EVENTS_TABLE: "event_id"}
@@ -452,8 +452,13 @@ def project_rules(catalogue: Collection[str], clusters: Collection[str]) -> list
         ("contracted_amount: not a number", ~amount.str.contains(AMOUNT_PATTERN)),
         ("contracted_amount: negative", amount.str.starts_with("-")),
         (
-            "paid_in_cny: not a non-negative number",
-            ~pl.col("paid_in_cny").str.contains(AMOUNT_PATTERN) | pl.col("paid_in_cny").str.starts_with("-"),
+            "paid_in_amount: not a non-negative number",
+            ~pl.col("paid_in_amount").str.contains(AMOUNT_PATTERN) | pl.col("paid_in_amount").str.starts_with("-"),
+        ),
+        (
+            "paid_in_amount: above contracted_amount (both in the contract's currency)",
+            pl.col("paid_in_amount").cast(pl.Decimal(20, 2), strict=False)
+            > amount.cast(pl.Decimal(20, 2), strict=False),
         ),
         ("intention_date: missing", pl.col("intention_date").is_null()),
         *(_not_a_date(column) for column in PROJECT_DATES),

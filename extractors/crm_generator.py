@@ -63,7 +63,7 @@ from parkplatform.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: paid-in recorded in the contract's currency (paid_in_amount)
 EPOCH = date(2020, 1, 1)  # day 0 of the creation order; ids count from here
 EPOCH_UNIX = calendar.timegm(EPOCH.timetuple())  # Shanghai wall-clock seconds are written with +08:00
 DAY = 86_400
@@ -169,7 +169,7 @@ LEGAL_FORMS = {
     "THA": "Co., Ltd.", "IDN": "Tbk", "VNM": "JSC", "PHL": "Inc.", "ARE": "LLC", "SAU": "Co.",
     "EGY": "S.A.E.", "ZAF": "(Pty) Ltd", "BRA": "Ltda.", "MEX": "S.A. de C.V.", "CHL": "SpA", "ARG": "S.A.",
 }  # fmt: skip
-# CNY per unit, rounded 2025 averages: the generator's own conversions (paid-in is kept in CNY); the
+# CNY per unit, rounded 2025 averages: the generator's own conversions (sizing deals in yuan); the
 # platform converts with the WDI rates, not these.
 CNY_PER_UNIT = {
     "CNY": 1.0, "USD": 7.2, "EUR": 7.8, "JPY": 0.048, "GBP": 9.1, "HKD": 0.92, "SGD": 5.4, "AED": 1.96,
@@ -659,7 +659,6 @@ class _Universe:
             "name": name,
             "currency": currency,
             "contracted_cents": (units * 100).astype(np.int64),
-            "contracted_cny_cents": (units * rate * 100).astype(np.int64),
             "created": created,
             "progress_u": rng.random((n, 4)),
             "delays": np.column_stack(
@@ -726,7 +725,8 @@ class _Universe:
         )
         weights = np.where(slot < p["tranches"][:, None], p["tranche_weights"], 0.0)
         share = np.cumsum(weights, axis=1) / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
-        final = np.floor(p["contracted_cny_cents"] * p["paid_ratio"])
+        # paid in the contract's currency, as a CRM records it, never beyond the contract
+        final = np.floor(p["contracted_cents"] * p["paid_ratio"])
         cumulative = np.floor(final[:, None] * share).astype(np.int64)
         cents = np.diff(cumulative, axis=1, prepend=0)
         paid = planned & (tranche_at < dropped[:, None])
@@ -929,7 +929,7 @@ def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.D
         "committee",
         "currency",
         _money(pl.col("_contracted_cents")).alias("contracted_amount"),
-        _money(paid).alias("paid_in_cny"),
+        _money(paid).alias("paid_in_amount"),
         _date(pl.col("_t_created")).alias("intention_date"),
         _date(by_end("_t_signed")).alias("signed_date"),
         _date(by_end("_t_started")).alias("construction_started_date"),
@@ -1265,7 +1265,7 @@ def ensure_exports(
 
 _SQL_TYPES = {
     "contracted_amount": "numeric(20,2)",
-    "paid_in_cny": "numeric(20,2)",
+    "paid_in_amount": "numeric(20,2)",
     "intention_date": "date",
     "signed_date": "date",
     "construction_started_date": "date",

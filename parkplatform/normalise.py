@@ -188,7 +188,7 @@ def _crm_amount(column: str) -> pl.Expr:
 def normalise_crm_projects(landed: pl.DataFrame) -> pl.DataFrame:
     """Every landed version of each investment project (a project lands again whenever it changes),
     typed: stage dates as dates, timestamps in UTC, amounts as exact decimals (original currency for
-    ``contracted_amount``, yuan for ``paid_in_cny``)."""
+    ``contracted_amount`` and ``paid_in_amount``)."""
     return landed.select(
         *(
             _crm_date(column)

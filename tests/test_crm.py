@@ -229,3 +229,40 @@ def test_generator_never_writes_into_a_crm_schema_it_did_not_create(crm_tiny, po
     spec = crm_generator.spec_from_settings(settings, crm.generator_parks(settings))
     with pytest.raises(crm.CrmSourceError, match="did not create"):
         crm_generator.load_postgres(postgres_dsn, spec, DAY, schema=pg_schema)
+
+
+def test_paid_in_beyond_the_contract_is_quarantined_with_its_rule():
+    """Paid-in is recorded in the contract's currency; more than the contract is a CRM error, quarantined
+    (the quality gate would otherwise stop the publish on a 到位率 above 100 %)."""
+    row = {column: None for column in crm.PROJECT_COLUMNS} | {
+        "project_name": "Atlas 新材料生产基地项目",
+        "park_code": "G321001",
+        "investor_name": "Atlas GmbH",
+        "direction": "inbound_foreign",
+        "origin_country_iso3": "DEU",
+        "destination_country_iso3": "CHN",
+        "cluster_code": "new_materials",
+        "committee": "europe",
+        "currency": "EUR",
+        "contracted_amount": "1000000.00",
+        "intention_date": "2025-01-10",
+        "signed_date": "2025-02-10",
+        "construction_started_date": "2025-04-01",
+        "status": "active",
+        "created_at": "2025-01-10T09:00:00+08:00",
+        "updated_at": "2026-11-20T09:00:00+08:00",
+    }
+    received = pl.DataFrame(
+        [
+            row | {"project_id": "IP000000001", "paid_in_amount": "1000000.00"},  # paid in full: fine
+            row | {"project_id": "IP000000002", "paid_in_amount": "1000000.01"},
+            row | {"project_id": "IP000000003", "paid_in_amount": "-5.00"},
+        ],
+        schema=dict.fromkeys(crm.PROJECT_COLUMNS, pl.String),
+    )
+    checked = crm.validate_projects(received, ["G321001"], ["new_materials"])
+    assert checked["_reject_reason"].to_list() == [
+        None,
+        "paid_in_amount: above contracted_amount (both in the contract's currency)",
+        "paid_in_amount: not a non-negative number",
+    ]

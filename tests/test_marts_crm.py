@@ -120,6 +120,7 @@ def crm(tiny_warehouse: Path) -> dict:
             for name in (
                 "fct_investment_project",
                 "mart_investment_flows_month",
+                "mart_investment_corridors_year",
                 "fct_match_event",
                 "fct_match",
                 "mart_match_funnel",
@@ -150,7 +151,7 @@ def _hand_projects(projects: pl.DataFrame) -> pl.DataFrame:
         pl.col("signed_date").str.to_date().dt.month_start().alias("signed_month"),
         "currency",
         pl.col("contracted_amount").cast(pl.Decimal(20, 2)),
-        pl.col("paid_in_cny").cast(pl.Decimal(20, 2)),
+        pl.col("paid_in_amount").cast(pl.Decimal(20, 2)),
         pl.col("construction_started_date").is_not_null().alias("started"),
         pl.col("in_production_date").is_not_null().alias("producing"),
     )
@@ -168,7 +169,7 @@ def test_corridor_paid_in_ratio_and_start_rate(crm: dict) -> None:
             pl.col("started").sum().alias("started"),
             pl.col("currency").unique().alias("currencies"),
             pl.col("contracted_amount").sum().alias("contracted"),
-            pl.col("paid_in_cny").sum().alias("paid_in"),
+            pl.col("paid_in_amount").sum().alias("paid_in"),
         )
         .sort(["projects", "started", *CORRIDOR], descending=[True, True, *([False] * len(CORRIDOR))])
     )
@@ -189,7 +190,7 @@ def test_corridor_paid_in_ratio_and_start_rate(crm: dict) -> None:
     got = row.row(0, named=True)
     assert got["projects"] == corridor["projects"]
     assert got["contracted_cny"] == pytest.approx(float(corridor["contracted"]), rel=1e-12)
-    assert got["paid_in_cny"] == corridor["paid_in"]
+    assert got["paid_in_cny"] == pytest.approx(float(corridor["paid_in"]), rel=1e-12)
     assert got["paid_in_ratio"] == pytest.approx(expected_ratio, rel=1e-12)
     assert got["start_rate"] == pytest.approx(expected_start, rel=1e-12)
     assert 0 < got["paid_in_ratio"] < 1
@@ -230,6 +231,21 @@ def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) 
     assert crm["projects"].filter(~pl.col("currency").is_in(["CNY", "USD"])).height > 0
 
 
+def test_paid_in_converts_at_the_contracts_own_rate_so_no_ratio_exceeds_one(crm: dict) -> None:
+    """Paid-in arrives in the contract's currency and converts at the contract's rate: per project
+    paid_in_cny / contracted_cny == paid_in_amount / contracted_amount, and a project paid in full reads
+    no more than 1 (with WDI rates that moved since signing, paid-in converted at another rate read above)."""
+    fact = crm["fct_investment_project"].filter(pl.col("contracted_amount") > 0)
+    in_yuan = fact["paid_in_cny"] / fact["contracted_cny"]
+    in_currency = fact["paid_in_amount"].cast(pl.Float64) / fact["contracted_amount"].cast(pl.Float64)
+    assert in_yuan.to_list() == pytest.approx(in_currency.to_list(), rel=1e-12)
+    assert (fact["paid_in_cny"] <= fact["contracted_cny"]).all()
+    foreign = fact.filter(~pl.col("currency").is_in(["CNY", "USD"]) & (pl.col("paid_in_amount") > 0))
+    assert foreign.height > 0
+    assert crm["mart_investment_flows_month"]["paid_in_ratio"].max() <= 1.0
+    assert crm["mart_investment_corridors_year"]["paid_in_ratio"].max() <= 1.0
+
+
 def test_projects_in_the_mart_are_the_signed_projects_of_the_fact(crm: dict) -> None:
     fact, mart = crm["fct_investment_project"], crm["mart_investment_flows_month"]
     assert fact.height == crm["projects"].height
@@ -237,7 +253,7 @@ def test_projects_in_the_mart_are_the_signed_projects_of_the_fact(crm: dict) -> 
     signed = fact.filter(pl.col("is_signed"))
     assert mart["projects"].sum() == signed.height == _hand_projects(crm["projects"]).height
     assert mart["contracted_cny"].sum() == pytest.approx(signed["contracted_cny"].sum(), rel=1e-9)
-    assert mart["paid_in_cny"].sum() == signed["paid_in_cny"].sum()
+    assert mart["paid_in_cny"].sum() == pytest.approx(signed["paid_in_cny"].sum(), rel=1e-12)
     assert mart["construction_started_projects"].sum() == signed["is_construction_started"].sum()
     for rate in ("start_rate", "production_rate"):
         assert mart[rate].is_between(0, 1).all(), rate

@@ -145,7 +145,7 @@ def test_headline_numbers_in_the_html_equal_the_mart(serving, rendered):
     assert _text(zh[("match_conversion_rate", "value")]) == "66.7%"
     assert _text(zh[("signed_amount_cny", "value")]) == "1,581 万元"
     assert _text(zh[("signed_amount_cny", "year_over_year_change")]) == "同比 ▼−77.9%"
-    assert _text(zh[("paid_in_cny", "value")]) == "10.81 亿元"
+    assert _text(zh[("paid_in_cny", "value")]) == "10.80 亿元"  # paid-in at each contract's own WDI rate
     assert _text(zh[("new_matches", "year_to_date")]) == "123"
     assert _text(zh[("new_matches", "year_to_date_vs_target")]) == "91%"
     en = _cells(rendered["en"].html)
@@ -171,7 +171,7 @@ def test_pdf_has_the_chinese_headings_the_numbers_and_says_the_data_is_generated
     text = " ".join(pages)
     for heading in HEADINGS_ZH:
         assert heading in text, heading
-    for number in ("1,581 万元", "10.81 亿元", "66.7%", "+50.0%", "−77.9%"):
+    for number in ("1,581 万元", "10.80 亿元", "66.7%", "+50.0%", "−77.9%"):
         assert number in text, number
     assert "演示数据" in pages[0] and "模拟数据" in pages[0]
     assert "2026年11月16日 至 2026年11月22日" in pages[0]

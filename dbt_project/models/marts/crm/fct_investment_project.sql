@@ -5,13 +5,28 @@
     Conversion (the contract of int_fx_rates_yearly): the yearly average rate of the signing year, or
     of the intention year for a project not signed yet; CNY = amount x cny_per_unit, USD = CNY /
     cny_per_usd. An amount in CNY is its own CNY amount, one in USD its own USD amount (exact). Without
-    WDI rates (a run without PARK_REFERENCE_DIR) the conversions that need a rate are null. -#}
+    WDI rates (a run without PARK_REFERENCE_DIR) the conversions that need a rate are null.
+
+    Paid-in arrives from the CRM in the contract's currency and converts at the SAME rate as the
+    contract, so paid-in / contracted is the same in yuan as in the contract's currency and a fully
+    paid contract reads exactly 100 % (converting each at a different rate made some read above). -#}
 
 with projects as (
     select
         *,
         cast(extract(year from coalesce(signed_date, intention_date)) as integer) as fx_year
     from {{ ref('int_crm__projects_current') }}
+),
+
+converted as (
+    select
+        projects.*,
+        fx.rate_year_used as fx_rate_year_used,
+        case when projects.currency = 'CNY' then 1.0 else fx.cny_per_unit end as cny_per_unit,
+        fx.cny_per_usd
+    from projects
+    left join {{ ref('int_fx_rates_yearly') }} as fx
+        on projects.currency = fx.currency_code and projects.fx_year = fx.year
 )
 
 select
@@ -29,17 +44,15 @@ select
     projects.currency,
     projects.contracted_amount,
     projects.fx_year,
-    fx.rate_year_used as fx_rate_year_used,
-    case
-        when projects.currency = 'CNY' then cast(projects.contracted_amount as double precision)
-        else cast(projects.contracted_amount as double precision) * fx.cny_per_unit
-    end as contracted_cny,
+    projects.fx_rate_year_used,
+    projects.cny_per_unit,
+    cast(projects.contracted_amount as double precision) * projects.cny_per_unit as contracted_cny,
     case
         when projects.currency = 'USD' then cast(projects.contracted_amount as double precision)
-        when projects.currency = 'CNY' then cast(projects.contracted_amount as double precision) / fx.cny_per_usd
-        else cast(projects.contracted_amount as double precision) * fx.cny_per_unit / fx.cny_per_usd
+        else cast(projects.contracted_amount as double precision) * projects.cny_per_unit / projects.cny_per_usd
     end as contracted_usd,
-    projects.paid_in_cny,
+    projects.paid_in_amount,
+    cast(projects.paid_in_amount as double precision) * projects.cny_per_unit as paid_in_cny,
     projects.intention_date,
     projects.signed_date,
     projects.construction_started_date,
@@ -56,8 +69,6 @@ select
     projects.created_at,
     projects.updated_at,
     projects.batch_id
-from projects
+from converted as projects
 left join {{ ref('int_crm__park_codes') }} as parks
     on projects.park_code = parks.park_code
-left join {{ ref('int_fx_rates_yearly') }} as fx
-    on projects.currency = fx.currency_code and projects.fx_year = fx.year

@@ -11,7 +11,7 @@ select
     committee,
     currency,
     cast(contracted_amount as decimal(20, 2)) as contracted_amount,
-    cast(paid_in_cny as decimal(20, 2)) as paid_in_cny,
+    cast(paid_in_amount as decimal(20, 2)) as paid_in_amount,
     cast(intention_date as date) as intention_date,
     cast(signed_date as date) as signed_date,
     cast(construction_started_date as date) as construction_started_date,
