@@ -9,12 +9,18 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
-from cosmos.operators.local import DbtTestLocalOperator
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
-from parkplatform.dbt import DBT_PROJECT_DIR, MANIFEST, PROFILE_NAME, PROFILES_YML, dbt_executable
+from parkplatform.dbt import (
+    DBT_PROJECT_DIR,
+    MANIFEST,
+    PROFILE_NAME,
+    PROFILES_YML,
+    dbt_executable,
+    watchers_after_the_build,
+)
 from parkplatform.sources import SOURCES
 
 # PARK_DBT_SELECT narrows the dbt nodes (and tests) a run builds; the others continue from serving
@@ -49,9 +55,9 @@ with DAG(
    all of them for an incremental source).
 2. **load_build**: `data/warehouse/build.duckdb` (a copy of serving for the same or a later date, so
    incremental models continue; else empty) with a fresh schema `raw`.
-3. **dbt**: staging → intermediate → marts, each node built with its own tests (`dbt build` per node,
-   through Cosmos); **dbt_tests** then runs every test once all nodes exist (relationships and other
-   tests spanning several nodes).
+3. **dbt**: staging → intermediate → marts and every test, in ONE `dbt build` (the task
+   `dbt_producer_watcher`, dbt's own threads), with a task per model that follows that model and its
+   tests as dbt reports them (Cosmos' watcher mode): a failed model or test fails its own task.
 4. **quality_gate**: the Great Expectations checkpoint over the build; a failed critical expectation
    fails the run and names each failure with its observed value.
 5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb`.
@@ -74,37 +80,25 @@ suite and expectations failed with observed versus expected values.
 
         return pipeline.load_build(_as_of(), normalised)
 
+    # Cosmos' watcher mode: ONE `dbt build` of the whole selection (the producer task, dbt's threads)
+    # and a task per model (and one per model's tests) that turns green or red as dbt reported them, so
+    # Airflow still shows (and fails at) each node without paying a dbt start-up per node
     dbt_build = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST, install_dbt_deps=False),
         profile_config=DBT_PROFILE,
-        # subprocess: in-process dbt would keep the DuckDB file open inside the Airflow worker
         execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
             dbt_executable_path=dbt_executable(),
+            # subprocess: in-process dbt would keep the DuckDB file open inside the Airflow worker
             invocation_mode=InvocationMode.SUBPROCESS,
-            # a node's task builds it and runs its own tests, so a broken model stops the run at once;
-            # tests spanning two nodes (relationships, ...) run in dbt_tests once every node is built
-            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
+            test_behavior=TestBehavior.AFTER_EACH,
             emit_datasets=False,
             select=DBT_SELECT,
         ),
-    )
-
-    # every test of the project once more, after all nodes: those spanning several nodes run only here
-    # (one task instead of one per test keeps the run short; the single-node tests are cheap to repeat)
-    dbt_tests = DbtTestLocalOperator(
-        task_id="dbt_tests",
-        project_dir=str(DBT_PROJECT_DIR),
-        profile_config=DBT_PROFILE,
-        dbt_executable_path=str(dbt_executable()),
-        invocation_mode=InvocationMode.SUBPROCESS,
-        install_deps=False,
-        emit_datasets=False,
-        select=" ".join(DBT_SELECT) or None,
     )
 
     @task
@@ -119,4 +113,5 @@ suite and expectations failed with observed versus expected values.
 
         return pipeline.publish()
 
-    load_build(normalise()) >> dbt_build >> dbt_tests >> quality_gate() >> publish()
+    watchers_after_the_build(dbt_build)
+    load_build(normalise()) >> dbt_build >> quality_gate() >> publish()

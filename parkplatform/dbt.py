@@ -19,6 +19,28 @@ def dbt_executable() -> Path:
     return Path(sys.executable).with_name("dbt")
 
 
+def watchers_after_the_build(task_group) -> int:
+    """Cosmos' watcher mode in a task group: start the per-model tasks once the ONE `dbt build` task has
+    ended, each then reading its model's (and tests') outcome that the build recorded. Cosmos orders them
+    so for a whole-DAG render only; in a task group they start beside the build and wait on it, which in
+    a single-process run (``dag.test()``) can wait on a build that never gets its turn. Each model task
+    whose upstream lies outside the group follows the build whatever its outcome (``all_done``: a failed
+    model is reported by its own task); the others keep following their upstream models. Returns the
+    number of tasks set to follow the build."""
+    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
+
+    prefix = f"{task_group.group_id}."
+    producer = task_group.children[prefix + PRODUCER_WATCHER_TASK_ID]
+    internal = {producer.task_id, prefix + PRODUCER_WATCHER_DONE_TASK_ID}
+    tasks = [task for task in task_group.dag.tasks if task.task_id.startswith(prefix) and task.task_id not in internal]
+    in_group = {task.task_id for task in tasks}
+    roots = [task for task in tasks if not (task.upstream_task_ids & in_group)]
+    for task in roots:
+        producer >> task
+        task.trigger_rule = "all_done"
+    return len(roots)
+
+
 def parse_project() -> Path:
     """Write ``target/manifest.json``, which Cosmos reads to render the dbt task group."""
     env = {**os.environ, **runtime_environment(get_settings())}

@@ -126,7 +126,7 @@ def _group_state(states: list[str]) -> str:
 
 
 def dag_lines(dag_id: str, tasks: list[tuple], now: datetime) -> list[Line]:
-    """A line per task; the dbt task group (a task per model under Cosmos) as one line with its count."""
+    """A line per task; the dbt task group (the one build and a task per model) as one line with its count."""
     lines, dbt = [], []
     for task_id, state, start, end, duration in tasks:
         if task_id.startswith("dbt."):
@@ -144,7 +144,7 @@ def dag_lines(dag_id: str, tasks: list[tuple], now: datetime) -> list[Line]:
             last = max(ends) if ends and state in ("success", "failed") else now
             seconds = (last - min(starts)).total_seconds()
         position = next((i for i, line in enumerate(lines) if line.task == "dbt_tests"), len(lines))
-        lines.insert(position, Line(dag_id, f"dbt ({finished} of {len(dbt)} nodes)", state, seconds))
+        lines.insert(position, Line(dag_id, f"dbt build ({finished} of {len(dbt)} tasks)", state, seconds))
     return lines
 
 

@@ -158,6 +158,25 @@ def test_a_failing_critical_expectation_leaves_serving_byte_identical_and_the_ca
     assert "national" in message and "市级" in message  # expected set versus observed values
 
 
+def test_a_failing_dbt_test_fails_the_run_at_its_model_and_leaves_serving_byte_identical(serving, monkeypatch):
+    """One `dbt build` runs every model and test (Cosmos' watcher mode), yet a failing test still fails
+    the run at the task of the model it tests: a quarantine reason counted twice in the build's raw
+    tables breaks the reconciliation of mart_quarantine_batches."""
+    before = sha256(serving)
+    load = pipeline.load_build
+
+    def load_with_a_reason_counted_twice(as_of, normalised):
+        counts = load(as_of, normalised)
+        with duckdb.connect(str(get_settings().build_warehouse)) as con:
+            con.execute("insert into raw.landing_quarantine select * from raw.landing_quarantine limit 1")
+        return counts
+
+    monkeypatch.setattr(pipeline, "load_build", load_with_a_reason_counted_twice)
+    _run_fails(rf"failed tasks: .*dbt\.{ONE_NODE}\.test")
+    assert sha256(serving) == before
+    assert f"failed at task dbt.{ONE_NODE}.test" in _alert("failed at task dbt.")
+
+
 def test_a_killed_dbt_build_leaves_serving_byte_identical_and_the_next_good_run_publishes(serving):
     settings = get_settings()
     before = sha256(serving)
