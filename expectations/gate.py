@@ -1,23 +1,27 @@
 """The quality gate: a Great Expectations checkpoint over the BUILD warehouse.
 
-The tables of every suite (``expectations/suites.py``) are exported to Parquet by a swappable
-exporter (:func:`export_tables` for DuckDB; GX's SQL path on DuckDB returns empty metrics, DESIGN.md
-section 8) and read by a pandas filesystem data source with Arrow-backed types. The run-dependent
-tables (the sources' freshness, the reconciliations' difference tables) are computed by DuckDB over
-those Parquet files, so they do not depend on the warehouse engine. One checkpoint holds one
+Great Expectations validates every suite (``expectations/suites.py``) through its SQL execution engine on
+an in-memory DuckDB that sees the build where it lies (:mod:`expectations.validation_db`): the DuckDB
+build file attached read-only, or the Parquet files a PostgreSQL build is exported to by the exporter
+the pipeline passes (``parkplatform.warehouse.postgres_exporter``). Every metric is a DuckDB query, so
+the gate's time and memory follow DuckDB's aggregates, not the size of the marts (the pandas route it
+replaced peaked at 17 GB at national scale). The run-dependent tables (the sources' freshness, the
+reconciliations' difference tables) are computed by DuckDB there too. One checkpoint holds one
 validation definition per suite and updates the run's Data Docs.
 
 Each run, passed or failed, is kept in ``<quality dir>/<run>/``: ``outcomes.json`` (one row per
 expectation, the columns of ``main.quality_validation_results``), ``run.json`` (as_of, success, row
-counts, the Data Docs' index) and ``data_docs/index.html``. Only a gate without a failed critical
-expectation lets the build publish; a passing gate first writes the history of all runs into the build
-as ``main.quality_validation_results``, so it reaches serving with the publish.
+counts, the Data Docs' index), ``data_docs/index.html`` and ``tables/reconcile.*.parquet`` (what each
+reconciliation found). Only a gate without a failed critical expectation lets the build publish; a
+passing gate first writes the history of all runs into the build as ``main.quality_validation_results``,
+so it reaches serving with the publish.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 from collections.abc import Callable
@@ -36,7 +40,8 @@ DOCS_SITE = "gate_site"
 DEFAULT_ROW_COUNT_BAND = 0.3
 DEFAULT_FRESHNESS_GRACE_DAYS = 3
 
-# table (schema-qualified) list -> {table: Parquet file}; a table the warehouse lacks is left out
+# a warehouse the gate cannot attach (PostgreSQL): table (schema-qualified) list -> {table: Parquet
+# file}; a table the warehouse lacks is left out
 Exporter = Callable[[Path, list[str], Path], dict[str, Path]]
 
 
@@ -97,29 +102,6 @@ class GateConfig:
     freshness_grace_days: int = DEFAULT_FRESHNESS_GRACE_DAYS
 
 
-def export_tables(build: Path, tables: list[str], workdir: Path) -> dict[str, Path]:
-    """DuckDB: each schema-qualified table of ``build`` that exists, to ``workdir/<schema>.<table>.parquet``.
-
-    The one place that reads the warehouse; a PostgreSQL build gets its own exporter with this signature."""
-    import duckdb
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    with duckdb.connect(str(build), read_only=True) as con:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
-        }
-        for table in tables:
-            if table not in present:
-                continue
-            schema, name = table.split(".", 1)
-            target = workdir / f"{table}.parquet"
-            con.execute(f"copy (select * from {schema}.\"{name}\") to '{target}' (format parquet)")
-            files[table] = target
-    return files
-
-
 _KWARGS_NOT_EXPECTED = {"batch_id", "column", "result_format", "mostly", "condition_parser"}
 
 
@@ -140,48 +122,53 @@ def _expected(kwargs: dict[str, Any]) -> str:
 
 
 def _is_missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # a list or a row of a compound key
-        return False
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _observed(result: dict[str, Any]) -> str:
+def _observed(result: dict[str, Any], exception_info: Any = None) -> str:
+    """What GX observed, for a person: the value, or how many rows broke the rule and a sample; an
+    expectation GX could not compute says why (it fails, it never passes silently)."""
+    raised = _raised(exception_info)
+    if raised:
+        return f"not computed: {raised}"
     if "observed_value" in result:
         return json.dumps(result["observed_value"], ensure_ascii=False, default=str)
     unexpected = result.get("unexpected_count")
     if unexpected is None:
         return "n/a"
-    # pandas reports a missing value as NaN or NA; show it as null
+    # a missing value (null, or NaN in a double column) is shown as null
     sample = [None if _is_missing(value) else value for value in result.get("partial_unexpected_list", [])][:5]
     return f"{unexpected} of {result.get('element_count')} rows unexpected, e.g. {json.dumps(sample, ensure_ascii=False, default=str)}"
 
 
-def _derive_tables(files: dict[str, Path], workdir: Path, as_of: date | None) -> tuple[date, dict[str, Path]]:
-    """The run's as_of (newest batch loaded) and the derived tables: the sources' freshness and the
-    reconciliations' difference tables, computed by DuckDB over the exported Parquet files."""
-    import duckdb
+def _raised(exception_info: Any) -> str | None:
+    """The message of an exception GX caught while computing an expectation's metrics, if any."""
+    if not exception_info:
+        return None
+    infos = exception_info.values() if "raised_exception" not in exception_info else [exception_info]
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
 
+
+def _derive_tables(connection: Any, workdir: Path, as_of: date | None) -> tuple[date, list[str]]:
+    """The run's as_of (newest batch loaded) and the derived tables, computed in the validation database:
+    the sources' freshness and the reconciliations' difference tables (each also kept as Parquet in
+    ``workdir`` for a person to read)."""
     from expectations.suites import FRESHNESS_SQL, FRESHNESS_SUITE, RECONCILIATIONS
+    from expectations.validation_db import copy_to_parquet, materialise
 
-    derived: dict[str, Path] = {}
-    with duckdb.connect() as con:
-        for table, path in files.items():
-            con.execute(f"create view \"{table.replace('.', '__')}\" as select * from read_parquet('{path}')")
-        if as_of is None:
-            (newest,) = con.execute("select max(cast(logical_date as date)) from raw__landing_batches").fetchone()
-            if newest is None:
-                raise ValueError("raw.landing_batches is empty: the build holds no landed batch")
-            as_of = newest
-        queries = {FRESHNESS_SUITE: FRESHNESS_SQL.replace("$as_of", f"'{as_of.isoformat()}'")}
-        queries |= {reconciliation.suite: reconciliation.sql for reconciliation in RECONCILIATIONS}
-        for suite, sql in queries.items():
-            target = workdir / f"{suite}.parquet"
-            con.execute(f"copy ({sql}) to '{target}' (format parquet)")
-            derived[suite] = target
-    return as_of, derived
+    if as_of is None:
+        (newest,) = connection.execute("select max(cast(logical_date as date)) from raw__landing_batches").fetchone()
+        if newest is None:
+            raise ValueError("raw.landing_batches is empty: the build holds no landed batch")
+        as_of = newest
+    materialise(connection, FRESHNESS_SUITE, FRESHNESS_SQL.replace("$as_of", f"'{as_of.isoformat()}'"))
+    for reconciliation in RECONCILIATIONS:
+        materialise(connection, reconciliation.suite, reconciliation.sql)
+        copy_to_parquet(connection, reconciliation.suite, workdir / f"{reconciliation.suite}.parquet")
+    return as_of, [FRESHNESS_SUITE, *(reconciliation.suite for reconciliation in RECONCILIATIONS)]
 
 
 def _read_json(path: Path) -> Any:
@@ -207,84 +194,97 @@ def validate_build(
     *,
     run_id: str = "",
     quality_dir: Path | None = None,
-    export: Exporter = export_tables,
+    export: Exporter | None = None,
     as_of: date | None = None,
 ) -> GateResult:
     """Run the checkpoint over every suite of ``build``; never raises on failed data.
 
-    Tables go through ``export`` to Parquet in ``run_dir/tables`` (removed afterwards but for the
-    reconciliations' difference tables) and Data Docs to ``run_dir/data_docs``. ``as_of`` defaults
-    to the newest logical date in ``raw.landing_batches``."""
+    A DuckDB build is attached read-only; with ``export`` (a PostgreSQL build) its tables are exported to
+    Parquet in ``run_dir/tables`` first (removed afterwards). Data Docs go to ``run_dir/data_docs``.
+    ``as_of`` defaults to the newest logical date in ``raw.landing_batches``."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    import pyarrow.parquet as pq
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from expectations.suites import RunFacts, contract_tables, contracts, suites
+    from expectations.validation_db import (
+        add_gx_datasource,
+        attach_duckdb_build,
+        attach_parquet_exports,
+        row_counts,
+        validation_database,
+        view_name,
+    )
 
     workdir = run_dir / "tables"
     workdir.mkdir(parents=True, exist_ok=True)
-    files = export(build, contract_tables(), workdir)
-    as_of, derived = _derive_tables(files, workdir, as_of)
-    row_counts = {table: pq.read_metadata(path).num_rows for table, path in files.items()}
-    facts = RunFacts(
-        as_of=as_of,
-        sources=config.sources,
-        previous_counts=previous_row_counts(quality_dir, as_of, run_id) if quality_dir else {},
-        row_count_band=config.row_count_band,
-        freshness_grace_days=config.freshness_grace_days,
-    )
-    checks_by_suite = suites(facts, set(files))
-    # a table the build should hold and does not: a failed critical expectation, not a crash
-    outcomes = [
-        ExpectationOutcome(contract.table, "expect_table_to_exist", None, "critical", False, "true", "missing")
-        for contract in contracts()
-        if contract.table not in files and (contract.source is None or contract.source in config.sources)
-    ]
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    docs_dir = run_dir / "data_docs"
-    context.add_data_docs_site(
-        DOCS_SITE,
-        {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    datasource = context.data_sources.add_pandas_filesystem("build_warehouse", base_directory=workdir)
-    definitions = []
-    for suite_name, checks in checks_by_suite.items():
-        path = (files | derived)[suite_name]
-        # Arrow-backed columns: nullable integers stay integers, dates and decimals keep their types
-        asset = datasource.add_parquet_asset(suite_name, dtype_backend="pyarrow")
-        batch = asset.add_batch_definition_path(suite_name, path=path.name)
-        # the severity each check declares travels with its expectation (GX's own severity field)
-        expectations = [check.expectation.copy(update={"severity": check.severity}) for check in checks]
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
-        definitions.append(
-            context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+    with validation_database() as connection:
+        exported: dict[str, Path] = {}
+        if export is None:
+            tables = attach_duckdb_build(connection, build, contract_tables())
+        else:
+            exported = export(build, contract_tables(), workdir)
+            tables = attach_parquet_exports(connection, exported)
+        as_of, derived = _derive_tables(connection, workdir, as_of)
+        counts = row_counts(connection, tables)
+        facts = RunFacts(
+            as_of=as_of,
+            sources=config.sources,
+            previous_counts=previous_row_counts(quality_dir, as_of, run_id) if quality_dir else {},
+            row_count_band=config.row_count_band,
+            freshness_grace_days=config.freshness_grace_days,
         )
-    checkpoint = context.checkpoints.add(gx.Checkpoint(name=CHECKPOINT_NAME, validation_definitions=definitions))
+        checks_by_suite = suites(facts, set(tables))
+        # a table the build should hold and does not: a failed critical expectation, not a crash
+        outcomes = [
+            ExpectationOutcome(contract.table, "expect_table_to_exist", None, "critical", False, "true", "missing")
+            for contract in contracts()
+            if contract.table not in tables and (contract.source is None or contract.source in config.sources)
+        ]
 
-    for run in checkpoint.run().run_results.values():
-        for result in run.results:
-            expectation = result.expectation_config
-            outcomes.append(
-                ExpectationOutcome(
-                    suite=run.suite_name,
-                    expectation=expectation.type,
-                    column=expectation.kwargs.get("column"),
-                    severity=str(expectation.severity.value),
-                    success=bool(result.success),
-                    expected=_expected(expectation.kwargs),
-                    observed=_observed(result.result or {}),
-                )
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        docs_dir = run_dir / "data_docs"
+        context.add_data_docs_site(
+            DOCS_SITE,
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        datasource = add_gx_datasource(context, "build_warehouse", connection)
+        definitions = []
+        for suite_name, checks in checks_by_suite.items():
+            if suite_name not in tables and suite_name not in derived:
+                continue
+            asset = datasource.add_table_asset(suite_name, table_name=view_name(suite_name))
+            batch = asset.add_batch_definition_whole_table(suite_name)
+            # the severity each check declares travels with its expectation (GX's own severity field)
+            expectations = [check.expectation.copy(update={"severity": check.severity}) for check in checks]
+            suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
+            definitions.append(
+                context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
             )
-    # one build of the run's Data Docs from the stored validation results (not one per suite)
-    context.build_data_docs(site_names=[DOCS_SITE])
-    for path in files.values():
+        checkpoint = context.checkpoints.add(gx.Checkpoint(name=CHECKPOINT_NAME, validation_definitions=definitions))
+
+        for run in checkpoint.run().run_results.values():
+            for result in run.results:
+                expectation = result.expectation_config
+                outcomes.append(
+                    ExpectationOutcome(
+                        suite=run.suite_name,
+                        expectation=expectation.type,
+                        column=expectation.kwargs.get("column"),
+                        severity=str(expectation.severity.value),
+                        success=bool(result.success),
+                        expected=_expected(expectation.kwargs),
+                        observed=_observed(result.result or {}, result.exception_info),
+                    )
+                )
+        # one build of the run's Data Docs from the stored validation results (not one per suite)
+        context.build_data_docs(site_names=[DOCS_SITE])
+    for path in exported.values():
         path.unlink(missing_ok=True)
     gate = GateResult(
         success=not any(not o.success and o.severity == "critical" for o in outcomes),
@@ -292,7 +292,7 @@ def validate_build(
         run_id=run_id,
         as_of=as_of,
         data_docs=docs_dir / "index.html",
-        row_counts=row_counts,
+        row_counts=counts,
     )
     for warning in gate.failed_warnings:
         log.warning("quality warning (does not block): %s", warning.describe())
@@ -419,7 +419,7 @@ def enforce(
     config: GateConfig | None = None,
     *,
     quality_dir: Path | None = None,
-    export: Exporter = export_tables,
+    export: Exporter | None = None,
     write_results: Callable[[Path, Any], int] = write_results_table,
 ) -> GateResult:
     """Validate ``build`` and keep the run in ``run_dir`` (a folder of ``quality_dir``, default its

@@ -19,8 +19,10 @@ from itertools import pairwise
 from typing import Any, Literal
 
 import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
+import sqlalchemy as sa
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
@@ -63,29 +65,48 @@ MEMBERS_FOR_REVIEW_SHARE = 0.10
 SCHEDULE_DAYS = {"@daily": 1, "@weekly": 7, "@monthly": 31}
 LINEAGE = "_source text, _batch_id text, _loaded_at timestamp, _source_file text, _source_row integer"
 
-# The warehouse-neutral types a contract declares, read from the Arrow type of the exported Parquet
-# (the same for a DuckDB or a PostgreSQL build). ``number``: any numeric type, for sums whose type the
-# engine chooses (DuckDB's HUGEINT arrives as double).
+# The warehouse-neutral types a contract declares, read from the type of each column as the gate's
+# validation database (DuckDB) sees it: the same for a DuckDB build and a PostgreSQL one exported to
+# Parquet. ``number``: any numeric type, for sums whose type the engine chooses (HUGEINT, a decimal, ...).
 LOGICAL_TYPES = {"text", "integer", "decimal", "double", "number", "boolean", "date", "timestamp"}
+DUCKDB_LOGICAL_TYPES = (
+    ("decimal", ("DECIMAL", "NUMERIC")),
+    ("integer", ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "UHUGEINT")),
+    ("double", ("DOUBLE", "FLOAT", "REAL")),
+    ("text", ("VARCHAR",)),
+    ("boolean", ("BOOLEAN",)),
+    ("timestamp", ("TIMESTAMP",)),
+    ("date", ("DATE",)),
+)  # fmt: skip
 
 
-def logical_type(dtype: Any) -> str:
-    """The logical type of a pandas column read with the pyarrow backend (else its dtype's name)."""
-    if not isinstance(dtype, pd.ArrowDtype):
-        return str(dtype)
-    arrow = dtype.pyarrow_dtype
-    for name, test in (
-        ("integer", pa.types.is_integer),
-        ("decimal", pa.types.is_decimal),
-        ("double", pa.types.is_floating),
-        ("text", lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)),
-        ("boolean", pa.types.is_boolean),
-        ("date", pa.types.is_date),
-        ("timestamp", pa.types.is_timestamp),
-    ):
-        if test(arrow):
+def logical_type(duckdb_type: str) -> str:
+    """The logical type of a DuckDB column type (``DECIMAL(20,2)`` -> decimal), else the type itself."""
+    base = duckdb_type.upper().split("(")[0].strip()
+    for name, kinds in DUCKDB_LOGICAL_TYPES:
+        if base in kinds or any(base.startswith(f"{kind} ") for kind in kinds):  # TIMESTAMP WITH TIME ZONE
             return name
-    return str(arrow)
+    return duckdb_type.lower()
+
+
+class TableLogicalColumnTypes(TableMetricProvider):
+    """``table.logical_column_types``: each column's logical type, from DuckDB's own catalogue (the SQL
+    reflection of the DuckDB driver cannot read column types of this DuckDB)."""
+
+    metric_name = "table.logical_column_types"
+
+    @metric_value(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        batch_id = metric_domain_kwargs.get("batch_id") or execution_engine.batch_manager.active_batch_data_id
+        table = execution_engine.batch_manager.batch_data_cache[batch_id].source_table_name
+        rows = execution_engine.execute_query(
+            sa.text(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = :table order by ordinal_position"
+            ).bindparams(table=table)
+        ).fetchall()
+        return {name: logical_type(kind) for name, kind in rows}
 
 
 class ExpectTableColumnsToHaveLogicalTypes(gxe.ExpectTableColumnsToMatchSet):
@@ -93,8 +114,8 @@ class ExpectTableColumnsToHaveLogicalTypes(gxe.ExpectTableColumnsToMatchSet):
     ``number``: integer, decimal or double), each of its type: one expectation per table, whose
     observed value names every column that differs (its type as found, ``missing`` or ``unexpected``).
 
-    GX's own type check compares pandas' scalar types, which cannot name a date or a decimal of an
-    Arrow-backed column; this one compares the columns' Arrow types, a table-level metric only.
+    GX's own type check compares the engine's type names (``DECIMAL(20,2)``, ``VARCHAR``), which differ
+    between engines and sizes; this one compares the columns' kinds, a table-level metric only.
     """
 
     column_types: dict[str, str]
@@ -102,14 +123,14 @@ class ExpectTableColumnsToHaveLogicalTypes(gxe.ExpectTableColumnsToMatchSet):
     def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
         dependencies = super().get_validation_dependencies(execution_engine, runtime_configuration)
         metric_kwargs = get_metric_kwargs(
-            metric_name="table.column_types",
+            metric_name=TableLogicalColumnTypes.metric_name,
             configuration=self.configuration,
             runtime_configuration=runtime_configuration,
         )
         dependencies.set_metric_configuration(
-            metric_name="table.column_types",
+            metric_name=TableLogicalColumnTypes.metric_name,
             metric_configuration=MetricConfiguration(
-                metric_name="table.column_types",
+                metric_name=TableLogicalColumnTypes.metric_name,
                 metric_domain_kwargs=metric_kwargs["metric_domain_kwargs"],
                 metric_value_kwargs=metric_kwargs["metric_value_kwargs"],
             ),
@@ -117,7 +138,7 @@ class ExpectTableColumnsToHaveLogicalTypes(gxe.ExpectTableColumnsToMatchSet):
         return dependencies
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        found = {entry["name"]: logical_type(entry["type"]) for entry in metrics["table.column_types"]}
+        found = metrics[TableLogicalColumnTypes.metric_name]
         differences = {}
         for name, declared in self.column_types.items():
             accepted = {"integer", "decimal", "double"} if declared == "number" else {declared}

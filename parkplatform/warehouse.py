@@ -287,7 +287,7 @@ def _typed_columns(
 def export_postgres_tables(dsn: str, tables: list[str], workdir: Path) -> dict[str, Path]:
     """PostgreSQL: each schema-qualified (serving) table whose build table exists, read from its build
     schema into ``workdir/<schema>.<table>.parquet``; returns table -> file. The quality gate's
-    exporter for a PostgreSQL build (``expectations.gate.export_tables`` is the DuckDB one)."""
+    exporter for a PostgreSQL build (a DuckDB build is attached by the gate itself)."""
     import psycopg2
 
     workdir.mkdir(parents=True, exist_ok=True)
