@@ -25,17 +25,23 @@ def test_every_dag_file_imports_without_errors(airflow_ready):
 
 
 def test_transform_dag_runs_dbt_between_load_and_the_quality_gate(airflow_ready):
-    """load -> dbt (a task per node with its tests) -> dbt_tests (every test) -> quality gate -> publish."""
+    """load -> ONE dbt build (Cosmos watcher mode) -> a task per model and per model's tests, each after
+    the build -> quality gate -> publish."""
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(get_settings().dags_dir)).get_dag("transform_publish")
-    publish = dag.get_task("publish")
-    assert publish.upstream_task_ids == {"quality_gate"}
-    assert dag.get_task("quality_gate").upstream_task_ids == {"dbt_tests"}
-    # every test of the project runs once all nodes are built, after each node's own tests
-    tests_upstream = dag.get_task("dbt_tests").upstream_task_ids
-    assert tests_upstream and all(task_id.startswith("dbt.") for task_id in tests_upstream)
-    assert any(task_id.startswith("dbt.dim_park") for task_id in dag.task_ids)
+    assert dag.get_task("publish").upstream_task_ids == {"quality_gate"}
+    gate_upstream = dag.get_task("quality_gate").upstream_task_ids
+    assert gate_upstream and all(task_id.startswith("dbt.") for task_id in gate_upstream)
+    build = dag.get_task("dbt.dbt_producer_watcher")
+    assert build.upstream_task_ids == {"load_build"}
+    node_tasks = [task for task in dag.tasks if task.task_id.startswith("dbt.") and "producer" not in task.task_id]
+    assert {"dbt.dim_park.run", "dbt.dim_park.test", "dbt.mart_weekly_indicators.run"} <= {
+        t.task_id for t in node_tasks
+    }
+    # every model's task follows the build: directly (the roots of the graph) or through its upstream models
+    for task in node_tasks:
+        assert build.task_id in task.get_flat_relative_ids(upstream=True), task.task_id
     assert not any("relationships" in task_id for task_id in dag.task_ids)
 
 
