@@ -1,15 +1,19 @@
-"""The one place where the platform reads its configuration.
+"""The one place where the platform reads its configuration: pydantic-settings over the environment.
 
-Every path, the warehouse engine, the scale and the reference directory come from environment
-variables with defaults that work on a fresh clone. Settings are read on each call so that tests and
-Airflow tasks see the environment of the moment, not the one at import time.
+Every setting is an environment variable ``PARK_<NAME>`` (``AIRFLOW_HOME`` for the Airflow home) with a
+default that works on a fresh clone; a blank variable counts as unset. :func:`get_settings` reads them
+on each call, so tests and Airflow tasks see the environment of the moment, not the one at import
+time, and turns a bad value into a :class:`ConfigurationError` naming the variable and what it expects.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,32 +39,43 @@ SCALES: dict[str, Scale] = {
     )
 }
 
-
 # languages of the weekly report (Chinese is the default)
 REPORT_LANGUAGES = ("zh", "en")
 
-
 # duckdb: build.duckdb renamed over serving.duckdb; postgres: build schemas swapped for the serving ones
 WAREHOUSE_ENGINES = ("duckdb", "postgres")
+
+ENV_PREFIX = "PARK_"
 
 
 class ConfigurationError(ValueError):
     """A configuration variable holds a value the platform cannot use."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    reference_dir: Path | None
-    scale: Scale
-    seed: int
-    bad_row_rate: float
-    airflow_home: Path
-    warehouse_engine: str
+def _words(value: object, separator: str | None) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(separator) if part.strip())
+    return tuple(value or ())
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; the README's configuration table lists them for a person."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore")
+
+    data_dir: Path = Field(REPO_ROOT / "data", description="root of everything produced at run time")
+    reference_dir: Path | None = Field(None, description="the reference data (real, or a generated folder)")
+    scale: Annotated[Scale, NoDecode] = Field(
+        SCALES["demo"], description="size of generated data: tiny, demo, national, stress"
+    )
+    seed: int = 20180101
+    bad_row_rate: float = Field(0.02, ge=0.0, lt=1.0, description="share of generated rows corrupted on purpose")
+    airflow_home: Path | None = Field(None, validation_alias=AliasChoices("AIRFLOW_HOME"))
+    warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
-    extract_retries: int = 2
-    extract_retry_delay_seconds: float = 120.0
-    http_attempts: int = 5
+    extract_retries: int = Field(2, ge=0)
+    extract_retry_delay_seconds: float = Field(120.0, ge=0)
+    http_attempts: int = Field(5, ge=1)
     crm_dsn: str | None = None
     crm_schema: str = "crm"
     crm_generate: bool = True
@@ -68,21 +83,85 @@ class Settings:
     # quality gate: a table may lose this share of its rows since the last published run before the
     # gate blocks (growth beyond it is a warning); a source's newest batch may be its schedule's
     # interval plus this many days older than the run's as_of before a freshness warning
-    row_count_band: float = 0.3
-    freshness_grace_days: int = 3
+    row_count_band: float = Field(0.3, ge=0.0, le=1.0)
+    freshness_grace_days: int = Field(3, ge=0)
     # dbt node selection of the transform DAG (dbt --select syntax); empty = the whole project
-    dbt_select: tuple[str, ...] = ()
-    report_languages: tuple[str, ...] = ("zh",)
+    dbt_select: Annotated[tuple[str, ...], NoDecode] = ()
+    report_lang: Annotated[tuple[Literal["zh", "en"], ...], NoDecode] = ("zh",)
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "park-indicators@localhost"
-    report_recipients: tuple[str, ...] = ()
+    report_recipients: Annotated[tuple[str, ...], NoDecode] = ()
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "postgres"
+    pg_password: str | None = None
+    pg_database: str = "park"
     # the PostgreSQL role readers (Superset) log in as: SELECT on the serving marts, nothing else
-    pg_reader_role: str = "park_reader"
+    pg_reader_role: str = Field("park_reader", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     pg_reader_password: str | None = None
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _scale_by_name(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value not in SCALES:
+                raise ValueError(f"expected one of {', '.join(SCALES)}")
+            return SCALES[value]
+        return value
+
+    @field_validator("dbt_select", mode="before")
+    @classmethod
+    def _selection(cls, value: object) -> tuple[str, ...]:
+        return _words(value, None)
+
+    @field_validator("report_recipients", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> tuple[str, ...]:
+        return _words(value, ",")
+
+    @field_validator("report_lang", mode="before")
+    @classmethod
+    def _languages(cls, value: object) -> tuple[str, ...]:
+        languages = _words(value, ",")
+        if not languages:
+            raise ValueError(f"expected one or more of {', '.join(REPORT_LANGUAGES)}, comma-separated")
+        return languages
+
+    @field_validator("wdi_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("data_dir", "reference_dir", "airflow_home")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return value.resolve() if value is not None else None
+
+    @field_validator("reference_dir")
+    @classmethod
+    def _a_reference_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "parks").is_dir():
+            raise ValueError(
+                "no parks/ folder there (point it at shared/data/reference, or at a folder written by "
+                "python -m simulators.reference)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _airflow_home_under_the_data_folder(self) -> Settings:
+        if self.airflow_home is None:
+            object.__setattr__(self, "airflow_home", self.data_dir / "airflow")
+        return self
+
+    @property
+    def report_languages(self) -> tuple[str, ...]:
+        return self.report_lang
 
     @property
     def landing_dir(self) -> Path:
@@ -129,11 +208,11 @@ class Settings:
         from psycopg2.extensions import make_dsn
 
         return make_dsn(
-            host=_env("PARK_PG_HOST", "127.0.0.1"),
-            port=_env("PARK_PG_PORT", "5432"),
-            user=_env("PARK_PG_USER", "postgres"),
-            password=os.environ.get("PARK_PG_PASSWORD") or None,
-            dbname=_env("PARK_PG_DATABASE", "park"),
+            host=self.pg_host,
+            port=str(self.pg_port),
+            user=self.pg_user,
+            password=self.pg_password or None,
+            dbname=self.pg_database,
         )
 
     @property
@@ -141,112 +220,23 @@ class Settings:
         return self.reference_dir is not None
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _variable(location: tuple) -> str:
+    field = str(location[0]) if location else "?"
+    return "AIRFLOW_HOME" if field == "airflow_home" else f"{ENV_PREFIX}{field.upper()}"
 
 
 def get_settings() -> Settings:
-    data_dir = Path(_env("PARK_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
-
-    scale_name = _env("PARK_SCALE", "demo")
-    if scale_name not in SCALES:
-        raise ConfigurationError(f"PARK_SCALE={scale_name!r}: expected one of {', '.join(SCALES)}")
-
-    reference_raw = os.environ.get("PARK_REFERENCE_DIR", "").strip()
-    reference_dir = Path(reference_raw).resolve() if reference_raw else None
-    if reference_dir is not None and not (reference_dir / "parks").is_dir():
-        raise ConfigurationError(
-            f"PARK_REFERENCE_DIR={reference_raw!r}: no parks/ folder there "
-            "(point it at shared/data/reference, or at a folder written by python -m simulators.reference)"
-        )
-
+    """The settings of this moment's environment; a bad value raises ConfigurationError naming it."""
     try:
-        seed = int(_env("PARK_SEED", "20180101"))
-        bad_row_rate = float(_env("PARK_BAD_ROW_RATE", "0.02"))
-        extract_retries = int(_env("PARK_EXTRACT_RETRIES", "2"))
-        extract_retry_delay = float(_env("PARK_EXTRACT_RETRY_DELAY_SECONDS", "120"))
-        http_attempts = int(_env("PARK_HTTP_ATTEMPTS", "5"))
-        row_count_band = float(_env("PARK_ROW_COUNT_BAND", "0.3"))
-        freshness_grace_days = int(_env("PARK_FRESHNESS_GRACE_DAYS", "3"))
-    except ValueError as exc:
-        raise ConfigurationError(
-            "PARK_SEED, PARK_BAD_ROW_RATE, PARK_EXTRACT_RETRIES, PARK_EXTRACT_RETRY_DELAY_SECONDS, "
-            f"PARK_HTTP_ATTEMPTS, PARK_ROW_COUNT_BAND and PARK_FRESHNESS_GRACE_DAYS must be numbers: {exc}"
-        ) from exc
-    if not 0.0 <= row_count_band <= 1.0 or freshness_grace_days < 0:
-        raise ConfigurationError(
-            f"PARK_ROW_COUNT_BAND={row_count_band}: expected a share in [0, 1]; "
-            f"PARK_FRESHNESS_GRACE_DAYS={freshness_grace_days}: expected >= 0"
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{_variable(issue['loc'])}"
+            + (f"={issue['input']!r}" if isinstance(issue.get("input"), str) else "")
+            + f": {issue['msg'].removeprefix('Value error, ')}"
+            for issue in error.errors()
         )
-    if extract_retries < 0 or extract_retry_delay < 0 or http_attempts < 1:
-        raise ConfigurationError(
-            "PARK_EXTRACT_RETRIES and PARK_EXTRACT_RETRY_DELAY_SECONDS must be >= 0, PARK_HTTP_ATTEMPTS >= 1"
-        )
-    if not 0.0 <= bad_row_rate < 1.0:
-        raise ConfigurationError(f"PARK_BAD_ROW_RATE={bad_row_rate}: expected a share in [0, 1)")
-
-    engine = _env("PARK_WAREHOUSE_ENGINE", "duckdb")
-    if engine not in WAREHOUSE_ENGINES:
-        raise ConfigurationError(f"PARK_WAREHOUSE_ENGINE={engine!r}: expected one of {', '.join(WAREHOUSE_ENGINES)}")
-
-    wdi_base_url = _env("PARK_WDI_BASE_URL", "https://api.worldbank.org/v2").rstrip("/")
-    if not wdi_base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"PARK_WDI_BASE_URL={wdi_base_url!r}: expected an http:// or https:// URL")
-
-    crm_generate_raw = _env("PARK_CRM_GENERATE", "1").lower()
-    if crm_generate_raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-        raise ConfigurationError(f"PARK_CRM_GENERATE={crm_generate_raw!r}: expected 1/0 (true/false)")
-
-    report_languages = tuple(part.strip() for part in _env("PARK_REPORT_LANG", "zh").split(",") if part.strip())
-    unknown = [language for language in report_languages if language not in REPORT_LANGUAGES]
-    if unknown or not report_languages:
-        raise ConfigurationError(
-            f"PARK_REPORT_LANG={_env('PARK_REPORT_LANG', 'zh')!r}: expected one or more of "
-            f"{', '.join(REPORT_LANGUAGES)}, comma-separated (first is the default)"
-        )
-    try:
-        smtp_port = int(_env("PARK_SMTP_PORT", "25"))
-    except ValueError as exc:
-        raise ConfigurationError(f"PARK_SMTP_PORT must be a port number: {exc}") from exc
-
-    return Settings(
-        data_dir=data_dir,
-        reference_dir=reference_dir,
-        scale=SCALES[scale_name],
-        seed=seed,
-        bad_row_rate=bad_row_rate,
-        airflow_home=Path(_env("AIRFLOW_HOME", str(data_dir / "airflow"))).resolve(),
-        warehouse_engine=engine,
-        wdi_base_url=wdi_base_url,
-        extract_retries=extract_retries,
-        extract_retry_delay_seconds=extract_retry_delay,
-        http_attempts=http_attempts,
-        crm_dsn=os.environ.get("PARK_CRM_DSN", "").strip() or None,
-        crm_schema=_env("PARK_CRM_SCHEMA", "crm"),
-        crm_generate=crm_generate_raw in {"1", "true", "yes", "on"},
-        full_refresh=_env("PARK_FULL_REFRESH", "0").lower() in {"1", "true", "yes", "on"},
-        dbt_select=tuple(_env("PARK_DBT_SELECT", "").split()),
-        report_languages=report_languages,
-        smtp_host=os.environ.get("PARK_SMTP_HOST", "").strip() or None,
-        smtp_port=smtp_port,
-        smtp_sender=_env("PARK_SMTP_SENDER", "park-indicators@localhost"),
-        report_recipients=tuple(
-            address.strip() for address in os.environ.get("PARK_REPORT_RECIPIENTS", "").split(",") if address.strip()
-        ),
-        smtp_user=os.environ.get("PARK_SMTP_USER", "").strip() or None,
-        smtp_password=os.environ.get("PARK_SMTP_PASSWORD") or None,
-        smtp_starttls=_env("PARK_SMTP_STARTTLS", "0").lower() in {"1", "true", "yes", "on"},
-        pg_reader_role=_identifier("PARK_PG_READER_ROLE", "park_reader"),
-        pg_reader_password=os.environ.get("PARK_PG_READER_PASSWORD") or None,
-    )
-
-
-def _identifier(name: str, default: str) -> str:
-    value = _env(name, default)
-    if not value.replace("_", "").isalnum() or not value.isascii() or value[0].isdigit():
-        raise ConfigurationError(f"{name}={value!r}: expected a SQL identifier (letters, digits, underscores)")
-    return value
+        raise ConfigurationError(problems) from None
 
 
 def runtime_environment(settings: Settings) -> dict[str, str]:
