@@ -89,10 +89,76 @@ def generate_docs(warehouse: Path | None = None, target: Path = DOCS_DIR) -> Pat
     return target / "index.html"
 
 
+DATA_DICTIONARY = REPO_ROOT / "docs" / "data-dictionary.md"
+LAYERS = (("marts", "Published tables (schema main of the serving warehouse)"), ("intermediate", "Intermediate views"),
+          ("staging", "Staging views (one per source table)"))  # fmt: skip
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def data_dictionary(manifest: dict) -> str:
+    """The data dictionary as Markdown, from the dbt manifest alone: every model by layer with its
+    description, materialisation and tags, and each column with its description and the tests on it.
+    Written to ``docs/data-dictionary.md``; a test keeps that file equal to what dbt declares."""
+    tests: dict[tuple[str, str | None], list[str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        name = (node.get("test_metadata") or {}).get("name") or node["name"]
+        # a generic test belongs to the model it is declared on; a singular one to every model it reads
+        for parent in [node["attached_node"]] if node.get("attached_node") else node["depends_on"]["nodes"]:
+            tests.setdefault((parent, node.get("column_name")), []).append(name)
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from the dbt project (`make docs`, or `.venv/bin/python -m parkplatform.dbt dictionary`);",
+        "do not edit by hand: describe models and columns in their YAML next to the SQL.",
+        "",
+    ]
+    models = sorted(
+        (node for node in manifest["nodes"].values() if node["resource_type"] == "model"), key=lambda n: n["name"]
+    )
+    for layer, title in LAYERS:
+        lines += [f"## {title}", ""]
+        for node in (model for model in models if model["fqn"][1] == layer):
+            config = node["config"]
+            model_tests = sorted(set(tests.get((node["unique_id"], None), [])))
+            lines += [
+                f"### `{node['name']}`",
+                "",
+                _one_line(node["description"]),
+                "",
+                f"{config.get('materialized')}, `{node['original_file_path']}`"
+                + (f"; tags: {', '.join(node['tags'])}" if node["tags"] else "")
+                + (f"; tests on the table: {', '.join(model_tests)}" if model_tests else ""),
+                "",
+                "| column | description | tests |",
+                "|---|---|---|",
+            ]
+            for column in node["columns"].values():
+                column_tests = sorted(set(tests.get((node["unique_id"], column["name"]), [])))
+                lines.append(f"| `{column['name']}` | {_one_line(column['description'])} | {', '.join(column_tests)} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_data_dictionary(target: Path = DATA_DICTIONARY) -> Path:
+    import json
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(data_dictionary(json.loads(parse_project().read_text(encoding="utf-8"))), encoding="utf-8")
+    return target
+
+
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["docs"]:
+    if sys.argv[1:] == ["dictionary"]:
+        print(f"data dictionary: {write_data_dictionary()}")
+    elif sys.argv[1:] == ["docs"]:
+        print(f"data dictionary: {write_data_dictionary()}")
         index = generate_docs()
         print(
             f"dbt docs: open {index} in a browser, or serve them: "
