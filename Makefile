@@ -15,7 +15,9 @@ LOGICAL_DATE ?= $(shell date -u +%F)
 # the demo uses the real reference data beside the checkout when it is there (as CI does)
 DEMO_REFERENCE_DIR := $(if $(wildcard ../shared/data/reference/parks),$(abspath ../shared/data/reference),)
 PYTEST_ARGS ?=
-BENCH_SCALES ?= tiny demo
+# make bench SCALE="demo national" BENCH_ARGS="--only stages,floors" (python -m benchmarks --help)
+SCALE ?= demo
+BENCH_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -28,7 +30,8 @@ help:
 	@echo "make up     start Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), print where to log in"
 	@echo "make down   stop exactly what make up started"
 	@echo "make superset-export  write dashboards edited in Superset's UI back into infra/superset/assets/"
-	@echo "make bench  measure the heavy steps at BENCH_SCALES (default: tiny demo); results in benchmarks/results/"
+	@echo "make bench  benchmarks at SCALE (default demo; also national, stress, several: SCALE=\"demo national\"), BENCH_ARGS"
+	@echo "            for python -m benchmarks (--only stages,floors ...); results in benchmarks/results/ and BENCHMARKS.md"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -73,9 +76,9 @@ demo: setup
 test: setup superset-setup browser
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) pytest $(PYTEST_ARGS)
 
-bench: setup
-	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python benchmarks/run.py \
-		$(foreach scale,$(BENCH_SCALES),--scale $(scale))
+bench: setup superset-setup
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m benchmarks \
+		$(foreach scale,$(SCALE),--scale $(scale)) $(BENCH_ARGS)
 
 airflow-env: setup
 	@$(RUN) python -c "from parkplatform.config import get_settings, runtime_environment; \

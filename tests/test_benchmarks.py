@@ -1,0 +1,138 @@
+"""The benchmark harness (benchmarks/) at the tiny scale: it runs, writes a well-formed result and BENCHMARKS.md.
+
+A reduced set of parts (stages, floors, the pandas alternative, orchestration), one run each, into a temporary
+results folder. Nothing here asserts a duration: figures are only checked to be there and positive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parkplatform.config import REPO_ROOT
+
+PARTS = ("stages", "floors", "pandas", "orchestration")
+STAGES = ("generate", "extract", "normalise", "load", "dbt_build", "quality_gate", "publish", "report")
+DAG_FILES = {"extract_sources.py", "transform_publish.py", "weekly_report.py"}
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    command = [
+        sys.executable, "-m", "benchmarks", "--scale", "tiny", "--only", ",".join(PARTS), "--runs", "1",
+        "--results-dir", str(out / "results"), "--markdown", str(out / "BENCHMARKS.md"),
+        "--scratch", str(out / "scratch"),
+    ]  # fmt: skip
+    env = {**os.environ, "PARK_REFERENCE_DIR": str(reference_dir)}
+    completed = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert completed.returncode == 0, completed.stdout[-5000:] + completed.stderr[-5000:]
+    return json.loads((out / "results" / "tiny.json").read_text(encoding="utf-8")), out
+
+
+def _is_figure(value: dict, *, positive: bool = True) -> bool:
+    keys_ok = set(value) == {"median", "min", "max", "runs"} and value["runs"] == 1
+    ordered = value["min"] <= value["median"] <= value["max"]
+    return keys_ok and ordered and (value["min"] > 0 if positive else value["min"] >= 0)
+
+
+def test_the_result_names_the_scale_machine_versions_and_commit(bench):
+    result, _ = bench
+    assert result["schema_version"] == 2
+    assert result["scale"]["name"] == "tiny" and result["logical_date"] == "2026-11-23"
+    machine = result["machine"]
+    assert machine["cpus"] > 0 and machine["memory_gb"] > 0 and machine["python"] and machine["commit"]
+    for package in ("duckdb", "polars", "dbt-core", "dbt-duckdb", "apache-airflow", "great-expectations"):
+        assert machine["versions"][package], package
+    assert machine["measured_at"].endswith("+00:00")
+    assert result["errors"] == {}
+    assert set(PARTS) - {"pandas"} | {"pandas_alternative"} <= set(result)
+
+
+def test_every_stage_has_seconds_and_peak_memory(bench):
+    result, _ = bench
+    stages = result["stages"]
+    for stage in STAGES:
+        assert _is_figure(stages[stage]["seconds"]), stage
+        assert _is_figure(stages[stage]["peak_rss_mb"]), stage
+        assert len(stages[stage]["runs"]) == 1 and stages[stage]["runs"][0]["log"].endswith(".log")
+    for stage in ("generate", "extract", "normalise", "load"):
+        assert stages[stage]["rows"] > 0 and _is_figure(stages[stage]["rows_per_second"]), stage
+    assert set(stages["extract"]["output"]["per_source"]) >= {"park_submissions", "crm_projects", "world_bank"}
+    assert stages["extract_to_report_seconds"] > stages["transform_seconds"] > 0
+    assert any(kind.startswith("model:") for kind in stages["dbt_build"]["output"]["nodes"])
+    assert stages["quality_gate"]["output"]["expectations"] > 0
+
+
+def test_floors_pandas_alternative_and_orchestration(bench):
+    result, _ = bench
+    floors = result["floors"]
+    assert floors["input_read"]["bytes"] > 0 and _is_figure(floors["input_read"]["seconds"])
+    assert floors["duckdb_scan"]["rows"] > 0 and floors["duckdb_scan"]["output"]["columns"] > 0
+    pandas = result["pandas_alternative"]
+    assert pandas["same_rows"] == {"received": True, "landed": True, "quarantined": True}
+    assert pandas["polars_reader"]["rows"] == pandas["pandas_reader"]["rows"] > 0
+    assert _is_figure(pandas["pandas_reader"]["rows_per_second"]) and pandas["ratio"] > 0
+    orchestration = result["orchestration"]
+    assert set(orchestration["dag_files"]) == DAG_FILES
+    for entry in orchestration["dag_files"].values():
+        assert _is_figure(entry["seconds"]) and entry["dags"] >= 1 and entry["tasks"] >= 1
+    assert _is_figure(orchestration["prepare_airflow"]["seconds"])
+
+
+def test_ratios_and_targets_are_computed_from_what_was_measured(bench):
+    result, _ = bench
+    ratios = result["ratios"]
+    for key in ("transform_over_dbt_plus_scan", "quality_gate_over_dbt", "polars_over_pandas"):
+        assert ratios[key] > 0, key
+    # not measured at this reduced set: null, not zero
+    for key in ("end_to_end_over_input_read", "dbt_in_airflow_over_plain_dbt", "incremental_share_of_full_build"):
+        assert ratios[key] is None, key
+    assert result["airflow_added"] is None and result["peak_memory_mb"] > 0
+    targets = {target["key"]: target for target in result["targets"]}
+    assert len(targets) == 11
+    for key in ("quality_gate_over_dbt", "extract_rows_per_second", "polars_over_pandas", "peak_memory_gb"):
+        assert targets[key]["value"] > 0 and isinstance(targets[key]["met"], bool), key
+    assert targets["slowest_dag_parse_seconds"]["met"] in (True, False)
+    assert targets["end_to_end_minutes"]["value"] is None and targets["end_to_end_minutes"]["met"] is None
+
+
+def test_benchmarks_md_is_written_from_the_results_and_keeps_the_hand_written_section(bench):
+    from benchmarks.markdown import LIMITS_HEADING, write
+
+    _, out = bench
+    markdown = out / "BENCHMARKS.md"
+    text = markdown.read_text(encoding="utf-8")
+    for heading in (
+        "## Targets",
+        "## How to run",
+        "## tiny",
+        "### Stages",
+        "### Floors and ratios",
+        "### Orchestration",
+    ):
+        assert heading in text, heading
+    assert "Not measured yet with this harness: `make bench SCALE=national`" in text
+    assert f"{LIMITS_HEADING}\n" in text and "TODO" in text
+    mine = text.split(LIMITS_HEADING)[0] + f"{LIMITS_HEADING}\n\nThe dbt build is bound by one core.\n"
+    markdown.write_text(mine, encoding="utf-8")
+    again = write(out / "results", markdown).read_text(encoding="utf-8")
+    assert "The dbt build is bound by one core." in again and "TODO" not in again
+    assert "## tiny" in again
+
+
+def test_the_pandas_reader_checks_credit_codes_as_the_platform_does():
+    import polars as pl
+
+    from benchmarks.pandas_alternative import credit_code_ok
+    from extractors import credit_code
+
+    codes = ["91350100M000100Y43", "91350100M000100Y44", "9135010", "91350100M000100YI3", "11100000000013127E"]
+    expected = pl.select(credit_code.is_valid(pl.Series(codes))).to_series().to_list()
+    assert [credit_code_ok(code) for code in codes] == expected
