@@ -12,7 +12,10 @@ corridors as (
     group by signed_year
 )
 
-select coalesce(facts.signed_year, corridors.signed_year) as signed_year, facts.projects, corridors.projects
+select
+    coalesce(facts.signed_year, corridors.signed_year) as signed_year,
+    facts.projects as fact_projects,
+    corridors.projects as corridor_projects
 from facts
 full outer join corridors
     on facts.signed_year = corridors.signed_year

@@ -6,4 +6,5 @@ with ranked as (
     from {{ ref('stg_crm__match_events') }}
 )
 
-select * from ranked where version_rank = 1
+select * from ranked
+where version_rank = 1

@@ -5,7 +5,7 @@ with ranked as (
         *,
         row_number() over (
             partition by credit_code, period
-            order by batch_id desc, source_file, source_row
+            order by batch_id desc, source_file asc, source_row asc
         ) as period_rank
     from {{ ref('stg_park_submissions__enterprises') }}
 )

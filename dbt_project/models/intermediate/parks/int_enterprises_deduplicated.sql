@@ -6,7 +6,7 @@ with ranked as (
         *,
         row_number() over (
             partition by credit_code
-            order by batch_id desc, source_file, source_row
+            order by batch_id desc, source_file asc, source_row asc
         ) as submission_rank
     from {{ ref('stg_park_submissions__enterprises') }}
 )

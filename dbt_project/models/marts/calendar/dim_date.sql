@@ -13,7 +13,7 @@ select
     cast(extract(isoyear from date_day) as integer) as iso_year,
     cast(extract(week from date_day) as integer) as iso_week,
     cast(extract(isoyear from date_day) as varchar)
-        || '-W' || lpad(cast(extract(week from date_day) as varchar), 2, '0') as iso_week_label,
+    || '-W' || lpad(cast(extract(week from date_day) as varchar), 2, '0') as iso_week_label,
     cast(date_trunc('week', date_day) as date) as week_start,
     cast(date_trunc('week', date_day) as date) + 6 as week_end,
     cast(extract(isodow from date_day) as integer) as iso_day_of_week,

@@ -53,7 +53,10 @@ candidates as (
 ranked as (
     select
         candidates.*,
-        row_number() over (partition by event_id order by updated_at desc, batch_id desc) as version_rank
+        row_number() over (
+            partition by candidates.event_id
+            order by candidates.updated_at desc, candidates.batch_id desc
+        ) as version_rank
     from candidates
 )
 

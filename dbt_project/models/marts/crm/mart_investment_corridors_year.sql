@@ -59,8 +59,8 @@ select
         order by
             case when corridors.contracted_usd is null then 1 else 0 end,
             corridors.contracted_usd desc,
-            corridors.origin_country_iso3,
-            corridors.park_id
+            corridors.origin_country_iso3 asc,
+            corridors.park_id asc
     ) as corridor_rank,
     corridors.contracted_usd * 1.0
     / nullif(sum(corridors.contracted_usd) over (partition by corridors.signed_year), 0) as share_of_year_inbound_usd,

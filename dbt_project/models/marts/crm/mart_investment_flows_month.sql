@@ -72,7 +72,7 @@ fdi_year as (
         where direction = 'outbound'
     ) as outbound
     inner join fdi
-        on outbound.destination_country_iso3 = fdi.country_iso3 and fdi.year <= outbound.signed_year
+        on outbound.destination_country_iso3 = fdi.country_iso3 and outbound.signed_year >= fdi.year
     group by outbound.destination_country_iso3, outbound.signed_year
 )
 

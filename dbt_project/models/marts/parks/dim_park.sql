@@ -91,12 +91,12 @@ parks as (
 
 select
     parks.*,
-    types.zone_type_en,
+    zone_types.zone_type_en,
     alliance.park_id is not null as is_alliance_member,
     alliance.member_since,
     alliance.alliance_committees
 from parks
-left join {{ ref('zone_types') }} as types
-    on parks.zone_type = types.zone_type
+left join {{ ref('zone_types') }} as zone_types
+    on parks.zone_type = zone_types.zone_type
 left join {{ ref('int_alliance_parks') }} as alliance
     on parks.park_id = alliance.park_id

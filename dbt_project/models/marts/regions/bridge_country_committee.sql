@@ -27,11 +27,11 @@ by_m49_area as (
     from committees
     inner join countries
         on
-            (committees.m49_level = 'region' and countries.un_region = committees.m49_name)
-            or (committees.m49_level = 'sub-region' and countries.un_sub_region = committees.m49_name)
+            (committees.m49_level = 'region' and committees.m49_name = countries.un_region)
+            or (committees.m49_level = 'sub-region' and committees.m49_name = countries.un_sub_region)
             or (
                 committees.m49_level = 'intermediate region'
-                and countries.un_intermediate_region = committees.m49_name
+                and committees.m49_name = countries.un_intermediate_region
             )
 ),
 

@@ -12,7 +12,7 @@ first_day as (
         select min(event_date) as first_date from {{ ref('fct_match_event') }}
         union all
         select min(intention_date) from {{ ref('fct_investment_project') }}
-    ) as starts
+    ) as earliest
 ),
 
 -- the complete weeks from the first one with CRM data up to the build's as-of date
@@ -95,10 +95,16 @@ weekly as (
     left join paid_in on weeks.week_start = paid_in.week_start
 ),
 
--- long: one row per week and indicator, as numerator and denominator (1 for a sum)
+-- long: one row per week and indicator, as numerator and denominator (1 for a sum); the branches after
+-- the first take their column names from it, hence no aliases there (AL03 off)
 measures as (
-    select week_start, 'new_matches' as indicator_code, cast(recommended as double precision) as numerator,
-        1.0 as denominator from weekly
+    select
+        week_start,
+        'new_matches' as indicator_code,
+        cast(recommended as double precision) as numerator,
+        1.0 as denominator
+    from weekly
+    -- noqa: disable=AL03
     union all
     select week_start, 'signings', cast(signings as double precision), 1.0 from weekly
     union all
@@ -110,8 +116,9 @@ measures as (
     union all
     select week_start, 'paid_in_cny', cast(paid_in_cny as double precision), 1.0 from weekly
     union all
-    select week_start, 'match_conversion_rate', cast(signed as double precision),
-        cast(recommended as double precision) from weekly
+    select week_start, 'match_conversion_rate', cast(signed as double precision), cast(recommended as double precision)
+    from weekly
+    -- noqa: enable=AL03
 ),
 
 with_weeks as (
@@ -128,9 +135,10 @@ year_to_date as (
         sum(earlier.denominator) as ytd_denominator
     from with_weeks as current_week
     inner join with_weeks as earlier
-        on current_week.indicator_code = earlier.indicator_code
-        and current_week.iso_year = earlier.iso_year
-        and earlier.iso_week <= current_week.iso_week
+        on
+            current_week.indicator_code = earlier.indicator_code
+            and current_week.iso_year = earlier.iso_year
+            and current_week.iso_week >= earlier.iso_week
     group by current_week.week_start, current_week.indicator_code
 ),
 
@@ -146,8 +154,9 @@ valued as (
         end as year_to_date
     from with_weeks
     inner join year_to_date
-        on with_weeks.week_start = year_to_date.week_start
-        and with_weeks.indicator_code = year_to_date.indicator_code
+        on
+            with_weeks.week_start = year_to_date.week_start
+            and with_weeks.indicator_code = year_to_date.indicator_code
     inner join {{ ref('weekly_indicator_targets') }} as targets
         on with_weeks.indicator_code = targets.indicator_code
 )
@@ -172,9 +181,11 @@ select
         as year_to_date_vs_target
 from valued as this_week
 left join valued as previous_week
-    on this_week.indicator_code = previous_week.indicator_code
-    and previous_week.week_start = this_week.week_start - 7
+    on
+        this_week.indicator_code = previous_week.indicator_code
+        and previous_week.week_start = this_week.week_start - 7
 left join valued as last_year
-    on this_week.indicator_code = last_year.indicator_code
-    and last_year.iso_year = this_week.iso_year - 1
-    and last_year.iso_week = this_week.iso_week
+    on
+        this_week.indicator_code = last_year.indicator_code
+        and last_year.iso_year = this_week.iso_year - 1
+        and this_week.iso_week = last_year.iso_week
