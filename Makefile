@@ -21,11 +21,12 @@ BENCH_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test bench docs dbt-parse airflow-env clean superset-setup browser up down superset-export superset-import
+.PHONY: help setup demo test lint bench docs dbt-parse airflow-env clean superset-setup browser up down superset-export superset-import
 
 help:
 	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
-	@echo "make test   run every test"
+	@echo "make test   run every test (after make lint)"
+	@echo "make lint   ruff and the import layers (pyproject.toml), sqlfluff on the dbt project (.sqlfluff); silent when clean"
 	@echo "make docs   dbt docs of the published warehouse (after make demo), with how to open them"
 	@echo "make up     start Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), print where to log in"
 	@echo "make down   stop exactly what make up started"
@@ -69,11 +70,24 @@ docs: setup
 	$(RUN) python -m parkplatform.dbt docs
 
 demo: setup
-	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m parkplatform.demo \
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m park.demo \
 		--logical-date $(LOGICAL_DATE) $(DEMO_ARGS)
 
+# ruff (rules in pyproject.toml, Airflow's among them), import-linter (the layers of pyproject.toml) and sqlfluff with the dbt templater on the dbt project
+# (.sqlfluff, .sqlfluffignore; dbt compiles the models on the profile's in-memory `lint` target); prints
+# nothing when all is clean, else the findings and which checks failed (all four always run)
+lint: setup
+	@failed=""; \
+	$(RUN) ruff check --quiet . || failed="$$failed, ruff check (ruff check --fix mends the [*] ones)"; \
+	$(RUN) ruff format --check --quiet . || failed="$$failed, ruff format --check (ruff format mends them)"; \
+	layers=$$($(RUN) lint-imports 2>&1) \
+		|| { echo "$$layers"; failed="$$failed, lint-imports (an import against the layers of pyproject.toml)"; }; \
+	$(RUN) sqlfluff lint dbt_project --quiet --nocolor \
+		|| failed="$$failed, sqlfluff lint dbt_project (sqlfluff fix dbt_project mends the layout ones)"; \
+	if [ -n "$$failed" ]; then echo "make lint FAILED, see above: $${failed#, }" >&2; exit 1; fi
+
 # the tests find the real reference data as the demo does (without it, those that need it are skipped)
-test: setup superset-setup browser
+test: setup superset-setup browser lint
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) pytest $(PYTEST_ARGS)
 
 bench: setup superset-setup

@@ -38,7 +38,7 @@ parts (default per scale: {
 }):
   stages         generation (set-up, reported apart), then extract and land, normalise, load, dbt build,
                  quality gate, publish, weekly report, each alone in a fresh process
-  end_to_end     parkplatform.runs.run_platform (every DAG by dag.test) and the weekly report
+  end_to_end     park.runs.run_platform (every DAG by dag.test) and the weekly report
   floors         reading every input file once; DuckDB reading every landed Parquet column once
   pandas         the submission reader written the usual pandas way (row by row) against the platform's
   engines        the dbt build on DuckDB and on the local PostgreSQL (PARK_PG_* variables)

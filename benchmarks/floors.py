@@ -28,7 +28,8 @@ CHUNK = 8 * 1024 * 1024
 
 
 def input_files(logical_date: date) -> dict[str, list[Path]]:
-    from extractors import crm, generator
+    from extractors.crm import extract as crm
+    from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
 
     settings = get_settings()
@@ -37,7 +38,7 @@ def input_files(logical_date: date) -> dict[str, list[Path]]:
         return sorted(path for path in folder.rglob("*") if path.is_file()) if folder and folder.exists() else []
 
     return {
-        "submissions": files(generator.submissions_dir(settings.sources_dir, logical_date)),
+        "submissions": files(park_submissions.submissions_dir(settings.sources_dir, logical_date)),
         "crm_exports": files(crm.export_dir(settings.sources_dir, logical_date)),
         "reference": files(settings.reference_dir),
     }

@@ -42,15 +42,16 @@ CRM_SOURCES = ("crm_projects", "crm_match_events")
 
 
 def generate_next_day(logical_date: str, next_day: str) -> dict:
-    from extractors import crm
     from parkplatform.config import get_settings
+    from simulators import crm as crm_simulator
 
     with Timer() as timer:
-        crm.ensure_generated(get_settings(), date.fromisoformat(next_day))
+        crm_simulator.write_snapshot(get_settings(), date.fromisoformat(next_day))
     return {"seconds": timer.seconds}
 
 
 def _transform(day: date, run_id: str) -> dict[str, float]:
+    from expectations import gate
     from parkplatform import pipeline
     from parkplatform.dbt import build_project
 
@@ -65,7 +66,7 @@ def _transform(day: date, run_id: str) -> dict[str, float]:
         build_project()
     seconds["dbt_build_seconds"] = timer.seconds
     with Timer() as timer:
-        pipeline.quality_gate(run_id)
+        gate.quality_gate(run_id)
     seconds["quality_gate_seconds"] = timer.seconds
     with Timer() as timer:
         pipeline.publish()

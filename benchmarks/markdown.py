@@ -148,7 +148,7 @@ def _end_to_end(result: dict) -> list[str]:
         "### End to end with the real DAGs",
         "",
         (
-            "`parkplatform.runs.run_platform` (every extract DAG, then `transform_publish`, by `dag.test()`), then the "
+            "`park.runs.run_platform` (every extract DAG, then `transform_publish`, by `dag.test()`), then the "
             "weekly report, on a folder holding only the generated sources."
         ),
         "",

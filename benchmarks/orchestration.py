@@ -1,7 +1,7 @@
 """What the orchestration costs: each DAG file's parse time, and the time Airflow adds around the work.
 
 ``prepare_airflow``
-    ``parkplatform.runs.prepare_airflow()`` on a fresh Airflow home: the metadata database migrated and the
+    ``park.runs.prepare_airflow()`` on a fresh Airflow home: the metadata database migrated and the
     ``dbt parse`` Cosmos reads (part of every end-to-end run's time).
 ``dag_report``
     ``airflow dags report -o json`` (Airflow's own DAG report, in the embedded Airflow's environment): the
@@ -29,7 +29,7 @@ from benchmarks.worker import Timer
 
 
 def prepare_airflow(logical_date: str) -> dict:
-    from parkplatform.runs import prepare_airflow as prepare
+    from park.runs import prepare_airflow as prepare
 
     with Timer() as timer:
         prepare()

@@ -6,7 +6,7 @@ Python cleaning (NFKC for full-width characters, thousands separators, the money
 ``Decimal``, dates tried format by format, coded values looked up), the credit code's check character
 computed in a Python loop, the first failing rule per row, duplicates dropped with ``DataFrame.duplicated``,
 and the landed and quarantined rows written to Parquet with ``to_parquet``. It produces the landed columns of
-:mod:`extractors.park_submissions` (``extractors.spreadsheets.LANDED_COLUMNS`` plus the lineage columns) and
+:mod:`extractors.park_submissions` (``extractors.park_submissions.reader.LANDED_COLUMNS`` plus the lineage columns) and
 lands in a folder of its own; workbooks are read with calamine (``fastexcel`` → pandas: openpyxl, pandas'
 default, is not in the environment, and calamine is the faster of the two).
 
@@ -233,7 +233,8 @@ def row_rules(known_parks: set[str], shared: set[str], classes: set[str]) -> lis
 
 def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
     """Read, clean, validate, deduplicate and land ``files`` the pandas way into ``target``."""
-    from extractors import generator, park_submissions, spreadsheets
+    from extractors.park_submissions import extract as park_submissions
+    from extractors.park_submissions import reader as spreadsheets
 
     parks = park_submissions.registry_parks(settings)
     rules = row_rules(
@@ -243,7 +244,7 @@ def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
     )
     frames = [pd.DataFrame(clean_file(path, rules)) for path in files]
     received = pd.concat(frames, ignore_index=True)
-    received["period"] = generator.submission_period(logical_date)
+    received["period"] = park_submissions.submission_period(logical_date)
     received["data_origin"] = "generated"
     eligible = received["_reject_reason"].isna() & received["credit_code"].notna()
     ordered = received[eligible].sort_values(["period", "_source_file", "_source_row"], ascending=[False, True, True])
@@ -268,16 +269,15 @@ def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
 
 
 def _files(logical_date: date) -> list[Path]:
-    from extractors import generator
+    from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
 
-    folder = generator.submissions_dir(get_settings().sources_dir, logical_date)
-    return sorted(path for path in folder.iterdir() if path.is_file())
+    return park_submissions.period_files(get_settings(), logical_date)
 
 
 def polars_reader(logical_date: str) -> dict:
     """The platform's reader: ``park_submissions.land_files`` on the period's files."""
-    from extractors import park_submissions
+    from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
 
     day = date.fromisoformat(logical_date)

@@ -11,20 +11,16 @@ normalise     ``parkplatform.pipeline.normalise``
 load          ``parkplatform.pipeline.load_build`` with ``PARK_FULL_REFRESH=1`` (a refresh: the build starts
               empty)
 dbt_build     ``parkplatform.dbt.build_project()``: one plain ``dbt build`` of the whole project
-quality_gate  ``parkplatform.pipeline.quality_gate``
+quality_gate  ``expectations.gate.quality_gate``
 publish       ``parkplatform.pipeline.publish``
-report        ``parkplatform.runs.render_weekly_report`` (HTML and PDF of the latest complete week)
+report        ``park.runs.render_weekly_report`` (HTML and PDF of the latest complete week)
 ============  ==========================================================================================
 
-*Extract and land* is everything an extract task does except writing the generated sources: reading the
-park offices' files (CSV in several encodings and XLSX), validating every row, resolving duplicates; reading
-the CRM's export part files for the batch's window and validating projects and the stage order of match
-events; the alliance member list (120 rows drawn from the registry, as its extractor does), the registry, WDI
-over HTTP from the loopback mirror, the NBS workbook and the reference tables; and landing each batch as
-Parquet. ``park_submissions.extract`` writes the period's files before reading them (it has no "already
-there" check), so while a stage or the end-to-end run is measured, ``park_submissions.generate`` returns the
-files generated beforehand (:func:`submissions_reused`); the CRM's ``ensure_generated`` finds its export there
-and only checks it (that check is measured: it reads the registry).
+*Extract and land* is everything an extract task does (the simulators wrote the sources beforehand, in the
+generate stage): reading the park offices' files (CSV in several encodings and XLSX), validating every row,
+resolving duplicates; reading the CRM's export part files for the batch's window and validating projects and
+the stage order of match events; the alliance member list, the registry, WDI over HTTP from the loopback mirror,
+the NBS workbook and the reference tables; and landing each batch as Parquet.
 
 Between runs the state a stage starts from is restored (not timed): the build as loaded (a copy kept under
 ``snapshots/``) before each ``dbt_build``; the quality folder emptied before each ``quality_gate`` (a run
@@ -32,7 +28,7 @@ replaces the results table the previous one wrote into the build); serving renam
 ``publish``. Only the loaded build is copied, so the scratch folder holds one extra copy of the raw tables. The plain dbt build writes its target (and a ``dbt parse`` made beforehand)
 under the scratch folder, never the checkout's ``dbt_project/target``.
 
-End to end: ``parkplatform.runs.run_platform`` (``prepare_airflow`` - metadata migrated, ``dbt parse`` for
+End to end: ``park.runs.run_platform`` (``prepare_airflow`` - metadata migrated, ``dbt parse`` for
 Cosmos - then ``dag.test()`` of every extract DAG and ``transform_publish``), then the weekly report, on a data
 folder holding only the generated sources.
 """
@@ -42,8 +38,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -65,47 +59,35 @@ def _day(logical_date: str) -> date:
     return date.fromisoformat(logical_date)
 
 
-@contextmanager
-def submissions_reused() -> Iterator[None]:
-    """``park_submissions.generate`` returns the period's files already generated (in name order, as it
-    would) instead of writing them again, so that a measured extract reads what exists."""
-    from extractors import generator, park_submissions
-
-    original = park_submissions.generate
-
-    def existing(settings, logical_date):
-        folder = generator.submissions_dir(settings.sources_dir, logical_date)
-        files = sorted(path for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
-        return files or original(settings, logical_date)
-
-    park_submissions.generate = existing
-    try:
-        yield
-    finally:
-        park_submissions.generate = original
-
-
 def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
 
 
 def generate(logical_date: str) -> dict:
-    from extractors import crm, crm_generator, generator, park_submissions
+    """The simulators write what the sources without public data read (simulators.sources), timed apart."""
+    from extractors.crm import extract as crm
+    from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
+    from simulators import crm as crm_simulator
+    from simulators import members as members_simulator
+    from simulators import submissions as submissions_simulator
 
     settings, day = get_settings(), _day(logical_date)
     with Timer() as submissions:
-        files = park_submissions.generate(settings, day)
+        files = submissions_simulator.write_period(settings, day)
+    with Timer() as members:
+        members_simulator.write_export(settings, day)
     with Timer() as crm_timer:
-        crm.ensure_generated(settings, day)
-    export = crm_generator.read_export_result(crm.export_dir(settings.sources_dir, day))
+        crm_simulator.write_snapshot(settings, day)
+    export = crm_simulator.read_export_result(crm.export_dir(settings.sources_dir, day))
     return {
-        "seconds": submissions.seconds + crm_timer.seconds,
+        "seconds": submissions.seconds + members.seconds + crm_timer.seconds,
         "submissions_seconds": round(submissions.seconds, 3),
+        "members_seconds": round(members.seconds, 3),
         "crm_seconds": round(crm_timer.seconds, 3),
         "submission_files": len(files),
         "submission_rows": settings.scale.enterprises,
-        "submission_bytes": _folder_bytes(generator.submissions_dir(settings.sources_dir, day)),
+        "submission_bytes": _folder_bytes(park_submissions.submissions_dir(settings.sources_dir, day)),
         "crm_projects": export.projects if export else None,
         "crm_events": export.events if export else None,
         "crm_export_bytes": _folder_bytes(crm.export_dir(settings.sources_dir, day)),
@@ -113,15 +95,15 @@ def generate(logical_date: str) -> dict:
 
 
 def extract(logical_date: str, sources: list[str] | None = None) -> dict:
+    from park.runs import wdi_served_from_reference
     from parkplatform import pipeline
     from parkplatform.config import get_settings
-    from parkplatform.runs import wdi_served_from_reference
     from parkplatform.sources import runnable_sources
 
     day = _day(logical_date)
     names = sources or [spec.name for spec in runnable_sources(get_settings().uses_real_registry)]
     per_source = {}
-    with wdi_served_from_reference(), submissions_reused(), Timer() as total:
+    with wdi_served_from_reference(), Timer() as total:
         for name in names:
             with Timer() as one:
                 report = pipeline.extract(name, day)
@@ -198,10 +180,10 @@ def dbt_build(logical_date: str, arguments: list[str] | None = None) -> dict:
 
 
 def quality_gate(logical_date: str, run_id: str = "benchmark") -> dict:
-    from parkplatform import pipeline
+    from expectations import gate
 
     with Timer() as timer:
-        outcome = pipeline.quality_gate(run_id)
+        outcome = gate.quality_gate(run_id)
     return {"seconds": timer.seconds, "expectations": outcome["expectations"], "warnings": outcome["warnings"]}
 
 
@@ -214,7 +196,7 @@ def publish(logical_date: str) -> dict:
 
 
 def report(logical_date: str) -> dict:
-    from parkplatform.runs import render_weekly_report
+    from park.runs import render_weekly_report
 
     with Timer() as timer:
         paths = render_weekly_report()
@@ -249,7 +231,7 @@ def task_instances() -> list[dict]:
 
 
 def end_to_end(logical_date: str) -> dict:
-    from parkplatform import runs
+    from park import runs
 
     prepare = Timer()
     original_prepare = runs.prepare_airflow
@@ -260,9 +242,9 @@ def end_to_end(logical_date: str) -> dict:
 
     runs.prepare_airflow = timed_prepare  # run_platform looks it up in its module: its time is told apart
     try:
-        with submissions_reused(), Timer() as total:
+        with Timer() as total:
             with Timer() as dags:
-                runs.run_platform(_day(logical_date))
+                runs.run_platform(_day(logical_date), simulate_sources=False)  # written by the generate stage
             with Timer() as weekly:
                 runs.render_weekly_report()
     finally:

@@ -10,7 +10,7 @@ from airflow.sdk import DAG, Asset, task
 
 from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
-from parkplatform.sources import SOURCES, SourceSpec
+from parkplatform.sources import SourceSpec, sources
 
 _settings = get_settings()
 # A source that is down fails its own run after these retries; the other sources' DAGs go on.
@@ -56,5 +56,5 @@ which schedules `transform_publish`.
     return dag
 
 
-for _spec in SOURCES:
+for _spec in sources():
     globals()[_spec.dag_id] = build_extract_dag(_spec)

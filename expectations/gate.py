@@ -30,10 +30,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from parkplatform.alerts import GATE_SUMMARY_FILE, safe_run_id
+from parkplatform.config import get_settings
+from parkplatform.sources import runnable_sources, sources
+from parkplatform.warehouse import RESULTS_TABLE
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "publish_gate"
-RESULTS_TABLE = "main.quality_validation_results"
 OUTCOMES_FILE = "outcomes.json"
 RUN_FILE = "run.json"
 DOCS_SITE = "gate_site"
@@ -206,7 +210,7 @@ def validate_build(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from expectations.suites import RunFacts, contract_tables, contracts, suites
+    from expectations.suites import RunFacts, all_contracts, contract_tables, suites
     from expectations.validation_db import (
         add_gx_datasource,
         attach_duckdb_build,
@@ -238,7 +242,7 @@ def validate_build(
         # a table the build should hold and does not: a failed critical expectation, not a crash
         outcomes = [
             ExpectationOutcome(contract.table, "expect_table_to_exist", None, "critical", False, "true", "missing")
-            for contract in contracts()
+            for contract in all_contracts()
             if contract.table not in tables and (contract.source is None or contract.source in config.sources)
         ]
 
@@ -329,6 +333,7 @@ def _store(result: GateResult, run_dir: Path, validated_at: datetime) -> None:
         "row_counts": result.row_counts or {},
     }
     (run_dir / RUN_FILE).write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
+    (run_dir / GATE_SUMMARY_FILE).write_text(failure_summary(run_dir) + "\n", encoding="utf-8")
 
 
 def results_history(quality_dir: Path):
@@ -425,9 +430,7 @@ def enforce(
     """Validate ``build`` and keep the run in ``run_dir`` (a folder of ``quality_dir``, default its
     parent); raise QualityGateFailed on a failed critical expectation. On a pass, write the history
     of every run so far into the build (``main.quality_validation_results``) for the publish."""
-    from parkplatform.sources import SOURCES
-
-    config = config or GateConfig(sources={spec.name: spec.schedule for spec in SOURCES})
+    config = config or GateConfig(sources={spec.name: spec.schedule for spec in sources()})
     quality_dir = quality_dir or run_dir.parent
     if run_dir.exists():  # a re-run of the same run id replaces its folder
         shutil.rmtree(run_dir)
@@ -449,3 +452,33 @@ def enforce(
         RESULTS_TABLE,
     )
     return result
+
+
+def quality_gate(run_id: str) -> dict:
+    """Validate the BUILD warehouse; raises QualityGateFailed (naming each failed expectation, logged).
+
+    The run is kept in ``quality_dir/<run id>/`` (outcomes, Data Docs); a pass also writes every run's
+    outcomes into the build as ``main.quality_validation_results`` for the publish."""
+    settings = get_settings()
+    run_dir = settings.quality_dir / safe_run_id(run_id)
+    config = GateConfig(
+        sources={spec.name: spec.schedule for spec in runnable_sources(settings.uses_real_registry)},
+        row_count_band=settings.row_count_band,
+        freshness_grace_days=settings.freshness_grace_days,
+    )
+    engine_hooks = {}
+    if settings.warehouse_engine == "postgres":
+        from parkplatform.warehouse import postgres_exporter, postgres_results_writer
+
+        # the gate reads the build schemas and writes its results table into marts_build
+        engine_hooks = {
+            "export": postgres_exporter(settings.postgres_dsn),
+            "write_results": postgres_results_writer(settings.postgres_dsn),
+        }
+    result = enforce(settings.build_warehouse, run_dir, config, quality_dir=settings.quality_dir, **engine_hooks)
+    return {
+        "expectations": len(result.outcomes),
+        "warnings": len(result.failed_warnings),
+        "outcomes": str(run_dir),
+        "data_docs": str(result.data_docs),
+    }

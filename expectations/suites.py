@@ -1,5 +1,9 @@
-"""Expectation suites as code: one per landed source (``raw.<table>``), one per published table
+"""Expectation suites as code: one per landed table (``raw.<table>``), one per published table
 (``main.<table>``) and one per cross-table reconciliation, with severity next to each check.
+
+A landed table's contract is its source's (``extractors/<source>/contract.py``, read through
+:func:`parkplatform.sources.source_contracts`); the published tables' contracts are declared here and
+take their domains from the sources' contracts, so that a domain is written once.
 
 ``critical`` expectations block publishing; ``warning`` ones are reported and never block.
 
@@ -13,10 +17,10 @@ empty, computed by :data:`RECONCILIATIONS` over the exported tables).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 import great_expectations.expectations as gxe
 import sqlalchemy as sa
@@ -27,48 +31,32 @@ from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from extractors import crm, spreadsheets
+from parkplatform.contracts import Contract as TableContract
+from parkplatform.contracts import Rule, Severity
+from parkplatform.sources import source_contracts
 
-Severity = Literal["critical", "warning"]
-LEVELS = ["national", "provincial"]
+# the domains the sources validate and declare in their contracts (one source of truth)
+_RAW = {contract.table: contract for contract in source_contracts()}
+LEVELS = _RAW["raw.park_registry"].domains["level"]
 PARK_LEVELS = [*LEVELS, "unlisted"]  # unlisted: an alliance member park the catalogue does not list
-ZONE_TYPES = [
-    "border_cooperation",
-    "customs_special",
-    "economic_development",
-    "etdz",
-    "high_tech",
-    "industrial_park",
-    "other",
-]
-GEOCODE_QUALITY = ["ok", "suspect", "city_only", "missing"]
-# the domains the extractors validate at landing, taken from their contracts (one source of truth)
-COMMITTEES = list(crm.COMMITTEES)
-DIRECTIONS = list(crm.DIRECTIONS)
-CURRENCIES = sorted(crm.CURRENCIES)
-STAGES = [stage for stage in crm.STAGES if stage != "lost"]  # the funnel; lost closes a match
-LOST_REASONS = list(crm.LOST_REASONS)
-CHANNELS = list(crm.CHANNELS)
-MATCH_TYPES = list(crm.MATCH_TYPES)
-OWNERSHIP = sorted(set(spreadsheets.OWNERSHIP_VALUES.values()))
+GEOCODE_QUALITY = _RAW["raw.park_registry"].domains["geocode_quality"]
+COMMITTEES = _RAW["raw.alliance_member_committees"].domains["committee"]
+DIRECTIONS = _RAW["raw.crm_projects"].domains["direction"]
+CURRENCIES = _RAW["raw.crm_projects"].domains["currency"]
+PROJECT_STATUS = _RAW["raw.crm_projects"].domains["status"]
+CRM_ORIGIN = _RAW["raw.crm_projects"].domains["data_origin"]
+STAGES = [stage for stage in _RAW["raw.crm_match_events"].domains["stage"] if stage != "lost"]  # the funnel
+LOST_REASONS = _RAW["raw.crm_match_events"].domains["lost_reason"]
+CHANNELS = _RAW["raw.crm_match_events"].domains["channel"]
+MATCH_TYPES = _RAW["raw.crm_match_events"].domains["match_type"]
+ENTERPRISE_DOMAINS = _RAW["raw.park_submissions"].domains
 TIERS = ["strong", "significant", "emerging"]
-ENTERPRISE_DOMAINS = {
-    "incubation_stage": list(spreadsheets.INCUBATION_STAGES),
-    "operating_status": list(spreadsheets.ENTERPRISE_STATUSES),
-}
-PROJECT_STATUS = list(crm.PROJECT_STATUSES)
-CRM_ORIGIN = [crm.ORIGIN_GENERATED, crm.ORIGIN_CRM]
 # 229 of the catalogue's 2,543 zones (9%) have a suspect point: more than this means a new problem
 SUSPECT_GEOCODE_SHARE = 0.12
-# the member list's matching: more members left for a person to decide than this is worth a look
-MEMBERS_FOR_REVIEW_SHARE = 0.10
 SCHEDULE_DAYS = {"@daily": 1, "@weekly": 7, "@monthly": 31}
-LINEAGE = "_source text, _batch_id text, _loaded_at timestamp, _source_file text, _source_row integer"
 
-# The warehouse-neutral types a contract declares, read from the type of each column as the gate's
-# validation database (DuckDB) sees it: the same for a DuckDB build and a PostgreSQL one exported to
-# Parquet. ``number``: any numeric type, for sums whose type the engine chooses (HUGEINT, a decimal, ...).
-LOGICAL_TYPES = {"text", "integer", "decimal", "double", "number", "boolean", "date", "timestamp"}
+# How the gate reads the logical types of parkplatform.contracts from the type of each column as its validation
+# database (DuckDB) sees it: the same for a DuckDB build and a PostgreSQL one exported to Parquet.
 DUCKDB_LOGICAL_TYPES = (
     ("decimal", ("DECIMAL", "NUMERIC")),
     ("integer", ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -155,34 +143,19 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Contract:
-    """What one table promises. Every check is critical unless built with ``warning`` in ``extra``."""
+class Contract(TableContract):
+    """A table's contract as the gate declares it: the shared declaration, plus Great Expectations checks
+    beyond its rules (``extra``) where a rule cannot say it."""
 
-    table: str  # schema-qualified: raw.park_registry, main.dim_park
-    columns: str  # "name type, name type, ..." in LOGICAL_TYPES, in the table's order
-    key: tuple[str, ...] = ()  # unique together; a one-column key is also required
-    required: tuple[str, ...] = ()  # not null
-    domains: dict[str, list[Any]] = field(default_factory=dict)  # column -> allowed values (null allowed)
-    non_negative: tuple[str, ...] = ()
-    shares: tuple[str, ...] = ()  # in [0, 1]
-    not_future: tuple[str, ...] = ()  # dates and timestamps not after the run's as_of
-    source: str | None = None  # the landed source of a raw table: checked only when that source ran
-    lineage: bool = False  # a landed table: the landing contract's lineage columns follow its own
-    non_empty: bool = True
     extra: tuple[Check, ...] = ()
-
-    @property
-    def column_types(self) -> dict[str, str]:
-        spec = f"{self.columns}, {LINEAGE}" if self.lineage else self.columns
-        pairs = [item.split() for item in spec.split(",")]
-        return {name: kind for name, kind in pairs}
 
 
 def contracts() -> list[Contract]:
-    """Every landed source's and published table's contract. Built on call: GX expectations are mutable."""
+    """The landing's bookkeeping tables' and every published table's contract (the landed tables' are the
+    sources'). Built on call: GX expectations are mutable."""
     crm_origin = {"data_origin": CRM_ORIGIN}
     return [
-        # ---- landed sources (schema raw of the build) ----
+        # ---- the landing's bookkeeping (schema raw of the build) ----
         Contract(
             "raw.landing_batches",
             "source text, batch_id text, logical_date text, loaded_at text, received integer, landed integer, "
@@ -198,174 +171,6 @@ def contracts() -> list[Contract]:
             required=("source", "batch_id", "reason", "quarantined"),
             non_negative=("quarantined",),
             non_empty=False,  # a load without a rejected row
-        ),
-        Contract(
-            "raw.park_registry",
-            "park_id text, zone_code text, zone_code_clash boolean, zone_name text, province_name text, "
-            "city_district text, level text, zone_type text, zone_type_cn text, approval_date date, "
-            "approval_date_second date, approved_area_ha double, leading_industries text, longitude double, "
-            "latitude double, formatted_address text, geocode_status text, data_origin text, geocode_quality text, "
-            "geocode_shared_point boolean, geocode_province_mismatch boolean, geocode_address_province text, "
-            "typo_flags text",
-            key=("park_id",),
-            required=("zone_code", "zone_name", "province_name", "level", "zone_type"),
-            domains={"level": LEVELS, "zone_type": ZONE_TYPES, "geocode_quality": GEOCODE_QUALITY},
-            non_negative=("approved_area_ha",),
-            not_future=("approval_date", "approval_date_second"),
-            source="park_registry",
-            lineage=True,
-            extra=(
-                Check(gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=73, max_value=136)),
-                Check(gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=3, max_value=54)),
-            ),
-        ),
-        Contract(
-            "raw.park_registry_industries",
-            "park_id text, position integer, industry_term text, cluster_code text",
-            required=("park_id", "position", "industry_term"),
-            source="park_registry",
-            extra=(
-                # a declared industry no keyword maps: the seed should grow (README, registry enrichment)
-                Check(gxe.ExpectColumnValuesToNotBeNull(column="cluster_code", mostly=0.85), "warning"),
-            ),
-        ),
-        Contract(
-            "raw.park_submissions",
-            "credit_code text, enterprise_name text, park_code text, industry_code text, ownership text, "
-            "established_date date, employees integer, revenue_cny double, is_high_tech boolean, tax_cny double, "
-            "rnd_cny double, origin_country_iso3 text, incubation_stage text, operating_status text, period text, "
-            "data_origin text",
-            key=("credit_code", "period"),
-            required=("credit_code", "enterprise_name", "park_code", "industry_code", "period"),
-            domains={"ownership": OWNERSHIP, **ENTERPRISE_DOMAINS},
-            non_negative=("employees", "revenue_cny", "tax_cny", "rnd_cny"),
-            not_future=("established_date",),
-            source="park_submissions",
-            lineage=True,
-            extra=(Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),),
-        ),
-        Contract(
-            "raw.alliance_members",
-            "member_id text, member_name text, province text, city text, country_iso3 text, member_zone_code text, "
-            "join_date date, committees text, member_key text, member_province text, match_status text, park_id text, "
-            "catalogue_code text, catalogue_name text, candidate_park_ids text, data_origin text",
-            key=("member_id",),
-            required=("member_name", "country_iso3", "join_date", "match_status"),
-            domains={"match_status": ["code", "name", "ambiguous", "review", "alliance_only"]},
-            not_future=("join_date",),
-            source="alliance_members",
-            lineage=True,
-            extra=(
-                Check(
-                    gxe.ExpectColumnValuesToNotBeInSet(
-                        column="match_status", value_set=["ambiguous", "review"], mostly=1 - MEMBERS_FOR_REVIEW_SHARE
-                    ),
-                    "warning",
-                ),
-            ),
-        ),
-        Contract(
-            "raw.alliance_member_committees",
-            "member_id text, committee text",
-            key=("member_id", "committee"),
-            required=("member_id", "committee"),
-            domains={"committee": COMMITTEES},
-            source="alliance_members",
-        ),
-        Contract(
-            "raw.crm_projects",
-            "project_id text, project_name text, park_code text, investor_name text, direction text, "
-            "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, cluster_code text, "
-            "committee text, currency text, contracted_amount decimal, paid_in_amount decimal, intention_date date, "
-            "signed_date date, construction_started_date date, in_production_date date, status text, "
-            "created_at timestamp, updated_at timestamp, data_origin text",
-            key=("project_id", "_batch_id"),
-            required=("project_id", "park_code", "direction", "currency", "contracted_amount", "intention_date"),
-            domains={
-                "direction": DIRECTIONS,
-                "committee": COMMITTEES,
-                "currency": CURRENCIES,
-                "status": PROJECT_STATUS,
-                **crm_origin,
-            },
-            non_negative=("contracted_amount", "paid_in_amount"),
-            not_future=(
-                "intention_date",
-                "signed_date",
-                "construction_started_date",
-                "in_production_date",
-                "created_at",
-                "updated_at",
-            ),
-            source="crm_projects",
-            lineage=True,
-        ),
-        Contract(
-            "raw.crm_match_events",
-            "event_id text, match_id text, event_at timestamp, stage text, lost_reason text, match_type text, "
-            "channel text, committee text, demand_party text, supply_party text, park_code text, cluster_code text, "
-            "project_id text, updated_at timestamp, data_origin text",
-            key=("event_id", "_batch_id"),
-            required=("event_id", "match_id", "event_at", "stage", "match_type", "channel"),
-            domains={
-                "stage": [*STAGES, "lost"],
-                "lost_reason": LOST_REASONS,
-                "match_type": MATCH_TYPES,
-                "channel": CHANNELS,
-                "committee": COMMITTEES,
-                **crm_origin,
-            },
-            not_future=("event_at", "updated_at"),
-            source="crm_match_events",
-            lineage=True,
-        ),
-        Contract(
-            "raw.world_bank",
-            "indicator_id text, indicator_name text, country_id text, country_iso3 text, country_name text, "
-            "year integer, value double, unit text, obs_status text, decimals integer",
-            key=("indicator_id", "country_id", "year"),
-            required=("indicator_id", "country_id", "year", "value"),
-            domains={
-                "indicator_id": [
-                    "BX.KLT.DINV.CD.WD",
-                    "NY.GDP.MKTP.CD",
-                    "NY.GDP.MKTP.KD.ZG",
-                    "NY.GDP.PCAP.CD",
-                    "PA.NUS.FCRF",
-                    "SP.POP.TOTL",
-                ]
-            },
-            source="world_bank",
-            lineage=True,
-            extra=(Check(gxe.ExpectColumnValuesToBeBetween(column="year", min_value=2000)),),
-        ),
-        Contract(
-            "raw.nbs_province_gdp",
-            "province_adcode text, province_name_en text, year integer, gdp_cny double, gdp_100m_cny decimal",
-            key=("province_adcode", "year"),
-            required=("province_adcode", "year", "gdp_cny"),
-            non_negative=("gdp_cny", "gdp_100m_cny"),
-            source="nbs_province_gdp",
-            lineage=True,
-            extra=(Check(gxe.ExpectColumnUniqueValueCountToBeBetween(column="province_adcode", min_value=31)),),
-        ),
-        Contract(
-            "raw.reference_tables",
-            "reference_table text, level text, code text, name text, parent_code text, adcode text, "
-            "province_code text, isic_code text, isic_name text, name_cn text, m49_code text, un_region text, "
-            "un_sub_region text, un_intermediate_region text, currency_codes text",
-            key=("reference_table", "code", "isic_code"),
-            required=("reference_table", "level", "code", "name"),
-            domains={
-                "reference_table": [
-                    "gbt2260_admin_divisions",
-                    "gbt4754_2017",
-                    "gbt4754_2017_isic4",
-                    "iso3166_countries",
-                ]
-            },
-            source="reference_tables",
-            lineage=True,
         ),
         # ---- published tables (schema main) ----
         Contract(
@@ -406,7 +211,7 @@ def contracts() -> list[Contract]:
             "origin_country_iso3 text, incubation_stage text, operating_status text, data_origin text",
             key=("credit_code",),
             required=("enterprise_name", "park_id", "industry_code"),
-            domains={"ownership": OWNERSHIP, **ENTERPRISE_DOMAINS},
+            domains=ENTERPRISE_DOMAINS,
             non_negative=("employees", "revenue_cny"),
             not_future=("established_date",),
             extra=(Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),),
@@ -886,7 +691,35 @@ def _contract_checks(contract: Contract, facts: RunFacts) -> list[Check]:
         # rows lost beyond the band block (a broken load); growth beyond it is reported (a new period)
         checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(previous * (1 - band)))))
         checks.append(Check(gxe.ExpectTableRowCountToBeBetween(max_value=math.ceil(previous * (1 + band))), "warning"))
-    return checks + list(contract.extra)
+    return checks + [_rule_check(rule) for rule in contract.rules] + list(getattr(contract, "extra", ()))
+
+
+def _rule_check(rule: Rule) -> Check:
+    """The Great Expectations check of a contract's rule (parkplatform.contracts.Rule)."""
+    options: dict[str, Any] = {}
+    if rule.mostly is not None:
+        options["mostly"] = rule.mostly
+    if rule.when is not None:
+        options["row_condition"] = Column(rule.when) == True
+    column = {"column": rule.column}
+    expectation = {
+        "between": lambda: gxe.ExpectColumnValuesToBeBetween(
+            **column,
+            **{k: v for k, v in (("min_value", rule.low), ("max_value", rule.high)) if v is not None},
+            **options,
+        ),
+        "not_null": lambda: gxe.ExpectColumnValuesToNotBeNull(**column, **options),
+        "not_in": lambda: gxe.ExpectColumnValuesToNotBeInSet(**column, value_set=list(rule.values), **options),
+        "length": lambda: gxe.ExpectColumnValueLengthsToEqual(**column, value=rule.value, **options),
+        "distinct_at_least": lambda: gxe.ExpectColumnUniqueValueCountToBeBetween(**column, min_value=rule.value),
+        "row_count": lambda: gxe.ExpectTableRowCountToEqual(value=rule.value),
+    }[rule.kind]()
+    return Check(expectation, rule.severity)
+
+
+def all_contracts() -> list[TableContract]:
+    """Every table's contract: the landed tables' (the sources'), then the gate's own."""
+    return [*source_contracts(), *contracts()]
 
 
 def freshness_checks(facts: RunFacts) -> list[Check]:
@@ -924,7 +757,7 @@ def suites(facts: RunFacts, tables: set[str]) -> dict[str, list[Check]]:
     A raw table whose source the build does not hold (generated mode: no reference folder) has no
     suite; its published tables keep theirs."""
     result: dict[str, list[Check]] = {}
-    for contract in contracts():
+    for contract in all_contracts():
         if contract.source is not None and contract.source not in facts.sources:
             continue
         if contract.table in tables:
@@ -936,4 +769,4 @@ def suites(facts: RunFacts, tables: set[str]) -> dict[str, list[Check]]:
 
 
 def contract_tables() -> list[str]:
-    return [contract.table for contract in contracts()]
+    return [contract.table for contract in all_contracts()]

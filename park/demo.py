@@ -1,6 +1,6 @@
 """`make demo`: the platform's DAGs run once for one logical date, shown as one progress display.
 
-The run itself (:mod:`parkplatform.runs`: a real embedded Airflow, every extract DAG, the transform,
+The run itself (:mod:`park.runs`: a real embedded Airflow, every extract DAG, the transform,
 the weekly report) happens in a child process whose output, Airflow's, dbt's and every library's, goes
 to a log file under ``$PARK_DATA_DIR/logs/``. This process shows a line per DAG and task with its state
 and time, read from Airflow's own metadata, and ends with a summary of what was produced and where the
@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from parkplatform.config import REPO_ROOT, Settings, get_settings
-from parkplatform.reference import reference_is_generated
+from parkplatform.origin import is_generated
 
 GENERATED_REFERENCE = "reference-generated"
 # what a demo always generates (no public data exists for them, DESIGN.md section 3)
@@ -181,14 +181,14 @@ def render(lines: list[Line], title: str) -> Table:
 def run_with_progress(settings: Settings, logical_date: date, log_file: Path, result_file: Path, console: Console):
     """Start the run in a child process (output to ``log_file``) and show its progress until it ends;
     returns the child's outcome (the JSON it wrote) and the final lines."""
-    from parkplatform.runs import planned_dags
+    from park.runs import planned_dags
 
     planned = planned_dags() + ["weekly_report"]
     progress = AirflowProgress(settings.airflow_home / "airflow.db")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    setup = Line("setup", "Airflow metadata, dbt manifest", "running", 0.0, started)
-    command = [sys.executable, "-m", "parkplatform.runs", "--logical-date", logical_date.isoformat()]
+    setup = Line("setup", "Airflow metadata, dbt manifest, simulated sources", "running", 0.0, started)
+    command = [sys.executable, "-m", "park.runs", "--logical-date", logical_date.isoformat()]
     with open(log_file, "ab") as log, Live(console=console, refresh_per_second=2, transient=False) as live:
         child = subprocess.Popen(
             [*command, "--result", str(result_file)], stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
@@ -252,8 +252,8 @@ def last_traceback(log_file: Path) -> str:
 
 
 def print_summary(console: Console, settings: Settings, logical_date: date, outcome: dict) -> None:
+    from park.runs import wdi_mirror_wanted
     from parkplatform.landing import latest_batch, read_report
-    from parkplatform.runs import wdi_mirror_wanted
     from parkplatform.sources import runnable_sources
     from parkplatform.warehouse import table_row_counts
 
@@ -281,7 +281,7 @@ def print_summary(console: Console, settings: Settings, logical_date: date, outc
 
     console.print(Text("Data", style="bold"))
     reference = settings.reference_dir
-    if reference is not None and reference_is_generated(reference):
+    if reference is not None and is_generated(reference):
         console.print(
             f"  GENERATED demonstration data: {ALWAYS_GENERATED}, and the reference data (park registry, "
             f"divisions, industry classes, countries, World Bank indicators and exchange rates, NBS province GDP: "
@@ -335,7 +335,7 @@ def print_source_details(console: Console, reports: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m parkplatform.demo",
+        prog="python -m park.demo",
         description="Run the platform's DAGs once (embedded Airflow, DuckDB) with one progress display, "
         "then print what they produced.",
     )

@@ -2,10 +2,10 @@
 
 Prepares a local Airflow home (SQLite metadata), parses the dbt project for Cosmos, runs every extract
 DAG and then ``transform_publish``, then renders the weekly report of the latest complete week. The
-demo (:mod:`parkplatform.demo`) runs this in a child process whose output goes to a log file and shows
+demo (:mod:`park.demo`) runs this in a child process whose output goes to a log file and shows
 its progress; the tests call the functions directly.
 
-    python -m parkplatform.runs --logical-date 2026-11-23 --result run.json
+    python -m park.runs --logical-date 2026-11-23 --result run.json
 
 There is no internet: World Bank WDI is served on loopback from the reference folder
 (:func:`wdi_served_from_reference`).
@@ -111,7 +111,7 @@ def wdi_served_from_reference() -> Iterator[str | None]:
     if not wdi_mirror_wanted():
         yield None
         return
-    from extractors.wdi_mirror import WdiMirror
+    from simulators.wdi_api import WdiMirror
 
     reference_dir = get_settings().reference_dir
     assert reference_dir is not None
@@ -130,13 +130,20 @@ def planned_dags() -> list[str]:
     return [spec.dag_id for spec in runnable_sources(get_settings().uses_real_registry)] + [TRANSFORM_DAG]
 
 
-def run_platform(logical_date: date) -> list[StageTiming]:
+def run_platform(logical_date: date, *, simulate_sources: bool = True) -> list[StageTiming]:
     """Every runnable extract DAG, then transform_publish, for ``logical_date``; returns task timings.
 
-    Without PARK_REFERENCE_DIR the sources that need it are not run (the transform loads them empty).
-    World Bank WDI is served from the reference folder by ``wdi_served_from_reference``.
+    First the simulators write what the sources without public data read (park submissions, the member
+    list, the CRM: :mod:`simulators.sources`), where the real ones would be, unless ``simulate_sources`` is
+    false (they were written beforehand). Without PARK_REFERENCE_DIR
+    the sources that need it are not run (the transform loads them empty). World Bank WDI is served from
+    the reference folder by ``wdi_served_from_reference``.
     """
+    from simulators.sources import write_sources
+
     prepare_airflow()
+    if simulate_sources:
+        write_sources(get_settings(), logical_date)
     timings: list[StageTiming] = []
     with wdi_served_from_reference():
         for dag_id in planned_dags():
@@ -176,7 +183,7 @@ def run_and_record(logical_date: date, result_file: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m parkplatform.runs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m park.runs", description=__doc__.splitlines()[0])
     parser.add_argument("--logical-date", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     parser.add_argument("--result", type=Path, required=True, help="where to write the run's outcome (JSON)")
     args = parser.parse_args(argv)

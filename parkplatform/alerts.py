@@ -10,7 +10,6 @@ logged as an error (Airflow keeps it with the DAG processor's or ``dag.test``'s 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,27 +26,16 @@ def safe_run_id(run_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
 
 
+# what the quality gate stores in its run's folder for people: its failed critical expectations, one a line
+GATE_SUMMARY_FILE = "summary.txt"
+
+
 def gate_failure_summary(run_dir: Path) -> str:
-    """The failed critical expectations of a gate run, one line each, from its stored outcomes."""
-    try:
-        from expectations.gate import failure_summary
-    except ImportError:  # the gate does not summarise its outcomes itself: read them here
-        failure_summary = _failure_summary_from_outcomes
-    return failure_summary(run_dir)
-
-
-def _failure_summary_from_outcomes(run_dir: Path) -> str:
-    outcomes_file = run_dir / "outcomes.json"
-    if not outcomes_file.is_file():
-        return f"no stored outcomes at {outcomes_file} (the gate stopped before it had validated the build)"
-    outcomes = json.loads(outcomes_file.read_text(encoding="utf-8"))
-    failed = [o for o in outcomes if not o["success"] and o["severity"] == "critical"]
-    lines = [
-        f"- suite {o['suite']}{'.' + o['column'] if o.get('column') else ''}: {o['expectation']} "
-        f"expected {o['expected']}, observed {o['observed']}"
-        for o in failed
-    ]
-    return "\n".join([f"{len(failed)} critical expectation(s) failed (outcomes: {outcomes_file}):", *lines])
+    """The failed critical expectations of a gate run, as the gate summarised them in its run's folder."""
+    summary = run_dir / GATE_SUMMARY_FILE
+    if not summary.is_file():
+        return f"no stored summary at {summary} (the gate stopped before it had validated the build)"
+    return summary.read_text(encoding="utf-8").strip()
 
 
 def failure_message(context: dict[str, Any]) -> str:

@@ -78,7 +78,6 @@ class Settings(BaseSettings):
     http_attempts: int = Field(5, ge=1)
     crm_dsn: str | None = None
     crm_schema: str = "crm"
-    crm_generate: bool = True
     full_refresh: bool = False
     # quality gate: a table may lose this share of its rows since the last published run before the
     # gate blocks (growth beyond it is a warning); a source's newest batch may be its schedule's

@@ -1,32 +1,29 @@
 """The steps the DAGs run, one function per task, so that DAG files stay wiring.
 
 extract (per source) -> landing; normalise -> load the BUILD warehouse -> dbt build (Cosmos) ->
-quality gate -> publish to SERVING.
+quality gate (:func:`expectations.gate.quality_gate`) -> publish to SERVING.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from parkplatform.alerts import safe_run_id
 from parkplatform.config import get_settings
 from parkplatform.landing import BatchReport, batches_up_to, latest_batch, read_report
-from parkplatform.sources import SOURCES_BY_NAME, SourceSpec, runnable_sources, skipped_sources
+from parkplatform.normalise import normalise_batch, normalise_empty
+from parkplatform.sources import SourceSpec, resolve, runnable_sources, skipped_sources, source_spec
 
 log = logging.getLogger(__name__)
 
 
-def extract(source: str, logical_date: date) -> dict:
+def extract(name: str, logical_date: date) -> dict:
     """Land one source's batch for ``logical_date``; returns the batch report (reconciled).
 
     A source that needs PARK_REFERENCE_DIR fails here with its extractor's message when it is unset."""
-    spec = SOURCES_BY_NAME[source]
-    extract_batch = getattr(importlib.import_module(spec.module), spec.function)
-    report: BatchReport = extract_batch(get_settings(), logical_date)
+    report: BatchReport = resolve(source_spec(name).extract)(get_settings(), logical_date)
     log.info(report.summary())
     for reason, count in report.quarantine_reasons.items():
         log.warning("%s: %d row(s) quarantined: %s", report.batch_id, count, reason)
@@ -49,15 +46,13 @@ def normalise(as_of: date | None) -> dict[str, str]:
     Without a reference folder the sources that need one were not extracted: they get an empty
     table with their normalised columns (logged), so that the warehouse and dbt keep one shape.
     """
-    from parkplatform.normalise import normalise_batch, normalise_empty
-
     settings = get_settings()
     normalised: dict[str, Path] = {}
     for spec in runnable_sources(settings.uses_real_registry):
-        normalised |= normalise_batch(spec.name, read_batches(spec, as_of), settings.normalised_dir)
+        normalised |= normalise_batch(spec, read_batches(spec, as_of), settings.normalised_dir)
     for spec in skipped_sources(settings.uses_real_registry):
         log.warning("%s: PARK_REFERENCE_DIR is not set; loading it as an empty table", spec.name)
-        normalised |= normalise_empty(spec.name, settings.normalised_dir)
+        normalised |= normalise_empty(spec, settings.normalised_dir)
     return {table: str(path) for table, path in normalised.items()}
 
 
@@ -87,38 +82,6 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
         reset_postgres_build(settings.postgres_dsn)
         copy_raw_to_postgres(settings.build_warehouse, settings.postgres_dsn)
     return counts
-
-
-def quality_gate(run_id: str) -> dict:
-    """Validate the BUILD warehouse; raises QualityGateFailed (naming each failed expectation, logged).
-
-    The run is kept in ``quality_dir/<run id>/`` (outcomes, Data Docs); a pass also writes every run's
-    outcomes into the build as ``main.quality_validation_results`` for the publish."""
-    from expectations.gate import GateConfig, enforce
-
-    settings = get_settings()
-    run_dir = settings.quality_dir / safe_run_id(run_id)
-    config = GateConfig(
-        sources={spec.name: spec.schedule for spec in runnable_sources(settings.uses_real_registry)},
-        row_count_band=settings.row_count_band,
-        freshness_grace_days=settings.freshness_grace_days,
-    )
-    engine_hooks = {}
-    if settings.warehouse_engine == "postgres":
-        from parkplatform.warehouse import postgres_exporter, postgres_results_writer
-
-        # the gate reads the build schemas and writes its results table into marts_build
-        engine_hooks = {
-            "export": postgres_exporter(settings.postgres_dsn),
-            "write_results": postgres_results_writer(settings.postgres_dsn),
-        }
-    result = enforce(settings.build_warehouse, run_dir, config, quality_dir=settings.quality_dir, **engine_hooks)
-    return {
-        "expectations": len(result.outcomes),
-        "warnings": len(result.failed_warnings),
-        "outcomes": str(run_dir),
-        "data_docs": str(result.data_docs),
-    }
 
 
 def publish() -> str:

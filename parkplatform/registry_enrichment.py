@@ -1,6 +1,7 @@
 """Enrichment of the normalised park registry: geocode quality, typos, leading industries, clusters.
 
-Every function takes the frame that :func:`parkplatform.normalise.normalise_registry` returns and
+The registry is normalised here (:func:`normalise_registry`: typed, with a stable ``park_id``); every
+other function takes the frame it returns and
 works with Polars expressions over whole columns. Nothing here corrects the catalogue: faults are
 *flagged* next to the value as it was published (PROVENANCE.md, "Known faults"), so that the marts
 can show, count and filter them.
@@ -28,20 +29,22 @@ several keywords match one term, a keyword contained in a longer matching keywor
 电子商务 maps to e-commerce only (not also to electronic information through 电子), 非金属矿物制品
 to building materials only (not to metallurgy through 金属) and 石油机械 to petroleum equipment only.
 
-``python -m extractors.registry_enrichment`` prints the cluster coverage of the configured registry
+``python -m parkplatform.registry_enrichment`` prints the cluster coverage of the configured registry
 (the real catalogue when ``PARK_REFERENCE_DIR`` is set) and its most frequent unmapped terms.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from extractors import park_registry
+from parkplatform import catalogue
 from parkplatform.config import REPO_ROOT
+from parkplatform.landing import LINEAGE_COLUMNS, REJECT_REASON
 
 CLUSTER_KEYWORDS_FILE = REPO_ROOT / "dbt_project" / "seeds" / "cluster_keywords.csv"
 
@@ -69,7 +72,7 @@ DASHES = "—–\\-－"
 
 def _province_alternatives() -> tuple[str, dict[str, str]]:
     """Regex alternation of province names (full before short, longest first) and name → full name."""
-    table = park_registry.provinces()
+    table = catalogue.provinces()
     to_full = dict(zip(table["province_name_cn"], table["province_name_cn"], strict=True))
     to_full |= dict(zip(table["province_short_cn"], table["province_name_cn"], strict=True))
     names = sorted(to_full, key=len, reverse=True)
@@ -84,7 +87,7 @@ def address_province(address: pl.Expr) -> pl.Expr:
 
 def _address_is_centroid(address: pl.Expr, province: pl.Expr) -> pl.Expr:
     """The formatted address names nothing finer than a province or prefecture (municipality district)."""
-    full_names = "|".join(sorted(park_registry.provinces()["province_name_cn"], key=len, reverse=True))
+    full_names = "|".join(sorted(catalogue.provinces()["province_name_cn"], key=len, reverse=True))
     rest = address.str.replace(f"^({full_names})", "")
     prefecture_only = rest.str.contains(r"^([^市州盟区县]{1,8}(市|地区|自治州|盟))?$")
     municipality_district = province.is_in(MUNICIPALITIES) & rest.str.contains(r"^[^区县]{1,6}(区|县)$")
@@ -328,17 +331,110 @@ def cluster_coverage(frame: pl.DataFrame, keywords: pl.DataFrame | None = None) 
     )
 
 
+# --------------------------------------------------------------------------- the normalised registry
+
+
+LEVEL_CODES = {"国务院": "national", "省政府": "provincial"}
+
+
+def _name_digest(name: str) -> str:
+    # hashlib, not Polars' hash: the key must not change with the library version
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+
+
+def _month_start(raw: pl.Expr) -> pl.Expr:
+    return pl.concat_str(raw, pl.lit(".01")).str.to_date("%Y.%m.%d", strict=False)
+
+
+def normalise_registry(landed: pl.DataFrame) -> pl.DataFrame:
+    """One row per catalogue zone, typed, with a stable surrogate key ``park_id``, its geocode quality
+    and the typos detected (flagged, never corrected).
+
+    ``zone_code`` is the catalogue's key except where the source gives one code to several zones
+    (S377018 in 2018): those keep their code, are flagged ``zone_code_clash`` and get
+    ``park_id = code~<first 6 hex of the name's hash>``, stable whatever the row order.
+    """
+    typed = _typed_registry(landed)
+    return flag_typos(flag_suspect_geocodes(typed)).select(
+        *(column for column in typed.columns if column not in LINEAGE_COLUMNS),
+        "geocode_quality",
+        "geocode_shared_point",
+        "geocode_province_mismatch",
+        "geocode_address_province",
+        "typo_flags",
+        *LINEAGE_COLUMNS,
+    )
+
+
+def registry_industries(registry: pl.DataFrame) -> pl.DataFrame:
+    """One row per zone x declared leading industry (主导产业 term, in the order written) x cluster it
+    maps to through the keyword seed; ``cluster_code`` is null for a term no keyword maps, so the
+    unmapped terms stay visible in the warehouse and the seed can grow."""
+    terms = split_leading_industries(registry)
+    clusters = map_clusters(terms)
+    return (
+        terms.join(clusters, on=["park_id", "industry_term"], how="left")
+        .select("park_id", "position", "industry_term", "cluster_code")
+        .unique(maintain_order=True)
+        .sort("park_id", "position", "cluster_code", nulls_last=True)
+    )
+
+
+def _typed_registry(landed: pl.DataFrame) -> pl.DataFrame:
+    zone_types = catalogue.zone_types().select("zone_type_cn", "zone_type")
+    dates = pl.col("approval_date_raw").str.split("/")
+    return (
+        landed.with_columns(pl.col(pl.String).str.strip_chars())
+        .join(zone_types, on="zone_type_cn", how="left")
+        .with_columns(
+            (pl.len().over("zone_code") > 1).alias("zone_code_clash"),
+            pl.col("approval_level").replace(LEVEL_CODES).alias("level"),
+            pl.coalesce("zone_type", "zone_type_cn").alias("zone_type"),
+            _month_start(dates.list.first()).alias("approval_date"),
+            _month_start(dates.list.get(1, null_on_oob=True)).alias("approval_date_second"),
+            pl.col("approved_area_ha_raw").cast(pl.Float64).alias("approved_area_ha"),
+            pl.col("longitude_raw").cast(pl.Float64, strict=False).alias("longitude"),
+            pl.col("latitude_raw").cast(pl.Float64, strict=False).alias("latitude"),
+        )
+        .with_columns(
+            pl.when(pl.col("zone_code_clash"))
+            .then(pl.col("zone_code") + "~" + pl.col("zone_name").map_elements(_name_digest, return_dtype=pl.String))
+            .otherwise(pl.col("zone_code"))
+            .alias("park_id")
+        )
+        .select(
+            "park_id",
+            "zone_code",
+            "zone_code_clash",
+            "zone_name",
+            "province_name",
+            "city_district",
+            "level",
+            "zone_type",
+            "zone_type_cn",
+            "approval_date",
+            "approval_date_second",
+            "approved_area_ha",
+            "leading_industries",
+            "longitude",
+            "latitude",
+            "formatted_address",
+            "geocode_status",
+            "data_origin",
+            *LINEAGE_COLUMNS,
+        )
+    )
+
+
 # --------------------------------------------------------------------------- CLI
 
 
 def registry_frame(received: pl.DataFrame) -> pl.DataFrame:
     """The normalised registry from a received (read) registry: valid rows, placeholder lineage."""
-    from parkplatform.normalise import normalise_registry
-
-    valid = park_registry.validate(received).filter(pl.col("_reject_reason").is_null()).drop("_reject_reason")
+    valid = catalogue.validate(received).filter(pl.col(REJECT_REASON).is_null()).drop(REJECT_REASON)
     return normalise_registry(
         valid.with_columns(
-            pl.lit(park_registry.SOURCE).alias("_source"),
+            pl.lit(catalogue.SOURCE).alias("_source"),
             pl.lit("adhoc").alias("_batch_id"),
             pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("_loaded_at"),
         )
@@ -356,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = get_settings()
-    registry = registry_frame(park_registry.read_registry(settings))
+    registry = registry_frame(catalogue.read_registry(settings))
     report = cluster_coverage(registry)
     origin = ", ".join(sorted(set(registry["data_origin"])))
 

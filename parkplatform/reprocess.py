@@ -20,12 +20,10 @@ from quarantine.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -33,7 +31,7 @@ import polars as pl
 
 from parkplatform.config import Settings, get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, BatchReport, batch_dir, read_report
-from parkplatform.sources import SOURCES_BY_NAME
+from parkplatform.sources import resolve, source_names, source_spec
 
 log = logging.getLogger(__name__)
 
@@ -59,41 +57,14 @@ class Reprocessed:
         )
 
 
-def _submission_files(settings: Settings, day: date, batch: Path) -> BatchReport:
-    """Park submissions: the period's files the batch received, read again as they are now."""
-    from extractors import park_submissions
-
-    files = sorted({Path(name) for name in _rows(batch)["_source_file"].unique().to_list()})
-    return park_submissions.land_files(settings, day, files)
-
-
-def _member_list(settings: Settings, day: date, batch: Path) -> BatchReport:
-    """The alliance's member list exported for the date, read again as it is now."""
-    from extractors import alliance_members, park_registry
-    from extractors.registry_enrichment import registry_frame
-
-    registry = registry_frame(park_registry.read_registry(settings))
-    received = alliance_members.read_member_list(
-        alliance_members.member_list_path(settings.sources_dir, day)
-    ).with_columns(pl.lit(park_registry.ORIGIN_GENERATED).alias("data_origin"))
-    return alliance_members.land_members(received, registry, logical_date=day, landing_dir=settings.landing_dir)
-
-
-def _extractor(source: str) -> Callable[[Settings, date, Path], BatchReport]:
-    """Any other source: its extractor, with the CRM generator off (the exports are read as they are)."""
-    spec = SOURCES_BY_NAME[source]
-
-    def reread(settings: Settings, day: date, batch: Path) -> BatchReport:
-        extract = getattr(importlib.import_module(spec.module), spec.function)
-        return extract(replace(settings, crm_generate=False), day)
-
-    return reread
-
-
-REREADERS: dict[str, Callable[[Settings, date, Path], BatchReport]] = {
-    "park_submissions": _submission_files,
-    "alliance_members": _member_list,
-}
+def reread(settings: Settings, day: date, batch: Path) -> BatchReport:
+    """Land the batch again from its source as it is now: from the files it received when its source
+    declares how (``reread``: park submissions, whose folder may hold later files), else by its extract."""
+    spec = source_spec(batch.parent.name)
+    if spec.reread is not None:
+        files = sorted({Path(name) for name in _rows(batch)["_source_file"].unique().to_list()})
+        return resolve(spec.reread)(settings, day, files)
+    return resolve(spec.extract)(settings, day)
 
 
 def _rows(batch: Path) -> pl.DataFrame:
@@ -110,8 +81,8 @@ def batch_date_of(source: str, batch_id: str) -> date:
 
 def reprocess(source: str, batch_id: str) -> Reprocessed:
     """Land ``batch_id`` of ``source`` again from its source as it is now (see the module's doc)."""
-    if source not in SOURCES_BY_NAME:
-        raise ValueError(f"unknown source {source!r}: expected one of {', '.join(SOURCES_BY_NAME)}")
+    if source not in source_names():
+        raise ValueError(f"unknown source {source!r}: expected one of {', '.join(source_names())}")
     settings = get_settings()
     day = batch_date_of(source, batch_id)
     batch = batch_dir(settings.landing_dir, source, day)
@@ -122,7 +93,7 @@ def reprocess(source: str, batch_id: str) -> Reprocessed:
     shutil.rmtree(archive, ignore_errors=True)
     shutil.copytree(batch, archive)
 
-    after = REREADERS.get(source, _extractor(source))(settings, day, batch)
+    after = reread(settings, day, batch)
     missing = _rows(archive).join(_rows(batch), on=list(ROW_KEY), how="anti")
     if not missing.is_empty():
         shutil.rmtree(batch)
@@ -138,7 +109,7 @@ def reprocess(source: str, batch_id: str) -> Reprocessed:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", choices=sorted(SOURCES_BY_NAME))
+    parser.add_argument("source", choices=sorted(source_names()))
     parser.add_argument("batch_id", help="<source>-YYYYMMDD, as mart_quarantine_batches and batch.json name it")
     args = parser.parse_args(argv)
     try:

@@ -1,34 +1,71 @@
-"""The platform's sources and how often each is pulled (light: DAG files import this at parse time).
+"""What a source is, and the platform's sources as their packages declare them.
 
-Sources with ``requires_reference`` read the reference folder (``PARK_REFERENCE_DIR``): the NBS export
-and the reference tables read their files there, and World Bank WDI, which needs the internet in
-production, is served offline (demo, tests, CI) from its copy there by a loopback mirror. The park
-registry reads its catalogue there too. Without the real reference data, ``PARK_REFERENCE_DIR`` points
-at a generated folder in the same layouts (``python -m simulators.reference``) and every source runs.
-Without any reference folder nothing can be extracted (the extractors say which variable to set); a
-transform run then loads these three sources as empty tables with their columns.
+Each source is one package under ``extractors/`` whose ``__init__`` declares a :class:`SourceSpec`:
+its cadence, whether it needs the reference folder, how the transform reads its batches, where its
+extract and normalisation functions are, and the contract of every table it lands. The package
+registers the declaration as an entry point of the group ``park_indicators.sources`` (pyproject.toml),
+and :func:`sources` reads them from there: the shared layer runs the sources without importing one
+(a source is a plugin), and adding a source touches no shared module.
+
+Sources with ``requires_reference`` read the reference folder (``PARK_REFERENCE_DIR``): without any
+reference folder they cannot be extracted, and a transform run loads them as empty tables with their
+columns. Light on purpose: DAG files read the declarations at parse time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any
+
+from parkplatform.contracts import Contract
+
+ENTRY_POINT_GROUP = "park_indicators.sources"
 
 
-@dataclass(frozen=True)
+def resolve(reference: str) -> Callable[..., Any]:
+    """The function a ``module:function`` reference names (imported on first use)."""
+    module, _, function = reference.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+@dataclass(frozen=True, eq=False)  # one declaration per source: compared by identity
 class SourceSpec:
-    """A source: its extractor (``module.function(settings, logical_date)`` lands one batch), how often
-    it is pulled, and how the transform reads its batches: a snapshot source is read from its newest
-    batch; an ``incremental`` one adds to what its earlier batches landed (the records changed since
-    the previous batch, or a new reporting period), so the transform reads every batch up to the
-    logical date and dbt keeps the latest version of each record (or period)."""
+    """A source: how often it is pulled and how the transform reads its batches (a snapshot source is
+    read from its newest batch; an ``incremental`` one adds to what its earlier batches landed, so the
+    transform reads every batch up to the logical date and dbt keeps the latest version of each record).
+
+    ``extract`` (``module:function(settings, logical_date)``) lands one batch; ``normalise``
+    (``module:function(landed frame)``) types it into the warehouse table ``raw.<name>``; ``derived``
+    names the tables computed from that one (``table -> module:function(normalised frame)``);
+    ``contracts`` declares every table the source puts in ``raw`` (its own first); ``reread``
+    (``module:function(settings, logical_date, files)``) lands a batch again from the files it received,
+    for a source whose extract would read other files today (reprocessing); ``empty_landed`` gives
+    the landed columns and their Polars types of a source that needs the reference folder, for the
+    empty table of a run without one."""
 
     name: str
-    module: str
     schedule: str
     description: str
+    extract: str
+    normalise: str
+    contracts: tuple[Contract, ...]
     requires_reference: bool = False
     incremental: bool = False
-    function: str = "extract"
+    derived: dict[str, str] = field(default_factory=dict)
+    reread: str | None = None
+    empty_landed: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        tables = [contract.table for contract in self.contracts]
+        expected = [f"raw.{self.name}", *(f"raw.{table}" for table in self.derived)]
+        if sorted(tables) != sorted(expected) or tables[0] != expected[0]:
+            raise ValueError(f"source {self.name}: contracts for {tables}, expected {expected} (its own table first)")
+        if self.requires_reference and not self.empty_landed:
+            raise ValueError(f"source {self.name} needs the reference folder: declare empty_landed")
 
     @property
     def dag_id(self) -> str:
@@ -39,84 +76,44 @@ class SourceSpec:
         return f"landing.{self.name}"
 
 
-SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec(
-        name="park_registry",
-        module="extractors.park_registry",
-        schedule="@weekly",
-        description="China Development Zone Audit Catalogue 2018 (2,543 zones), read from "
-        "PARK_REFERENCE_DIR/parks (labelled generated when that folder was written by simulators.reference).",
-    ),
-    SourceSpec(
-        name="park_submissions",
-        module="extractors.park_submissions",
-        schedule="@weekly",
-        incremental=True,
-        description="Park offices' spreadsheets of the enterprises in their parks (generated: no public data).",
-    ),
-    SourceSpec(
-        name="alliance_members",
-        module="extractors.alliance_members",
-        schedule="@weekly",
-        description="The alliance's member list (CRM export, generated: no public data), matched to the "
-        "catalogue by code, then by normalised name and province, else kept as alliance-only parks.",
-    ),
-    SourceSpec(
-        name="crm_projects",
-        module="extractors.crm",
-        function="extract_projects",
-        schedule="@daily",
-        incremental=True,
-        description="The alliance CRM's investment projects (generated: no public data), read from PostgreSQL "
-        "(PARK_CRM_DSN) or its CSV exports, incrementally: the projects created or changed since the previous "
-        "batch's updated_at watermark.",
-    ),
-    SourceSpec(
-        name="crm_match_events",
-        module="extractors.crm",
-        function="extract_match_events",
-        schedule="@daily",
-        incremental=True,
-        description="The matchmaking event log (generated), read from PostgreSQL (PARK_CRM_DSN) or its JSON-lines "
-        "exports, incrementally by updated_at; stage order checked against the match's earlier events.",
-    ),
-    SourceSpec(
-        name="world_bank",
-        module="extractors.world_bank",
-        schedule="@weekly",
-        description="World Bank World Development Indicators (API v2): GDP, GDP growth, GDP per capita, "
-        "population, FDI net inflows and the CNY/USD rate, every country and aggregate, 2000 to the logical "
-        "date's year. PARK_WDI_BASE_URL sets the API; `make demo` serves it on loopback from "
-        "PARK_REFERENCE_DIR/world/wdi.",
-        requires_reference=True,
-    ),
-    SourceSpec(
-        name="nbs_province_gdp",
-        module="extractors.nbs_province_gdp",
-        schedule="@monthly",
-        description="NBS 'Annual by Province' export of Gross Regional Product (31 provinces x 20 years, "
-        "in yuan), read from PARK_REFERENCE_DIR/china/province_gdp_annual.xls (else .xlsx).",
-        requires_reference=True,
-    ),
-    SourceSpec(
-        name="reference_tables",
-        module="extractors.reference_tables",
-        schedule="@monthly",
-        description="GB/T 2260 administrative divisions, GB/T 4754-2017 industry classes and their ISIC Rev.4 "
-        "crosswalk, and the ISO 3166 countries with their UN M49 regions and currencies, read from "
-        "PARK_REFERENCE_DIR/admin_divisions, PARK_REFERENCE_DIR/industry and PARK_REFERENCE_DIR/world "
-        "(the standards change rarely: a monthly pull re-lands the same rows).",
-        requires_reference=True,
-    ),
-)
-SOURCES_BY_NAME = {spec.name: spec for spec in SOURCES}
+@cache
+def sources() -> tuple[SourceSpec, ...]:
+    """Every source the installed packages declare (in the order the entry points come: by name)."""
+    found = []
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        spec = entry_point.load()
+        if not isinstance(spec, SourceSpec) or spec.name != entry_point.name:
+            raise TypeError(f"entry point {entry_point.name} = {entry_point.value} is not the SourceSpec of that name")
+        found.append(spec)
+    if not found:
+        raise RuntimeError(
+            f"no source declared under the entry point group {ENTRY_POINT_GROUP!r}: the project is not installed "
+            "(make setup)"
+        )
+    return tuple(found)
+
+
+def source_spec(name: str) -> SourceSpec:
+    by_name = {spec.name: spec for spec in sources()}
+    if name not in by_name:
+        raise KeyError(f"unknown source {name!r}: expected one of {', '.join(by_name)}")
+    return by_name[name]
+
+
+def source_names() -> list[str]:
+    return [spec.name for spec in sources()]
 
 
 def runnable_sources(has_reference: bool) -> tuple[SourceSpec, ...]:
     """The sources a run extracts: all of them with a reference folder, else those not requiring one."""
-    return tuple(spec for spec in SOURCES if has_reference or not spec.requires_reference)
+    return tuple(spec for spec in sources() if has_reference or not spec.requires_reference)
 
 
 def skipped_sources(has_reference: bool) -> tuple[SourceSpec, ...]:
     """The sources a run without a reference folder does not extract (loaded as empty tables)."""
-    return tuple(spec for spec in SOURCES if spec not in runnable_sources(has_reference))
+    return tuple(spec for spec in sources() if spec not in runnable_sources(has_reference))
+
+
+def source_contracts() -> tuple[Contract, ...]:
+    """The contract of every table the sources land, in source order."""
+    return tuple(contract for spec in sources() for contract in spec.contracts)

@@ -24,6 +24,9 @@ from parkplatform.landing import BatchReport
 
 log = logging.getLogger(__name__)
 
+# where the quality gate keeps every run's outcomes in the warehouse (published with the marts)
+RESULTS_TABLE = "main.quality_validation_results"
+
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
 
@@ -334,8 +337,6 @@ def postgres_results_writer(dsn: str):
     """The gate's results writer for a PostgreSQL build: ``history`` (every run's outcomes) as the
     table of the same name in the build schema, published with it; returns its rows."""
     import psycopg2
-
-    from expectations.gate import RESULTS_TABLE
 
     def write(_build: Path, history: pl.DataFrame) -> int:
         schema, name = build_table(RESULTS_TABLE)

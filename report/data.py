@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from parkplatform.sources import SOURCES
+from parkplatform.sources import sources
 
 TREND_WEEKS = 12
 FLOW_WINDOW_MONTHS = 12
@@ -30,7 +30,7 @@ QUARANTINE_ROWS = 10
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
 # the sources whose daily batches feed the weekly indicators: the week is complete once each has
 # landed a batch for the week's Sunday or later
-DAILY_SOURCES = tuple(spec.name for spec in SOURCES if spec.schedule == "@daily")
+DAILY_SOURCES = tuple(spec.name for spec in sources() if spec.schedule == "@daily")
 
 _WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 

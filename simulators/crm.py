@@ -57,8 +57,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from extractors import crm
+from extractors.crm import contract as crm_contract
+from extractors.crm import extract as crm
+from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
+from parkplatform.origin import GENERATED_MARKER, GENERATOR_KEY
 from parkplatform.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -104,8 +107,8 @@ WEEKEND_POSTPONED = 0.75  # share of weekend stage events that wait for Monday t
 
 # --------------------------------------------------------------------------- matches
 
-MATCH_TYPE_WEIGHTS = (0.40, 0.15, 0.15, 0.20, 0.10)  # order of crm.MATCH_TYPES
-CHANNEL_WEIGHTS = (0.20, 0.20, 0.40, 0.20)  # order of crm.CHANNELS
+MATCH_TYPE_WEIGHTS = (0.40, 0.15, 0.15, 0.20, 0.10)  # order of crm_contract.MATCH_TYPES
+CHANNEL_WEIGHTS = (0.20, 0.20, 0.40, 0.20)  # order of crm_contract.CHANNELS
 COMMITTEE_WEIGHTS = (0.14, 0.22, 0.14, 0.10, 0.24, 0.16)  # order of crm.COMMITTEES
 MATCH_WITH_COMMITTEE = 0.7  # other matches are domestic (no committee) unless referred by one
 # chance to reach contacted, meeting, negotiation, signed, landed from the stage before
@@ -114,7 +117,7 @@ STAGE_DELAY_DAYS = ((2.0, 0.8), (10.0, 0.7), (18.0, 0.7), (30.0, 0.8), (75.0, 0.
 MIN_DELAY_DAYS = 0.1
 LOST_SHARE = 0.6  # dropped matches that get a lost event (the others stall)
 LOST_DELAY_DAYS = (21.0, 0.8)
-LOST_REASON_WEIGHTS = (0.20, 0.20, 0.15, 0.10, 0.15, 0.20)  # order of crm.LOST_REASONS
+LOST_REASON_WEIGHTS = (0.20, 0.20, 0.15, 0.10, 0.15, 0.20)  # order of crm_contract.LOST_REASONS
 SLOTS = 10  # event number = match number * SLOTS + stage slot
 
 
@@ -229,9 +232,9 @@ FAULT_REASONS = {
     "stage_dates_out_of_order": "signed_date: before intention_date",
     "unknown_direction": "direction: not one of inbound_foreign, domestic, outbound",
     "missing_project_id": "project_id: missing",
-    "unknown_stage": "stage: not one of " + ", ".join(crm.STAGES),
+    "unknown_stage": "stage: not one of " + ", ".join(crm_contract.STAGES),
     "lost_without_reason": "lost_reason: missing for a lost match",
-    "unknown_channel": "channel: not one of " + ", ".join(crm.CHANNELS),
+    "unknown_channel": "channel: not one of " + ", ".join(crm_contract.CHANNELS),
     "event_before_previous_stage": "event_at: before the match's earlier stage",
     "duplicate_event_id": "event_id: duplicate (kept the first)",
 }
@@ -251,7 +254,9 @@ STATE_FILE = "_generator.json"
 EXPORT_MARKER = "_export.json"
 FAULTS_FILE = "_faults.csv"
 
-assert set(CNY_PER_UNIT) == set(crm.CURRENCIES), "the generator's rates must cover exactly crm.CURRENCIES"
+assert set(CNY_PER_UNIT) == set(crm_contract.CURRENCIES), (
+    "the generator's rates must cover exactly crm_contract.CURRENCIES"
+)
 assert len(WEEKDAY_WEIGHTS) == 7 and len(CHINESE_NEW_YEAR) == LAST_AS_OF.year - EPOCH.year + 1
 
 
@@ -555,10 +560,10 @@ class _Universe:
 
     def _matches(self, rng: np.random.Generator, day: int, base: int, n: int) -> dict[str, np.ndarray]:
         ordinal = base + np.arange(n, dtype=np.int64)
-        match_type = rng.choice(len(crm.MATCH_TYPES), n, p=MATCH_TYPE_WEIGHTS)
-        channel = rng.choice(len(crm.CHANNELS), n, p=CHANNEL_WEIGHTS)
+        match_type = rng.choice(len(crm_contract.MATCH_TYPES), n, p=MATCH_TYPE_WEIGHTS)
+        channel = rng.choice(len(crm_contract.CHANNELS), n, p=CHANNEL_WEIGHTS)
         committee = rng.choice(len(crm.COMMITTEES), n, p=COMMITTEE_WEIGHTS)
-        referral = channel == crm.CHANNELS.index("committee_referral")
+        referral = channel == crm_contract.CHANNELS.index("committee_referral")
         committee = np.where(referral | (rng.random(n) < MATCH_WITH_COMMITTEE), committee, -1)
         park = rng.choice(self.park_codes.size, n, p=self.park_weights)
         cluster = self._clusters_of(rng, park)
@@ -570,7 +575,7 @@ class _Universe:
         financier = _pick(rng, np.array(FINANCIERS), n)
         technology = _pick(rng, np.array(TECHNOLOGY_SOURCES), n)
         trainer = _pick(rng, np.array(TRAINERS), n)
-        kind = np.array(crm.MATCH_TYPES)[match_type]
+        kind = np.array(crm_contract.MATCH_TYPES)[match_type]
         office = self.park_offices[park]
         demand = np.where(np.isin(kind, ("investment_attraction", "training")), office, chinese)
         enterprise = np.where(abroad, foreign, partner)
@@ -590,7 +595,7 @@ class _Universe:
         lost = (reached < times.shape[1]) & (rng.random(n) < LOST_SHARE)
         last = times[np.arange(n), reached - 1]
         lost_at = _after(rng, last, _lognormal(rng, LOST_DELAY_DAYS, n), lost)
-        lost_reason = rng.choice(len(crm.LOST_REASONS), n, p=LOST_REASON_WEIGHTS)
+        lost_reason = rng.choice(len(crm_contract.LOST_REASONS), n, p=LOST_REASON_WEIGHTS)
         bad, bad_before = _faulty(ordinal, self.spec.bad_row_rate * EVENTS_PER_MATCH, self.spec.seed)
         return {
             "ordinal": ordinal,
@@ -615,9 +620,9 @@ class _Universe:
 
     def _projects(self, rng: np.random.Generator, day: int, base: int, n: int) -> dict[str, np.ndarray]:
         ordinal = base + np.arange(n, dtype=np.int64)
-        direction = rng.choice(len(crm.DIRECTIONS), n, p=DIRECTION_WEIGHTS)
-        domestic = direction == crm.DIRECTIONS.index("domestic")
-        outbound = direction == crm.DIRECTIONS.index("outbound")
+        direction = rng.choice(len(crm_contract.DIRECTIONS), n, p=DIRECTION_WEIGHTS)
+        domestic = direction == crm_contract.DIRECTIONS.index("domestic")
+        outbound = direction == crm_contract.DIRECTIONS.index("outbound")
         committee = np.where(domestic, -1, rng.choice(len(crm.COMMITTEES), n, p=COMMITTEE_WEIGHTS))
         country = self._country(rng, committee)
         park = rng.choice(self.park_codes.size, n, p=self.park_weights)
@@ -679,9 +684,10 @@ class _Universe:
         """Investment-attraction matches that sign produce the day's first projects not going abroad: the
         match takes the project's park, cluster, committee and investor; the project the match's dates."""
         signed = np.flatnonzero(
-            (matches["match_type"] == crm.MATCH_TYPES.index("investment_attraction")) & (matches["reached"] >= 5)
+            (matches["match_type"] == crm_contract.MATCH_TYPES.index("investment_attraction"))
+            & (matches["reached"] >= 5)
         )
-        attracted = np.flatnonzero(projects["direction"] != crm.DIRECTIONS.index("outbound"))
+        attracted = np.flatnonzero(projects["direction"] != crm_contract.DIRECTIONS.index("outbound"))
         pairs = min(signed.size, attracted.size)
         m, p = signed[:pairs], attracted[:pairs]
         for key in ("park", "cluster", "committee"):
@@ -748,14 +754,14 @@ class _Universe:
         bad, bad_before = _faulty(p["ordinal"], self.spec.bad_row_rate, self.spec.seed)
         fault = np.where(bad, np.array(PROJECT_FAULTS)[bad_before % len(PROJECT_FAULTS)], None)
         committee = np.array(crm.COMMITTEES, dtype=object)[np.maximum(p["committee"], 0)]
-        outbound = p["direction"] == crm.DIRECTIONS.index("outbound")
+        outbound = p["direction"] == crm_contract.DIRECTIONS.index("outbound")
         country = self.countries[p["country"]]
         columns = {
             "_ordinal": p["ordinal"],
             "project_name": p["name"],
             "park_code": self.park_codes[p["park"]],
             "investor_name": p["investor"],
-            "direction": np.array(crm.DIRECTIONS)[p["direction"]],
+            "direction": np.array(crm_contract.DIRECTIONS)[p["direction"]],
             "origin_country_iso3": np.where(p["committee"] >= 0, np.where(outbound, "CHN", country), "CHN"),
             "origin_province_adcode": np.where(p["province"] != "", p["province"], None),
             "destination_country_iso3": np.where(outbound, country, "CHN"),
@@ -776,7 +782,7 @@ class _Universe:
         if n == 0:
             return None
         funnel = m["times"].shape[1]
-        present = np.zeros((n, len(crm.STAGES)), dtype=bool)
+        present = np.zeros((n, len(crm_contract.STAGES)), dtype=bool)
         present[:, :funnel] = np.arange(funnel) < m["reached"][:, None]
         present[:, funnel] = m["lost"]
         match, slot = np.nonzero(present)
@@ -804,10 +810,10 @@ class _Universe:
             "_match_ordinal": m["ordinal"][match],
             "_t_event": event_at,
             "_t_updated": updated_at,
-            "stage": np.array(crm.STAGES)[slot],
-            "lost_reason": np.where(slot == funnel, np.array(crm.LOST_REASONS)[m["lost_reason"][match]], None),
-            "match_type": np.array(crm.MATCH_TYPES)[m["match_type"][match]],
-            "channel": np.array(crm.CHANNELS)[m["channel"][match]],
+            "stage": np.array(crm_contract.STAGES)[slot],
+            "lost_reason": np.where(slot == funnel, np.array(crm_contract.LOST_REASONS)[m["lost_reason"][match]], None),
+            "match_type": np.array(crm_contract.MATCH_TYPES)[m["match_type"][match]],
+            "channel": np.array(crm_contract.CHANNELS)[m["channel"][match]],
             "committee": np.where(committee >= 0, np.array(crm.COMMITTEES)[np.maximum(committee, 0)], None),
             "demand_party": m["demand"][match].astype(str),
             "supply_party": m["supply"][match].astype(str),
@@ -869,10 +875,8 @@ def _inject_event_faults(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _cluster_names() -> pl.DataFrame:
-    from extractors.registry_enrichment import load_cluster_keywords
-
     return (
-        load_cluster_keywords()
+        registry_enrichment.load_cluster_keywords()
         .select("cluster_code", "cluster_name_cn", "cluster_name_en")
         .unique("cluster_code", keep="first")
         .sort("cluster_code")
@@ -963,7 +967,7 @@ def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.D
         .otherwise(pl.col("direction"))
         .alias("direction"),
         pl.when(fault == "missing_project_id").then(None).otherwise(pl.col("project_id")).alias("project_id"),
-    ).select(*crm.PROJECT_COLUMNS, "_t_updated", "_fault", "_original_key")
+    ).select(*crm_contract.PROJECT_COLUMNS, "_t_updated", "_fault", "_original_key")
 
 
 def _events_as_of(universe: pl.DataFrame, end: int) -> pl.DataFrame:
@@ -1025,7 +1029,7 @@ def snapshot_chunks(spec: CrmSpec, as_of: date, *, since: date | None = None) ->
 
 
 def _empty_projects() -> pl.DataFrame:
-    schema = dict.fromkeys(crm.PROJECT_COLUMNS, pl.String) | {
+    schema = dict.fromkeys(crm_contract.PROJECT_COLUMNS, pl.String) | {
         "_t_updated": pl.Int64,
         "_fault": pl.String,
         "_original_key": pl.String,
@@ -1034,7 +1038,7 @@ def _empty_projects() -> pl.DataFrame:
 
 
 def _empty_events() -> pl.DataFrame:
-    schema = dict.fromkeys(crm.EVENT_COLUMNS, pl.String) | {
+    schema = dict.fromkeys(crm_contract.EVENT_COLUMNS, pl.String) | {
         "_t_updated": pl.Int64,
         "_fault": pl.String,
         "_original_key": pl.String,
@@ -1057,14 +1061,16 @@ def snapshot(spec: CrmSpec, as_of: date) -> Snapshot:
     projects = pl.concat([c.projects for c in chunks])
     events = pl.concat([c.events for c in chunks])
     return Snapshot(
-        projects=projects.select(crm.PROJECT_COLUMNS),
-        events=events.select(crm.EVENT_COLUMNS),
-        faults=pl.concat([_faults_of(crm.PROJECTS_TABLE, projects), _faults_of(crm.EVENTS_TABLE, events)]),
+        projects=projects.select(crm_contract.PROJECT_COLUMNS),
+        events=events.select(crm_contract.EVENT_COLUMNS),
+        faults=pl.concat(
+            [_faults_of(crm_contract.PROJECTS_TABLE, projects), _faults_of(crm_contract.EVENTS_TABLE, events)]
+        ),
     )
 
 
 def _faults_of(table: str, rows: pl.DataFrame, positions: pl.DataFrame | None = None) -> pl.DataFrame:
-    key = crm.TABLE_KEYS[table]
+    key = crm_contract.TABLE_KEYS[table]
     frame = rows.select(
         pl.lit(table).alias("table"),
         pl.col("_fault").alias("fault"),
@@ -1091,7 +1097,7 @@ class _PartWriter:
         if part_rows < 1:
             raise ValueError(f"part_rows must be positive, got {part_rows}")
         self.folder, self.table, self.part_rows = folder, table, part_rows
-        self.csv = table == crm.PROJECTS_TABLE
+        self.csv = table == crm_contract.PROJECTS_TABLE
         self.paths: list[Path] = []
         self.rows_in_part = 0
         self.rows = 0
@@ -1137,7 +1143,7 @@ class _PartWriter:
         if not self.paths:  # an empty table still gets its (header-only) part
             self._open_next()
             if self.csv:
-                pl.DataFrame(schema=dict.fromkeys(crm.PROJECT_COLUMNS, pl.String)).write_csv(self.handle)
+                pl.DataFrame(schema=dict.fromkeys(crm_contract.PROJECT_COLUMNS, pl.String)).write_csv(self.handle)
         self.close()
         return self.paths
 
@@ -1177,18 +1183,18 @@ def write_exports(
     staging = target.parent / f".staging-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        projects = _PartWriter(staging, crm.PROJECTS_TABLE, part_rows)
-        events = _PartWriter(staging, crm.EVENTS_TABLE, part_rows)
+        projects = _PartWriter(staging, crm_contract.PROJECTS_TABLE, part_rows)
+        events = _PartWriter(staging, crm_contract.EVENTS_TABLE, part_rows)
         fault_counts: dict[str, int] = {}
         with (staging / FAULTS_FILE).open("wb") as faults, _progress(progress) as bar:
             task = bar.add_task(f"CRM export as of {as_of}", total=max(0, day_number(as_of) - day_number(start) + 1))
             header = True
             for chunk in snapshot_chunks(replace(spec, history_start=start), as_of):
-                project_lines = projects.write(chunk.projects.select(crm.PROJECT_COLUMNS))
-                event_lines = events.write(chunk.events.select(crm.EVENT_COLUMNS))
+                project_lines = projects.write(chunk.projects.select(crm_contract.PROJECT_COLUMNS))
+                event_lines = events.write(chunk.events.select(crm_contract.EVENT_COLUMNS))
                 written = [
-                    _faults_of(crm.PROJECTS_TABLE, chunk.projects, project_lines),
-                    _faults_of(crm.EVENTS_TABLE, chunk.events, event_lines),
+                    _faults_of(crm_contract.PROJECTS_TABLE, chunk.projects, project_lines),
+                    _faults_of(crm_contract.EVENTS_TABLE, chunk.events, event_lines),
                 ]
                 manifest = pl.concat(written).select("table", "fault", "file", "row", "key", "original_key")
                 manifest.write_csv(faults, include_header=header)
@@ -1211,6 +1217,7 @@ def write_exports(
         )
         marker = {key: value for key, value in asdict(result).items() if key != "folder"}  # the same bytes anywhere
         (staging / EXPORT_MARKER).write_text(json.dumps(marker, indent=2, ensure_ascii=False), encoding="utf-8")
+        (staging / GENERATED_MARKER).write_text(json.dumps({GENERATOR_KEY: __name__}) + "\n", encoding="utf-8")
         retired = target.parent / f".retired-{uuid.uuid4().hex}"
         if target.exists():
             os.replace(target, retired)
@@ -1239,7 +1246,7 @@ def ensure_exports(
 ) -> ExportResult:
     """The export as of ``as_of``, written unless already there for this CRM. The go-live date is kept in
     ``<sources_dir>/crm/_generator.json`` (the first as-of date sets it), so later dates extend one history."""
-    state_path = sources_dir / crm.EXPORT_FOLDER / STATE_FILE
+    state_path = sources_dir / crm_contract.EXPORT_FOLDER / STATE_FILE
     identity = spec.identity()
     if spec.history_start is None:
         state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else None
@@ -1277,9 +1284,10 @@ _SQL_TYPES = {
 
 
 def _ddl(table: str) -> str:
-    key = crm.TABLE_KEYS[table]
+    key = crm_contract.TABLE_KEYS[table]
     columns = ",\n  ".join(
-        f"{c} text PRIMARY KEY" if c == key else f"{c} {_SQL_TYPES.get(c, 'text')}" for c in crm.TABLE_COLUMNS[table]
+        f"{c} text PRIMARY KEY" if c == key else f"{c} {_SQL_TYPES.get(c, 'text')}"
+        for c in crm_contract.TABLE_COLUMNS[table]
     )
     return f"CREATE TABLE IF NOT EXISTS {{schema}}.{table} (\n  {columns}\n)"
 
@@ -1307,13 +1315,13 @@ def _read_marker(cursor, schema: str) -> tuple[bool, dict | None]:
         marker = json.loads(comment) if comment else None
     except json.JSONDecodeError:
         marker = None
-    return True, marker if isinstance(marker, dict) and marker.get("generator") == __name__ else None
+    return True, marker if isinstance(marker, dict) and marker.get(GENERATOR_KEY) == __name__ else None
 
 
 def _has_crm_tables(cursor, schema: str) -> bool:
     cursor.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = ANY(%s)",
-        (schema, list(crm.TABLE_COLUMNS)),
+        (schema, list(crm_contract.TABLE_COLUMNS)),
     )
     return cursor.fetchone()[0] > 0
 
@@ -1323,8 +1331,8 @@ def _upsert(cursor, schema_sql, table: str, frame: pl.DataFrame) -> int:
 
     if frame.is_empty():
         return 0
-    columns = crm.TABLE_COLUMNS[table]
-    key = crm.TABLE_KEYS[table]
+    columns = crm_contract.TABLE_COLUMNS[table]
+    key = crm_contract.TABLE_KEYS[table]
     stage = sql.Identifier(f"crm_stage_{table}")
     names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     buffer = io.BytesIO()
@@ -1349,7 +1357,7 @@ def load_postgres(
     spec: CrmSpec,
     as_of: date,
     *,
-    schema: str = crm.DEFAULT_SCHEMA,
+    schema: str = crm_contract.DEFAULT_SCHEMA,
     force: bool = False,
     progress: bool | None = None,
 ) -> LoadResult:
@@ -1363,7 +1371,7 @@ def load_postgres(
     """
     from psycopg2 import sql
 
-    tables = f"{schema}.{crm.PROJECTS_TABLE} and {schema}.{crm.EVENTS_TABLE}"
+    tables = f"{schema}.{crm_contract.PROJECTS_TABLE} and {schema}.{crm_contract.EVENTS_TABLE}"
     connection = crm.connect(dsn, f"loading {tables}")
     identity = spec.identity()
     try:
@@ -1372,7 +1380,7 @@ def load_postgres(
             if exists and marker is None and _has_crm_tables(cursor, schema):
                 raise crm.CrmSourceError(
                     f"schema {schema} at {crm.describe_dsn(dsn)} holds CRM tables the generator did not create: "
-                    f"refusing to write generated data into it (set {crm.GENERATE_VARIABLE}=0 to only read it)"
+                    "refusing to write generated data into it (a real CRM is only read, by the extractors)"
                 )
             ours = marker is not None and marker.get("identity") == identity
             if spec.history_start is None:
@@ -1386,7 +1394,7 @@ def load_postgres(
             if loaded == as_of and not force:
                 return LoadResult(schema, as_of.isoformat(), spec.history_start.isoformat(), "unchanged", 0, 0)
             cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema_sql))
-            for table in crm.TABLE_COLUMNS:
+            for table in crm_contract.TABLE_COLUMNS:
                 cursor.execute(sql.SQL(_ddl(table).replace("{schema}", "{}")).format(schema_sql))
                 cursor.execute(
                     sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {}.{} (updated_at)").format(
@@ -1401,7 +1409,7 @@ def load_postgres(
             since = None
             if loaded is None:
                 mode = "full"
-                for table in crm.TABLE_COLUMNS:
+                for table in crm_contract.TABLE_COLUMNS:
                     cursor.execute(sql.SQL("TRUNCATE {}.{}").format(schema_sql, sql.Identifier(table)))
             elif loaded < as_of and not force:
                 mode, since = "incremental", loaded
@@ -1410,13 +1418,13 @@ def load_postgres(
                 end = crm.end_of_day(as_of)
                 cursor.execute(
                     sql.SQL("DELETE FROM {}.{} WHERE updated_at >= %s").format(
-                        schema_sql, sql.Identifier(crm.EVENTS_TABLE)
+                        schema_sql, sql.Identifier(crm_contract.EVENTS_TABLE)
                     ),
                     (end,),
                 )
                 cursor.execute(
                     sql.SQL("DELETE FROM {}.{} WHERE created_at >= %s").format(
-                        schema_sql, sql.Identifier(crm.PROJECTS_TABLE)
+                        schema_sql, sql.Identifier(crm_contract.PROJECTS_TABLE)
                     ),
                     (end,),
                 )
@@ -1434,14 +1442,14 @@ def load_postgres(
                     events = chunk.events.unique("event_id", keep="first", maintain_order=True)
                     left_out["project_id missing"] += chunk.projects.height - projects.height
                     left_out["event_id duplicate"] += chunk.events.height - events.height
-                    counts["projects"] += _upsert(cursor, schema_sql, crm.PROJECTS_TABLE, projects)
-                    counts["events"] += _upsert(cursor, schema_sql, crm.EVENTS_TABLE, events)
+                    counts["projects"] += _upsert(cursor, schema_sql, crm_contract.PROJECTS_TABLE, projects)
+                    counts["events"] += _upsert(cursor, schema_sql, crm_contract.EVENTS_TABLE, events)
                     stored = pl.concat([projects.select("_fault"), events.select("_fault")]).drop_nulls()
                     for kind, count in stored.group_by("_fault").len().iter_rows():
                         faults[kind] = faults.get(kind, 0) + count
                     bar.advance(task, chunk.days)
             marker = {
-                "generator": __name__,
+                GENERATOR_KEY: __name__,
                 "identity": identity,
                 "history_start": spec.history_start.isoformat(),
                 "as_of": as_of.isoformat(),
@@ -1466,11 +1474,38 @@ def load_postgres(
     )
 
 
+# --------------------------------------------------------------------------- the demo's CRM
+
+
+def generator_parks(settings: Settings) -> pl.DataFrame:
+    """The registry's zones for the generator: zone_code, zone_name and the clusters their declared
+    leading industries map to (empty list when none maps)."""
+    registry = (
+        catalogue.valid_registry(settings)
+        .unique("zone_code", keep="first", maintain_order=True)
+        .select("zone_code", "zone_name", "leading_industries")
+    )
+    return (
+        registry.join(registry_enrichment.declared_clusters(registry), on="zone_code", how="left")
+        .select("zone_code", "zone_name", "clusters")
+        .sort("zone_code")
+    )
+
+
+def write_snapshot(settings: Settings, as_of: date) -> ExportResult | LoadResult:
+    """Make the simulated CRM hold its snapshot as of ``as_of`` where the CRM sources read it: PostgreSQL
+    with ``PARK_CRM_DSN``, else the exports. Cheap when it is already there."""
+    spec = spec_from_settings(settings, generator_parks(settings))
+    if settings.crm_dsn is not None:
+        return load_postgres(settings.crm_dsn, spec, as_of, schema=settings.crm_schema)
+    return ensure_exports(spec, as_of, settings.sources_dir)
+
+
 # --------------------------------------------------------------------------- CLI
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m extractors.crm_generator --as-of 2026-11-23 [--dsn ...]``: generate the configured scale."""
+    """``python -m simulators.crm --as-of 2026-11-23 [--dsn ...]``: generate the configured scale."""
     from parkplatform.config import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1481,7 +1516,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
-    spec = spec_from_settings(settings, crm.generator_parks(settings))
+    spec = spec_from_settings(settings, generator_parks(settings))
     dsn = args.dsn or settings.crm_dsn
     args.schema = args.schema or settings.crm_schema
     if dsn:

@@ -4,7 +4,7 @@ Without the real reference data (../shared/data/reference, see its PROVENANCE.md
 runs end to end: this simulator writes a complete folder of GENERATED demonstration data in the same
 files and layouts, ``PARK_REFERENCE_DIR`` points at it, and every extractor reads it through the same
 code path as the real data. ``generated.json`` marks the folder as generated, so the registry is
-labelled ``data_origin = generated`` (:func:`parkplatform.reference.reference_is_generated`).
+labelled ``data_origin = generated`` (:func:`parkplatform.origin.is_generated`).
 
 What is written (paths relative to the target folder):
 
@@ -55,10 +55,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from extractors import crm_generator, generator, nbs_province_gdp, park_registry, reference_tables, world_bank
-from extractors.wdi_mirror import wdi_csv
+from extractors.nbs_province_gdp import extract as nbs_province_gdp
+from extractors.reference_tables import extract as reference_tables
+from extractors.world_bank import contract as world_bank
+from parkplatform import catalogue as park_registry
 from parkplatform.config import SCALES
-from parkplatform.reference import GENERATED_MARKER
+from parkplatform.origin import GENERATED_MARKER
+from simulators import crm as crm_generator
+from simulators import submissions as generator
+from simulators.wdi_api import wdi_csv
 
 FORMAT_VERSION = 1
 GENERATOR = "simulators.reference"

@@ -8,6 +8,7 @@ of fault after another, to exercise the quarantine.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Iterator
@@ -18,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from extractors import credit_code
-from extractors.spreadsheets import LANDED_COLUMNS as SUBMISSION_COLUMNS
-from extractors.spreadsheets import OPTIONAL_COLUMNS, shift_decimal
-from parkplatform.config import REPO_ROOT
+from extractors.park_submissions import credit_code
+from extractors.park_submissions.extract import registry_parks, submissions_dir
+from extractors.park_submissions.reader import LANDED_COLUMNS as SUBMISSION_COLUMNS
+from extractors.park_submissions.reader import OPTIONAL_COLUMNS, shift_decimal
+from parkplatform.config import REPO_ROOT, Settings
+from parkplatform.origin import GENERATED_MARKER
 from parkplatform.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -59,14 +62,6 @@ FAULT_KINDS = (
 NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
 # With faults on, one office per period sends a file without this required column (rejected whole).
 COLUMN_LEFT_OUT = "industry_code"
-
-
-def submission_period(logical_date: date) -> str:
-    return f"{logical_date:%Y-%m}"
-
-
-def submissions_dir(sources_dir: Path, logical_date: date) -> Path:
-    return sources_dir / "park_submissions" / f"period={submission_period(logical_date)}"
 
 
 def cluster_classes() -> pl.DataFrame:
@@ -457,5 +452,24 @@ def generate_park_submissions(
         for chunk in chunks:
             paths += write_submissions(chunk, target, incomplete_file=incomplete, first_file=len(paths))
             progress.advance(task, chunk.height)
+    (target / GENERATED_MARKER).write_text(
+        json.dumps({"generated_by": __name__, "enterprises": enterprises, "files": len(paths)}) + "\n", encoding="utf-8"
+    )
     log.info("generated %d enterprise rows in %d files under %s", enterprises, len(paths), target)
     return sorted(paths)
+
+
+def write_period(settings: Settings, logical_date: date) -> list[Path]:
+    """Write the period's files as the park offices would send them, where the park-submissions source reads
+    them (generated: no public data); returns the files."""
+    parks = registry_parks(settings)
+    # Park offices of zones with a shared catalogue code cannot be told apart: none is generated.
+    submitting = parks.filter(~pl.col("code_is_shared") & pl.col("province_adcode2").is_not_null())
+    return generate_park_submissions(
+        submitting,
+        target=submissions_dir(settings.sources_dir, logical_date),
+        enterprises=settings.scale.enterprises,
+        parks=settings.scale.parks,
+        seed=settings.seed,
+        bad_row_rate=settings.bad_row_rate,
+    )

@@ -1,6 +1,6 @@
 """A loopback mirror of the World Bank WDI API v2 (no network beyond 127.0.0.1).
 
-Used by the tests and by `make demo` (parkplatform.demo.wdi_served_from_reference), which has no
+Used by the tests and by `make demo` (park.demo.wdi_served_from_reference), which has no
 internet: both serve the real extracts kept in the reference folder.
 
 Serves the real WDI extracts in ``$PARK_REFERENCE_DIR/world/wdi/<code>.csv`` (Country Name,

@@ -115,7 +115,7 @@ def postgres_database(postgres_dsn: str) -> Iterator[dict]:
 @pytest.fixture(scope="session")
 def airflow_ready() -> None:
     """The session's Airflow metadata database migrated and the dbt manifest parsed for Cosmos."""
-    from parkplatform.runs import prepare_airflow
+    from park.runs import prepare_airflow
 
     prepare_airflow()
 
@@ -128,10 +128,11 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path
     """The BUILD warehouse of the tiny scale on the real reference data for 2026-11-23, built once per
     session by the pipeline's own steps (every source extracted, normalised, loaded, then ``dbt
     build`` of the whole project, tests included). Open it read-only; do not change it."""
+    from park.runs import wdi_served_from_reference
     from parkplatform import pipeline
     from parkplatform.dbt import build_project
-    from parkplatform.runs import wdi_served_from_reference
     from parkplatform.sources import runnable_sources
+    from simulators.sources import write_sources
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PARK_DATA_DIR", str(tmp_path_factory.mktemp("tiny-warehouse") / "data"))
@@ -140,6 +141,7 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path
         for variable in ("PARK_SEED", "PARK_BAD_ROW_RATE", "PARK_WDI_BASE_URL", "PARK_CRM_DSN"):
             patch.delenv(variable, raising=False)
         settings = get_settings()
+        write_sources(settings, TINY_DAY)
         with wdi_served_from_reference():
             for spec in runnable_sources(settings.uses_real_registry):
                 pipeline.extract(spec.name, TINY_DAY)

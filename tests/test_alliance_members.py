@@ -9,10 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import park_registry
-from extractors.alliance_members import (
-    MEMBER_FAULT_KINDS,
-    generate_members,
+from extractors.alliance_members.extract import (
     land_members,
     match_members,
     match_report,
@@ -20,9 +17,10 @@ from extractors.alliance_members import (
     normalise_park_name,
     normalise_province,
     read_member_list,
-    write_member_list,
 )
-from parkplatform.normalise import normalise_registry
+from parkplatform import catalogue as park_registry
+from parkplatform.registry_enrichment import normalise_registry
+from simulators.members import MEMBER_FAULT_KINDS, generate_members, write_member_list
 
 
 @pytest.fixture(scope="module")

@@ -131,7 +131,7 @@ def test_the_pandas_reader_checks_credit_codes_as_the_platform_does():
     import polars as pl
 
     from benchmarks.pandas_alternative import credit_code_ok
-    from extractors import credit_code
+    from extractors.park_submissions import credit_code
 
     codes = ["91350100M000100Y43", "91350100M000100Y44", "9135010", "91350100M000100YI3", "11100000000013127E"]
     expected = pl.select(credit_code.is_valid(pl.Series(codes))).to_series().to_list()

@@ -1,7 +1,7 @@
 import numpy as np
 import polars as pl
 
-from extractors import credit_code
+from extractors.park_submissions import credit_code
 
 
 def _valid(codes: list[str | None]) -> list[bool]:

@@ -14,9 +14,11 @@ import polars as pl
 import psycopg2
 import pytest
 
-from extractors import crm, crm_generator
+from extractors.crm import contract as crm_contract
+from extractors.crm import extract as crm
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, REPORT_FILE, read_report
+from simulators import crm as crm_simulator
 
 DAY = date(2026, 11, 23)
 WEEK_LATER = DAY + timedelta(days=7)
@@ -27,7 +29,7 @@ LINEAGE = ["_source", "_batch_id", "_loaded_at", "_source_file", "_source_row"]
 def crm_tiny(tiny, monkeypatch):
     """Tiny scale, 10 % of rows corrupted, reading the file exports (no DSN)."""
     monkeypatch.setenv("PARK_BAD_ROW_RATE", "0.1")
-    for variable in (crm.DSN_VARIABLE, crm.SCHEMA_VARIABLE, crm.GENERATE_VARIABLE):
+    for variable in (crm.DSN_VARIABLE, crm.SCHEMA_VARIABLE):
         monkeypatch.delenv(variable, raising=False)
     return tiny
 
@@ -56,6 +58,12 @@ def _content(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop(LINEAGE, strict=False).sort(pl.all(), nulls_last=True)
 
 
+def _simulated_extract(settings, day: date) -> list:
+    """The simulated CRM's snapshot as of ``day`` written where the CRM would hold it, then both sources."""
+    crm_simulator.write_snapshot(settings, day)
+    return [crm.extract_projects(settings, day), crm.extract_match_events(settings, day)]
+
+
 def _export(table: str, as_of: date) -> pl.DataFrame:
     folder = crm.export_dir(get_settings().sources_dir, as_of)
     return pl.concat(crm.read_export_part(path, table) for path in crm.export_parts(folder, table))
@@ -63,13 +71,14 @@ def _export(table: str, as_of: date) -> pl.DataFrame:
 
 def test_every_fault_kind_is_quarantined_with_its_exact_reason(crm_tiny):
     settings = get_settings()
-    projects, events = crm.extract(settings, DAY)
+    projects, events = _simulated_extract(settings, DAY)
     for report in (projects, events):
         assert report.received == report.landed + report.quarantined > 0
         assert all(f.received == f.landed + f.quarantined for f in report.files)
+        assert _landed(report)["data_origin"].unique().to_list() == ["generated"]  # the export says so
 
-    manifest = pl.read_csv(crm.export_dir(settings.sources_dir, DAY) / crm_generator.FAULTS_FILE, infer_schema=False)
-    assert set(manifest["fault"]) == set(crm_generator.PROJECT_FAULTS) | set(crm_generator.EVENT_FAULTS)
+    manifest = pl.read_csv(crm.export_dir(settings.sources_dir, DAY) / crm_simulator.FAULTS_FILE, infer_schema=False)
+    assert set(manifest["fault"]) == set(crm_simulator.PROJECT_FAULTS) | set(crm_simulator.EVENT_FAULTS)
     quarantined = pl.concat(
         _quarantined(report).select(
             pl.col("_source_file").str.split("/").list.last().alias("file"),
@@ -79,7 +88,7 @@ def test_every_fault_kind_is_quarantined_with_its_exact_reason(crm_tiny):
         for report in (projects, events)
     )
     expected = manifest.with_columns(
-        pl.col("fault").replace_strict(crm_generator.FAULT_REASONS).alias("expected_reason")
+        pl.col("fault").replace_strict(crm_simulator.FAULT_REASONS).alias("expected_reason")
     )
     both = expected.join(quarantined, on=["file", "row"], how="full", coalesce=True)
     # every corrupted row, and nothing else, is quarantined with the rule its fault breaks
@@ -97,14 +106,16 @@ def test_every_fault_kind_is_quarantined_with_its_exact_reason(crm_tiny):
 
 
 def test_exports_and_postgres_land_the_same_rows(crm_tiny, postgres_dsn, pg_schema, tmp_path, monkeypatch):
-    from_exports = {day: crm.extract(get_settings(), day) for day in (DAY, WEEK_LATER)}
+    from_exports = {day: _simulated_extract(get_settings(), day) for day in (DAY, WEEK_LATER)}
 
     monkeypatch.setenv("PARK_DATA_DIR", str(tmp_path / "with_postgres"))
     monkeypatch.setenv(crm.DSN_VARIABLE, postgres_dsn)
     monkeypatch.setenv(crm.SCHEMA_VARIABLE, pg_schema)
-    from_postgres = {day: crm.extract(get_settings(), day) for day in (DAY, WEEK_LATER)}  # day 2 loads incrementally
+    from_postgres = {
+        day: _simulated_extract(get_settings(), day) for day in (DAY, WEEK_LATER)
+    }  # day 2 loads incrementally
 
-    unstorable = {crm_generator.FAULT_REASONS[fault] for fault in crm_generator.UNSTORABLE_FAULTS}
+    unstorable = {crm_simulator.FAULT_REASONS[fault] for fault in crm_simulator.UNSTORABLE_FAULTS}
     for day in (DAY, WEEK_LATER):
         for exported, selected in zip(from_exports[day], from_postgres[day], strict=True):
             assert exported.landed > 0
@@ -116,7 +127,7 @@ def test_exports_and_postgres_land_the_same_rows(crm_tiny, postgres_dsn, pg_sche
             assert selected.received == exported.received - sum(
                 count for reason, count in exported.quarantine_reasons.items() if reason in unstorable
             )
-            table = crm.SOURCE_TABLES[selected.source]
+            table = crm_contract.SOURCE_TABLES[selected.source]
             landed = _landed(selected)
             assert set(landed["_source_file"]) == {f"postgresql:{pg_schema}.{table}"}
             rows = pl.concat([landed, _quarantined(selected)], how="diagonal")["_source_row"].sort()
@@ -125,14 +136,14 @@ def test_exports_and_postgres_land_the_same_rows(crm_tiny, postgres_dsn, pg_sche
 
 def test_watermark_lands_each_change_once_and_a_rerun_replaces_only_its_date(crm_tiny):
     settings = get_settings()
-    first = crm.extract(settings, DAY)
-    for report, table in zip(first, (crm.PROJECTS_TABLE, crm.EVENTS_TABLE), strict=True):
+    first = _simulated_extract(settings, DAY)
+    for report, table in zip(first, (crm_contract.PROJECTS_TABLE, crm_contract.EVENTS_TABLE), strict=True):
         assert report.received == _export(table, DAY).height  # the first batch: everything up to DAY
     day_one = {report.source: Path(report.path) for report in first}
     kept = {path: (path / name).read_bytes() for path in day_one.values() for name in (LANDED_FILE, REPORT_FILE)}
 
-    second = crm.extract(settings, WEEK_LATER)
-    for report, table in zip(second, (crm.PROJECTS_TABLE, crm.EVENTS_TABLE), strict=True):
+    second = _simulated_extract(settings, WEEK_LATER)
+    for report, table in zip(second, (crm_contract.PROJECTS_TABLE, crm_contract.EVENTS_TABLE), strict=True):
         mark = crm.watermark(settings.landing_dir, report.source, WEEK_LATER)
         assert mark == crm.batch_watermark(day_one[report.source])  # the newest updated_at received on DAY
         assert mark is not None and mark < crm.end_of_day(DAY)
@@ -141,20 +152,20 @@ def test_watermark_lands_each_change_once_and_a_rerun_replaces_only_its_date(crm
         changed = export.filter(crm.parse_timestamp(pl.col("updated_at")) > mark)
         received = pl.concat([_landed(report), _quarantined(report)], how="diagonal")
         assert 0 < report.received == changed.height == received.height
-        assert _content(received.select(crm.TABLE_COLUMNS[table])).equals(
-            _content(changed.select(crm.TABLE_COLUMNS[table]))
+        assert _content(received.select(crm_contract.TABLE_COLUMNS[table])).equals(
+            _content(changed.select(crm_contract.TABLE_COLUMNS[table]))
         )
         # each event is landed once over the two days; a project again only when it changed
-        key = crm.TABLE_KEYS[table]
-        earlier = _landed(first[0] if table == crm.PROJECTS_TABLE else first[1])
+        key = crm_contract.TABLE_KEYS[table]
+        earlier = _landed(first[0] if table == crm_contract.PROJECTS_TABLE else first[1])
         again = _landed(report).join(earlier, on=key, suffix="_before")
-        if table == crm.EVENTS_TABLE:
+        if table == crm_contract.EVENTS_TABLE:
             assert again.is_empty()
         else:
             assert (crm.parse_timestamp(again["updated_at"]) > crm.parse_timestamp(again["updated_at_before"])).all()
 
     # a rerun receives the same rows, replaces its own batch and leaves DAY's untouched
-    rerun = crm.extract(settings, WEEK_LATER)
+    rerun = _simulated_extract(settings, WEEK_LATER)
     for before, after in zip(second, rerun, strict=True):
         assert (after.received, after.landed, after.quarantine_reasons) == (
             before.received,
@@ -166,18 +177,28 @@ def test_watermark_lands_each_change_once_and_a_rerun_replaces_only_its_date(crm
     assert {
         path: (path / name).read_bytes() for path in day_one.values() for name in (LANDED_FILE, REPORT_FILE)
     } == kept
-    assert read_report(day_one[crm.SOURCE_EVENTS]).batch_id == f"{crm.SOURCE_EVENTS}-{DAY:%Y%m%d}"
+    assert read_report(day_one[crm_contract.SOURCE_EVENTS]).batch_id == f"{crm_contract.SOURCE_EVENTS}-{DAY:%Y%m%d}"
 
     # each batch records its window in batch.json; the next one starts from its watermark_to
-    first_window = read_report(day_one[crm.SOURCE_PROJECTS]).details
-    second_window = read_report(settings.landing_dir / crm.SOURCE_PROJECTS / f"batch_date={WEEK_LATER}").details
+    first_window = read_report(day_one[crm_contract.SOURCE_PROJECTS]).details
+    second_window = read_report(
+        settings.landing_dir / crm_contract.SOURCE_PROJECTS / f"batch_date={WEEK_LATER}"
+    ).details
     assert first_window["watermark_from"] is None
     assert second_window["watermark_from"] == first_window["watermark_to"]
     assert second_window["window_end_exclusive"] == f"{WEEK_LATER + timedelta(days=1)}T00:00:00+08:00"
 
 
+def test_an_export_without_the_simulators_mark_lands_as_the_real_crm(crm_tiny):
+    settings = get_settings()
+    crm_simulator.write_snapshot(settings, DAY)
+    (crm.export_dir(settings.sources_dir, DAY) / "generated.json").unlink()
+    report = crm.extract_projects(settings, DAY)
+    assert _landed(report)["data_origin"].unique().to_list() == ["crm"]
+
+
 def test_stage_order_is_checked_against_events_landed_earlier():
-    row = {column: None for column in crm.EVENT_COLUMNS} | {
+    row = {column: None for column in crm_contract.EVENT_COLUMNS} | {
         "match_id": "M000000001",
         "match_type": "financing",
         "channel": "summit",
@@ -190,7 +211,7 @@ def test_stage_order_is_checked_against_events_landed_earlier():
             row | {"event_id": "ME0000000014", "stage": "signed", "event_at": "2026-11-24T09:00:00+08:00"},
             row | {"event_id": "ME0000000015", "stage": "landed", "event_at": "2026-11-24T09:30:00+08:00"},
         ],
-        schema=dict.fromkeys(crm.EVENT_COLUMNS, pl.String),
+        schema=dict.fromkeys(crm_contract.EVENT_COLUMNS, pl.String),
     ).with_columns(pl.lit("x").alias("_source_file"), pl.int_range(1, 3).alias("_source_row"))
     earlier = pl.DataFrame(
         {
@@ -207,15 +228,13 @@ def test_stage_order_is_checked_against_events_landed_earlier():
 
 def test_postgres_down_names_host_port_and_table_but_not_the_password(crm_tiny, monkeypatch):
     monkeypatch.setenv(crm.DSN_VARIABLE, "postgresql://postgres:s3cret-pw@127.0.0.1:1/test")
-    monkeypatch.setenv(crm.GENERATE_VARIABLE, "0")  # production: read only
     with pytest.raises(crm.CrmSourceError, match=r"127\.0\.0\.1:1/test .*reading crm\.investment_projects") as read:
         crm.extract_projects(get_settings(), DAY)
-    monkeypatch.setenv(crm.GENERATE_VARIABLE, "1")
     with pytest.raises(crm.CrmSourceError, match=r"127\.0\.0\.1:1/test .*crm\.match_events") as load:
         crm.extract_match_events(get_settings(), DAY)
     for error in (read, load):
         assert "s3cret-pw" not in str(error.value)
-    assert not (get_settings().landing_dir / crm.SOURCE_PROJECTS).exists()
+    assert not (get_settings().landing_dir / crm_contract.SOURCE_PROJECTS).exists()
 
 
 def test_generator_never_writes_into_a_crm_schema_it_did_not_create(crm_tiny, postgres_dsn, pg_schema):
@@ -226,15 +245,15 @@ def test_generator_never_writes_into_a_crm_schema_it_did_not_create(crm_tiny, po
         cursor.execute(f"INSERT INTO \"{pg_schema}\".investment_projects VALUES ('IP000000001')")
     connection.close()
     settings = get_settings()
-    spec = crm_generator.spec_from_settings(settings, crm.generator_parks(settings))
+    spec = crm_simulator.spec_from_settings(settings, crm_simulator.generator_parks(settings))
     with pytest.raises(crm.CrmSourceError, match="did not create"):
-        crm_generator.load_postgres(postgres_dsn, spec, DAY, schema=pg_schema)
+        crm_simulator.load_postgres(postgres_dsn, spec, DAY, schema=pg_schema)
 
 
 def test_paid_in_beyond_the_contract_is_quarantined_with_its_rule():
     """Paid-in is recorded in the contract's currency; more than the contract is a CRM error, quarantined
     (the quality gate would otherwise stop the publish on a 到位率 above 100 %)."""
-    row = {column: None for column in crm.PROJECT_COLUMNS} | {
+    row = {column: None for column in crm_contract.PROJECT_COLUMNS} | {
         "project_name": "Atlas 新材料生产基地项目",
         "park_code": "G321001",
         "investor_name": "Atlas GmbH",
@@ -258,7 +277,7 @@ def test_paid_in_beyond_the_contract_is_quarantined_with_its_rule():
             row | {"project_id": "IP000000002", "paid_in_amount": "1000000.01"},
             row | {"project_id": "IP000000003", "paid_in_amount": "-5.00"},
         ],
-        schema=dict.fromkeys(crm.PROJECT_COLUMNS, pl.String),
+        schema=dict.fromkeys(crm_contract.PROJECT_COLUMNS, pl.String),
     )
     checked = crm.validate_projects(received, ["G321001"], ["new_materials"])
     assert checked["_reject_reason"].to_list() == [

@@ -12,11 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import crm, crm_generator
+from extractors.crm import contract as crm_contract
+from extractors.crm import extract as crm
 from parkplatform.config import get_settings
+from simulators import crm as crm_generator
+from simulators import crm as crm_simulator
 
 DAY = date(2026, 11, 23)  # far from Spring Festival: every project created by then is in the snapshot
-FUNNEL = crm.STAGES[:-1]
+FUNNEL = crm_contract.STAGES[:-1]
 
 
 @pytest.fixture
@@ -24,7 +27,7 @@ def spec(tiny) -> crm_generator.CrmSpec:
     """The tiny CRM on the real catalogue, live since 113 weeks before DAY, 10 % of rows corrupted."""
     settings = get_settings()
     return replace(
-        crm_generator.spec_from_settings(settings, crm.generator_parks(settings)),
+        crm_generator.spec_from_settings(settings, crm_simulator.generator_parks(settings)),
         history_start=crm_generator.default_history_start(DAY),
         bad_row_rate=0.1,
     )
@@ -47,7 +50,9 @@ def test_same_seed_writes_identical_bytes_and_another_seed_does_not(spec, tmp_pa
     first, again, other = (_files(tmp_path / name) for name in "abc")
     assert first == again
     parts = ["investment_projects-00000.csv", *(f"match_events-{i:05d}.jsonl" for i in range(-(-result.events // 300)))]
-    assert set(first) == {f"crm/export_date={DAY}/{name}" for name in (*parts, "_faults.csv", "_export.json")}
+    assert set(first) == {
+        f"crm/export_date={DAY}/{name}" for name in (*parts, "_faults.csv", "_export.json", "generated.json")
+    }
     projects = f"crm/export_date={DAY}/investment_projects-00000.csv"
     assert first[projects] != other[projects]
 
@@ -76,7 +81,7 @@ def test_clean_rows_obey_the_stage_order(spec):
     projects, events = _rows(spec, DAY)
     faulty_matches = events.filter(pl.col("_fault").is_not_null())["match_id"].unique().implode()
     clean = events.filter(~pl.col("match_id").is_in(faulty_matches)).with_columns(
-        pl.col("stage").replace_strict(crm.STAGE_RANK, return_dtype=pl.Int8).alias("rank"),
+        pl.col("stage").replace_strict(crm_contract.STAGE_RANK, return_dtype=pl.Int8).alias("rank"),
         crm.parse_timestamp(pl.col("event_at")).alias("at"),
     )
     per_match = clean.sort("match_id", "at", "rank").group_by("match_id", maintain_order=True).agg("rank", "stage")
@@ -92,7 +97,7 @@ def test_clean_rows_obey_the_stage_order(spec):
     )  # recorded after it happened
 
     good = projects.filter(pl.col("_fault").is_null())
-    dates = [pl.col(column).str.to_date() for column in crm.PROJECT_DATES]
+    dates = [pl.col(column).str.to_date() for column in crm_contract.PROJECT_DATES]
     for earlier, later in itertools.pairwise(dates):
         assert good.filter(later.is_not_null() & (earlier.is_null() | (later < earlier))).is_empty()
     paid = pl.col("paid_in_amount").cast(pl.Decimal(20, 2))
@@ -125,8 +130,10 @@ def test_a_later_snapshot_only_adds_and_updates(spec):
     first, second = crm_generator.snapshot(spec, DAY), crm_generator.snapshot(spec, later)
 
     # events are a log: every earlier row is there unchanged, the new ones were recorded after DAY
-    assert first.events.join(second.events, on=list(crm.EVENT_COLUMNS), how="anti", nulls_equal=True).is_empty()
-    added = second.events.join(first.events, on=list(crm.EVENT_COLUMNS), how="anti", nulls_equal=True)
+    assert first.events.join(
+        second.events, on=list(crm_contract.EVENT_COLUMNS), how="anti", nulls_equal=True
+    ).is_empty()
+    added = second.events.join(first.events, on=list(crm_contract.EVENT_COLUMNS), how="anti", nulls_equal=True)
     assert added.height == second.events.height - first.events.height > 0
     assert (added.select(crm.parse_timestamp(pl.col("updated_at")) >= end).to_series()).all()
 
@@ -138,7 +145,7 @@ def test_a_later_snapshot_only_adds_and_updates(spec):
     assert changed.height > 0
     assert (changed.select(crm.parse_timestamp(pl.col("updated_at_later")) >= end).to_series()).all()
     unchanged = both.join(changed.select("project_id"), on="project_id", how="anti")
-    for column in crm.PROJECT_COLUMNS[1:]:
+    for column in crm_contract.PROJECT_COLUMNS[1:]:
         assert unchanged.filter(pl.col(column).ne_missing(pl.col(f"{column}_later"))).is_empty(), column
 
 
@@ -149,13 +156,13 @@ def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path)
     assert small.project_files == [f"investment_projects-{i:05d}.csv" for i in range(5)]
     assert len(small.event_files) == -(-small.events // 40) and whole.event_files == ["match_events-00000.jsonl"]
     folder, single = Path(small.folder), Path(whole.folder)
-    parts = [crm.read_export_part(folder / name, crm.PROJECTS_TABLE) for name in small.project_files]
+    parts = [crm.read_export_part(folder / name, crm_contract.PROJECTS_TABLE) for name in small.project_files]
     assert [part.height for part in parts] == [40] * 5
-    one = crm.read_export_part(single / whole.project_files[0], crm.PROJECTS_TABLE)
-    assert pl.concat(parts).select(crm.PROJECT_COLUMNS).equals(one.select(crm.PROJECT_COLUMNS))
-    events = pl.concat(crm.read_export_part(folder / name, crm.EVENTS_TABLE) for name in small.event_files)
-    single_events = crm.read_export_part(single / whole.event_files[0], crm.EVENTS_TABLE)
-    assert events.select(crm.EVENT_COLUMNS).equals(single_events.select(crm.EVENT_COLUMNS))
+    one = crm.read_export_part(single / whole.project_files[0], crm_contract.PROJECTS_TABLE)
+    assert pl.concat(parts).select(crm_contract.PROJECT_COLUMNS).equals(one.select(crm_contract.PROJECT_COLUMNS))
+    events = pl.concat(crm.read_export_part(folder / name, crm_contract.EVENTS_TABLE) for name in small.event_files)
+    single_events = crm.read_export_part(single / whole.event_files[0], crm_contract.EVENTS_TABLE)
+    assert events.select(crm_contract.EVENT_COLUMNS).equals(single_events.select(crm_contract.EVENT_COLUMNS))
 
     # the manifest points at the corrupted line of the right part
     manifest = pl.read_csv(folder / crm_generator.FAULTS_FILE, infer_schema=False)
@@ -180,9 +187,9 @@ def test_every_fault_kind_appears_and_the_exports_look_like_crm_data(spec, tmp_p
     assert sum(result.faults.values()) == pytest.approx(0.1 * (result.projects + result.events), rel=0.15)
     folder = Path(result.folder)
     header = (folder / result.project_files[0]).read_text(encoding="utf-8").splitlines()[0]
-    assert header.split(",") == list(crm.PROJECT_COLUMNS)
+    assert header.split(",") == list(crm_contract.PROJECT_COLUMNS)
     first_event = json.loads((folder / result.event_files[0]).read_text(encoding="utf-8").splitlines()[0])
-    assert list(first_event) == list(crm.EVENT_COLUMNS)
+    assert list(first_event) == list(crm_contract.EVENT_COLUMNS)
     assert first_event["event_at"].endswith("+08:00")
     clean = crm_generator.write_exports(replace(spec, bad_row_rate=0.0), DAY, tmp_path / "clean")
     assert clean.faults == {}

@@ -34,7 +34,7 @@ def _demo_environment(data_dir: Path, **extra: str) -> dict[str, str]:
 
 def _run_demo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "parkplatform.demo", "--logical-date", DAY, *args],
+        [sys.executable, "-m", "park.demo", "--logical-date", DAY, *args],
         check=False,
         env=env,
         cwd=REPO_ROOT,
@@ -123,7 +123,7 @@ def test_a_failed_run_names_the_task_the_reason_and_the_log_without_a_traceback(
     log = _log_file(output)
     assert log.is_file() and "Traceback" in log.read_text(encoding="utf-8", errors="replace")
     # what --verbose adds: the traceback of the failure, from the log
-    from parkplatform.demo import last_traceback
+    from park.demo import last_traceback
 
     assert last_traceback(log).startswith("Traceback (most recent call last)")
     assert len(output.splitlines()) < 60

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from park.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag, run_platform
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, batch_dir, land_batch
-from parkplatform.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag, run_platform
 from parkplatform.warehouse import read_table, table_row_counts
 
 pytestmark = pytest.mark.airflow
@@ -40,7 +40,7 @@ def platform(tmp_path_factory, reference_dir):
         patch.delenv("PARK_SEED", raising=False)
         patch.delenv("PARK_BAD_ROW_RATE", raising=False)
         # no internet: run_platform serves WDI from the reference folder on loopback
-        # (parkplatform.runs.wdi_served_from_reference, the demo's own mirror)
+        # (park.runs.wdi_served_from_reference, the demo's own mirror)
         patch.delenv("PARK_WDI_BASE_URL", raising=False)
         timings = run_platform(DAY)
         yield get_settings(), timings

@@ -11,14 +11,22 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import crm, crm_generator, generator, nbs_province_gdp, park_registry, reference_tables, world_bank
-from extractors.registry_enrichment import flag_suspect_geocodes, registry_frame
-from extractors.wdi_mirror import WdiMirror
-from extractors.world_bank import RetryPolicy
+from extractors.crm import contract as crm
+from extractors.nbs_province_gdp import extract as nbs_province_gdp
+from extractors.park_registry import extract as park_registry
+from extractors.reference_tables import extract as reference_tables
+from extractors.world_bank import contract as world_bank_contract
+from extractors.world_bank import extract as world_bank
+from extractors.world_bank.extract import RetryPolicy
+from parkplatform import catalogue
 from parkplatform.config import REPO_ROOT, get_settings
 from parkplatform.landing import LANDED_FILE, batch_dir
-from parkplatform.reference import GENERATED_MARKER, reference_is_generated
+from parkplatform.origin import GENERATED_MARKER, is_generated
+from parkplatform.registry_enrichment import flag_suspect_geocodes, registry_frame
+from simulators import crm as crm_generator
+from simulators import submissions as generator
 from simulators.reference import write_generated_reference
+from simulators.wdi_api import WdiMirror
 
 DAY = date(2026, 11, 23)
 PARKS, SEED, LAST_YEAR = 20, 20180101, 2026
@@ -63,7 +71,7 @@ def generated_env(monkeypatch, data_dir, folder) -> Path:
 
 
 def test_the_folder_is_marked_generated_and_says_so(folder):
-    assert reference_is_generated(folder)
+    assert is_generated(folder)
     assert sorted(_files(folder)) == [
         "PROVENANCE.md",
         "admin_divisions/adcode_centroids.csv",
@@ -76,7 +84,7 @@ def test_the_folder_is_marked_generated_and_says_so(folder):
         "industry/gbt4754_2017_isic4_crosswalk.csv",
         "parks/development_zones_2018.csv",
         "world/country_codes.csv",
-        *(f"world/wdi/{code.lower()}.csv" for code in sorted(world_bank.INDICATORS)),
+        *(f"world/wdi/{code.lower()}.csv" for code in sorted(world_bank_contract.INDICATORS)),
     ]
     assert "GENERATED demonstration data" in (folder / "PROVENANCE.md").read_text(encoding="utf-8")
     marker = (folder / GENERATED_MARKER).read_text(encoding="utf-8")
@@ -101,17 +109,17 @@ def test_writes_are_deterministic_and_idempotent(tmp_path, folder):
     assert {path: path.stat().st_mtime_ns for path in again.rglob("*")} == mtimes
     # other parameters replace the folder, and no temporary sibling is left behind
     write_generated_reference(again, 7, SEED, last_year=LAST_YEAR)
-    assert len((again / park_registry.CATALOGUE_FILE).read_text(encoding="utf-8").splitlines()) == 1 + 7
+    assert len((again / catalogue.CATALOGUE_FILE).read_text(encoding="utf-8").splitlines()) == 1 + 7
     assert sorted(path.name for path in tmp_path.iterdir()) == ["again", "other"]
 
 
 def test_a_folder_that_is_not_generated_is_never_replaced(tmp_path):
     real_looking = tmp_path / "reference"
     (real_looking / "parks").mkdir(parents=True)
-    (real_looking / park_registry.CATALOGUE_FILE).write_text("序号,代码\n", encoding="utf-8")
+    (real_looking / catalogue.CATALOGUE_FILE).write_text("序号,代码\n", encoding="utf-8")
     with pytest.raises(FileExistsError, match=GENERATED_MARKER):
         write_generated_reference(real_looking, PARKS, SEED, last_year=LAST_YEAR)
-    assert (real_looking / park_registry.CATALOGUE_FILE).read_text(encoding="utf-8") == "序号,代码\n"
+    assert (real_looking / catalogue.CATALOGUE_FILE).read_text(encoding="utf-8") == "序号,代码\n"
 
 
 def test_the_registry_lands_every_generated_zone_labelled_generated(generated_env):
@@ -128,7 +136,7 @@ def test_the_registry_lands_every_generated_zone_labelled_generated(generated_en
     assert landed["zone_code"].n_unique() == PARKS
 
     # codes carry the province; 城市/区县 and the address name a generated division of that province
-    provinces = park_registry.provinces().select(
+    provinces = catalogue.provinces().select(
         pl.col("province_name_cn").alias("province_name"), pl.col("province_adcode").str.slice(0, 2).alias("code2")
     )
     zones = landed.join(provinces, on="province_name", how="left")
@@ -147,7 +155,7 @@ def test_the_registry_lands_every_generated_zone_labelled_generated(generated_en
         assert address.startswith(province) and any(name in address for name in names if name != "市辖区")
 
     # good points: every geocode passes the enrichment's checks
-    flagged = flag_suspect_geocodes(registry_frame(park_registry.read_registry(get_settings())))
+    flagged = flag_suspect_geocodes(registry_frame(catalogue.read_registry(get_settings())))
     assert flagged["geocode_quality"].to_list() == ["ok"] * PARKS
 
 
@@ -218,7 +226,9 @@ def test_wdi_lands_every_row_and_rates_cover_every_crm_currency_and_year(generat
 
     landed = pl.read_parquet(batch_dir(get_settings().landing_dir, "world_bank", DAY) / LANDED_FILE)
     per_indicator = dict(landed.group_by("indicator_id").len().rows())
-    assert per_indicator == {code: len(YEARS) * (78 if code == "PA.NUS.FCRF" else 79) for code in world_bank.INDICATORS}
+    assert per_indicator == {
+        code: len(YEARS) * (78 if code == "PA.NUS.FCRF" else 79) for code in world_bank_contract.INDICATORS
+    }
     assert set(landed["country_iso3"]) == _countries_the_generators_use() | {"EMU", "WLD"}
 
     rates = landed.filter(pl.col("indicator_id") == "PA.NUS.FCRF").select(

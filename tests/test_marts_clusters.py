@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from extractors import generator
 from parkplatform.landing import LANDED_FILE
+from simulators import submissions as generator
 
 PARK = "S357066"  # 4 clusters at the tiny scale: small enough to check on paper
 EXPECTED_PARK_ROWS = [

@@ -375,6 +375,7 @@ def _load_raw(build: Path, day: date, *, fresh: bool) -> None:
     from parkplatform.landing import batches_up_to, read_report
     from parkplatform.normalise import normalise_batch
     from parkplatform.publish import publish
+    from parkplatform.sources import source_spec
     from parkplatform.warehouse import load_build
 
     settings = get_settings()
@@ -382,7 +383,7 @@ def _load_raw(build: Path, day: date, *, fresh: bool) -> None:
     reports = []
     for source in EVENT_SOURCES:
         batches = batches_up_to(settings.landing_dir, source, day)
-        normalised |= normalise_batch(source, batches, settings.normalised_dir)
+        normalised |= normalise_batch(source_spec(source), batches, settings.normalised_dir)
         reports += [read_report(batch) for batch in batches]
     if not fresh:
         publish(build, settings.serving_warehouse)
@@ -429,6 +430,7 @@ def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Pat
     from parkplatform import pipeline
     from parkplatform.config import get_settings
     from parkplatform.dbt import build_project
+    from simulators import crm as crm_simulator
 
     build = get_settings().build_warehouse
     target = tmp_path / "dbt-target"
@@ -441,6 +443,7 @@ def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Pat
         assert incremental_sql is ("--full-refresh" not in extra), "incremental unless a full refresh is asked"
         return _events_table(build)
 
+    crm_simulator.write_snapshot(get_settings(), TINY_DAY)
     for source in EVENT_SOURCES:
         pipeline.extract(source, TINY_DAY)
     _load_raw(build, TINY_DAY, fresh=True)
@@ -448,6 +451,7 @@ def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Pat
     day_one = _events_table(build)
     assert day_one.height > 0 and day_one["batch_id"].n_unique() == 1
 
+    crm_simulator.write_snapshot(get_settings(), DAY_TWO)
     for source in EVENT_SOURCES:
         pipeline.extract(source, DAY_TWO)
     _load_raw(build, DAY_TWO, fresh=False)

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from extractors import crm
+from extractors.crm import contract as crm
 from parkplatform.config import REPO_ROOT
 
 # The 22 members of the League of Arab States (Palestine as PSE), written out here, not read from the seed.

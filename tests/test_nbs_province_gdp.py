@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import nbs_province_gdp
-from extractors.nbs_province_gdp import NbsLayoutError
+from extractors.nbs_province_gdp import extract as nbs_province_gdp
+from extractors.nbs_province_gdp.extract import NbsLayoutError
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, batch_dir, read_report
 

@@ -3,10 +3,11 @@ from datetime import date
 import polars as pl
 import pytest
 
-from extractors import park_registry
+from extractors.park_registry import extract as park_registry
+from parkplatform import catalogue
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, batch_dir
-from parkplatform.normalise import normalise_registry
+from parkplatform.registry_enrichment import normalise_registry
 
 
 def _row(**overrides) -> dict:
@@ -43,7 +44,7 @@ def test_each_registry_rule_rejects_with_its_reason():
         _row(approved_area_ha_raw="-3"),
         _row(approval_date_raw="2000.04/2002.12"),
     ]
-    reasons = park_registry.validate(pl.DataFrame(rows))["_reject_reason"].to_list()
+    reasons = catalogue.validate(pl.DataFrame(rows))["_reject_reason"].to_list()
     assert reasons == [
         None,
         "zone_code (代码) is missing",

@@ -5,19 +5,28 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import generator, park_submissions, spreadsheets
+from extractors.park_submissions import extract as park_submissions
+from extractors.park_submissions import reader as spreadsheets
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, first_reject_reason
+from simulators import submissions as generator
 
 DAY = date(2026, 11, 23)
 INCOMPLETE_FILE_REASON = (
     "required column(s) industry_code missing; file rejected whole "
-    "(header synonyms are listed in extractors/spreadsheets.py HEADER_SYNONYMS)"
+    "(header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
 )
 
 
+def _offices_send_and_land(settings=None):
+    """The period's files written where the offices' files arrive (simulated), then the source's extract."""
+    settings = settings or get_settings()
+    generator.write_period(settings, DAY)
+    return park_submissions.extract(settings, DAY)
+
+
 def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
-    report = park_submissions.extract(get_settings(), DAY)
+    report = _offices_send_and_land()
     # 500 enterprise rows + one 合计 row in each of the 20 files + a blank row in 5 of them;
     # 2 % of the enterprise rows corrupted, one kind of fault after the other; and the 11th office's
     # file (S348076: header, 2 enterprises, 合计) lacks the industry column: its 4 lines are quarantined
@@ -47,7 +56,7 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
 
 
 def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(tiny):
-    report = park_submissions.extract(get_settings(), DAY)
+    report = _offices_send_and_land()
     rejected = [f for f in report.files if f.source_file.endswith("S348076.csv")]
     assert [(f.received, f.landed, f.quarantined) for f in rejected] == [(4, 0, 4)]
     quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}").filter(
@@ -69,7 +78,7 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
     """Round trip over all styles (GBK, XLSX in 亿元, 元 with thousands separators, full-width digits):
     each landed row carries exactly the employees and revenue the generator produced."""
     settings = get_settings()
-    report = park_submissions.extract(settings, DAY)
+    report = _offices_send_and_land(settings)
     parks = park_submissions.registry_parks(settings).filter(~pl.col("code_is_shared"))
     produced = generator.generate_enterprises(
         parks["zone_code"].to_list(),
@@ -101,9 +110,24 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
     assert new_template.filter(pl.col("ownership") == "foreign")["origin_country"].is_not_null().all()
 
 
+def test_a_file_the_reader_cannot_read_is_rejected_whole_not_skipped_and_origin_is_labelled(tiny):
+    settings = get_settings()
+    generated = _offices_send_and_land(settings)
+    assert pl.read_parquet(f"{generated.path}/{LANDED_FILE}")["data_origin"].unique().to_list() == ["generated"]
+    folder = park_submissions.submissions_dir(settings.sources_dir, DAY)
+    (folder / "generated.json").unlink()  # now the folder holds what offices sent, as far as anyone knows
+    (folder / "scan of the form.pdf").write_bytes(b"%PDF-1.4 a scanned form\n")
+    report = park_submissions.extract(settings, DAY)
+    pdf = [f for f in report.files if f.source_file.endswith("scan of the form.pdf")]
+    assert [(f.received, f.landed, f.quarantined) for f in pdf] == [(1, 0, 1)]
+    assert report.received == generated.received + 1 and report.landed == generated.landed
+    landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
+    assert landed["data_origin"].unique().to_list() == ["park_office"]
+
+
 def test_same_seed_same_batch(tiny):
-    first = park_submissions.extract(get_settings(), DAY)
-    again = park_submissions.extract(get_settings(), DAY)
+    first = _offices_send_and_land()
+    again = _offices_send_and_land()
     assert (first.received, first.landed, first.quarantine_reasons) == (
         again.received,
         again.landed,
@@ -195,13 +219,14 @@ def test_big_scales_stream_in_chunks_of_whole_parks(tiny, tmp_path):
 def test_a_batch_landed_before_the_optional_columns_normalises_with_nulls(tiny, tmp_path):
     """Incremental reads mix old and new batches: the old one's rows get null tax, R&D, origin..."""
     from parkplatform.normalise import normalise_batch
+    from parkplatform.sources import source_spec
 
-    new_batch = park_submissions.extract(get_settings(), DAY).path
+    new_batch = _offices_send_and_land().path
     old_batch = tmp_path / "old_batch"
     old_batch.mkdir()
     new_rows = pl.read_parquet(f"{new_batch}/{LANDED_FILE}")
     new_rows.drop(spreadsheets.OPTIONAL_COLUMNS).head(3).write_parquet(old_batch / LANDED_FILE)
-    written = normalise_batch("park_submissions", [old_batch, Path(new_batch)], tmp_path / "normalised")
+    written = normalise_batch(source_spec("park_submissions"), [old_batch, Path(new_batch)], tmp_path / "normalised")
     normalised = pl.read_parquet(written["park_submissions"])
     assert normalised.height == 3 + new_rows.height
     old_rows = normalised.head(3).select("tax_cny", "rnd_cny", "origin_country_iso3", "incubation_stage")

@@ -13,6 +13,7 @@ import duckdb
 import psycopg2
 import pytest
 
+from expectations import gate
 from expectations.gate import QualityGateFailed
 from parkplatform import pipeline
 from parkplatform.config import get_settings
@@ -100,7 +101,7 @@ def build_on_postgres() -> None:
 def postgres_build(postgres_warehouse) -> dict:
     """Built, validated and published (write–audit–publish): the marts are in the serving schema main."""
     build_on_postgres()
-    pipeline.quality_gate("postgres-first")
+    gate.quality_gate("postgres-first")
     assert pipeline.publish() == "raw, reference, staging, intermediate, main"
     return postgres_warehouse
 
@@ -196,7 +197,7 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
             cursor.execute("create temporary table kept as select park_id, level from marts_build.dim_park limit 3")
             cursor.execute("update marts_build.dim_park set level = '市级' where park_id in (select park_id from kept)")
             with pytest.raises(QualityGateFailed, match="dim_park"):
-                pipeline.quality_gate("postgres-broken")
+                gate.quality_gate("postgres-broken")
             assert _serving_checksums(cursor) == serving_before
             assert "marts_build" in _schemas(cursor)
 
@@ -204,7 +205,7 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
             cursor.execute(
                 "update marts_build.dim_park as d set level = k.level from kept as k where d.park_id = k.park_id"
             )
-            pipeline.quality_gate("postgres-good")
+            gate.quality_gate("postgres-good")
             reader = _Reader(postgres_build)
             reader.start()
             while len(reader.reads) < 20:

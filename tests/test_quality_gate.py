@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations import gate
 from expectations.gate import QualityGateFailed, failure_summary, previous_row_counts
 from expectations.suites import contract_tables
 from parkplatform import pipeline
@@ -31,7 +32,7 @@ TINY_AS_OF = "2026-11-23"
 class Scenario:
     quality_dir: Path
     serving: Path
-    first: dict  # pipeline.quality_gate's return value (the Airflow task's XCom)
+    first: dict  # gate.quality_gate's return value (the Airflow task's XCom)
     broken: QualityGateFailed
     serving_before_broken: bytes
     serving_after_broken: bytes
@@ -60,7 +61,7 @@ def scenario(tiny_warehouse: Path, reference_dir: Path, tmp_path_factory: pytest
         settings.warehouse_dir.mkdir(parents=True)
 
         shutil.copy(tiny_warehouse, settings.build_warehouse)
-        first = pipeline.quality_gate("run-1")
+        first = gate.quality_gate("run-1")
         pipeline.publish()
         with duckdb.connect(str(settings.serving_warehouse), read_only=True) as con:
             results_after_first = con.execute(
@@ -84,7 +85,7 @@ def scenario(tiny_warehouse: Path, reference_dir: Path, tmp_path_factory: pytest
             )
         before = settings.serving_warehouse.read_bytes()
         with pytest.raises(QualityGateFailed) as failure:
-            pipeline.quality_gate("run-2")
+            gate.quality_gate("run-2")
         after = settings.serving_warehouse.read_bytes()
 
         shutil.copy(tiny_warehouse, settings.build_warehouse)
@@ -92,7 +93,7 @@ def scenario(tiny_warehouse: Path, reference_dir: Path, tmp_path_factory: pytest
             con.execute("update main.dim_park set longitude = null")
             # the World Bank's newest batch 20 days before the others: late, not wrong
             con.execute("update raw.landing_batches set logical_date = '2026-11-03' where source = 'world_bank'")
-        last = pipeline.quality_gate("run-3")
+        last = gate.quality_gate("run-3")
         pipeline.publish()
         return Scenario(
             quality_dir=settings.quality_dir,

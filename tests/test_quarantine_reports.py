@@ -11,6 +11,7 @@ from parkplatform.config import get_settings
 from parkplatform.landing import QUARANTINED_FILE, batch_dir, read_report
 from parkplatform.reprocess import main as reprocess_main
 from parkplatform.warehouse import load_build, quarantine_by_reason
+from simulators import members as members_simulator
 
 DAY = date(2026, 11, 23)
 FIXES = {
@@ -38,6 +39,7 @@ def test_quarantined_rows_by_reason_reach_the_warehouse(tiny_warehouse):
 
 def test_a_fixed_member_list_is_reprocessed_into_a_reconciled_batch(tiny, capsys):
     settings = get_settings()
+    members_simulator.write_export(settings, DAY)
     before = read_report_of(pipeline.extract("alliance_members", DAY))
     assert (before.received, before.landed, before.quarantined) == (120, 116, 4)
     batch = batch_dir(settings.landing_dir, "alliance_members", DAY)

@@ -10,15 +10,18 @@ import httpx
 import polars as pl
 import pytest
 
-from extractors import nbs_province_gdp, reference_tables, world_bank
-from extractors.world_bank import RetryPolicy
+from extractors.nbs_province_gdp import extract as nbs_province_gdp
+from extractors.reference_tables import extract as reference_tables
+from extractors.world_bank import extract as world_bank
+from extractors.world_bank.extract import RetryPolicy
+from park.runs import wdi_served_from_reference
 from parkplatform import pipeline
 from parkplatform.config import get_settings
 from parkplatform.landing import batch_dir
 from parkplatform.normalise import normalise_batch, normalise_empty
-from parkplatform.runs import wdi_served_from_reference
-from parkplatform.sources import SOURCES_BY_NAME, runnable_sources, skipped_sources
+from parkplatform.sources import runnable_sources, skipped_sources, source_spec
 from simulators.reference import write_generated_reference
+from simulators.sources import write_sources
 
 DAY = date(2026, 11, 23)
 FAST = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.02, timeout=10.0)
@@ -26,15 +29,15 @@ REFERENCE_SOURCES = {"world_bank", "nbs_province_gdp", "reference_tables"}
 
 
 def test_the_three_sources_are_specified_with_their_cadence_and_need_the_reference_folder():
-    assert {name: SOURCES_BY_NAME[name].schedule for name in REFERENCE_SOURCES} == {
+    assert {name: source_spec(name).schedule for name in REFERENCE_SOURCES} == {
         "world_bank": "@weekly",
         "nbs_province_gdp": "@monthly",
         "reference_tables": "@monthly",
     }
-    assert {name: SOURCES_BY_NAME[name].module for name in REFERENCE_SOURCES} == {
-        "world_bank": "extractors.world_bank",
-        "nbs_province_gdp": "extractors.nbs_province_gdp",
-        "reference_tables": "extractors.reference_tables",
+    assert {name: source_spec(name).extract for name in REFERENCE_SOURCES} == {
+        "world_bank": "extractors.world_bank.extract:extract",
+        "nbs_province_gdp": "extractors.nbs_province_gdp.extract:extract",
+        "reference_tables": "extractors.reference_tables.extract:extract",
     }
     assert {spec.name for spec in skipped_sources(has_reference=False)} == REFERENCE_SOURCES
     assert {spec.name for spec in runnable_sources(has_reference=False)} == {
@@ -87,7 +90,9 @@ def landed(tmp_path_factory, reference_dir):
 
 
 def _normalised(settings, source: str) -> pl.DataFrame:
-    path = normalise_batch(source, [batch_dir(settings.landing_dir, source, DAY)], settings.normalised_dir)[source]
+    path = normalise_batch(
+        source_spec(source), [batch_dir(settings.landing_dir, source, DAY)], settings.normalised_dir
+    )[source]
     return pl.read_parquet(path)
 
 
@@ -159,7 +164,7 @@ def test_without_a_reference_folder_the_three_load_as_empty_tables_with_their_co
 ):
     settings, _ = landed
     for source in REFERENCE_SOURCES:
-        empty = pl.read_parquet(normalise_empty(source, tmp_path / "empty")[source])
+        empty = pl.read_parquet(normalise_empty(source_spec(source), tmp_path / "empty")[source])
         assert empty.height == 0
         assert empty.schema == _normalised(settings, source).schema, source
 
@@ -167,6 +172,7 @@ def test_without_a_reference_folder_the_three_load_as_empty_tables_with_their_co
     # one any more); a transform without PARK_REFERENCE_DIR then loads the three as empty tables.
     monkeypatch.setenv("PARK_SCALE", "tiny")
     monkeypatch.setenv("PARK_REFERENCE_DIR", str(write_generated_reference(tmp_path / "generated", 20, 20180101)))
+    write_sources(get_settings(), DAY)
     for spec in runnable_sources(has_reference=False):
         pipeline.extract(spec.name, DAY)
     monkeypatch.delenv("PARK_REFERENCE_DIR")

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractors import reference_tables
+from extractors.reference_tables import extract as reference_tables
 from parkplatform.config import get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, batch_dir
 

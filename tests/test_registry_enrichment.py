@@ -9,8 +9,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from extractors import park_registry
-from extractors.registry_enrichment import (
+from parkplatform import catalogue as park_registry
+from parkplatform.registry_enrichment import (
     CLUSTER_KEYWORDS_FILE,
     cluster_coverage,
     flag_suspect_geocodes,
@@ -18,9 +18,9 @@ from extractors.registry_enrichment import (
     load_cluster_keywords,
     main,
     map_clusters,
+    normalise_registry,
     split_leading_industries,
 )
-from parkplatform.normalise import normalise_registry
 
 XINJIANG_PLACEHOLDERS = {(87.072143, 44.098379): 22, (80.378629, 40.65968): 29}
 DESIGN_CLUSTERS = {

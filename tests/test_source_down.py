@@ -8,9 +8,9 @@ import pytest
 from airflow.models.taskinstance import TaskInstance
 from airflow.utils.session import create_session
 
+from park.runs import DagRunFailed, midnight_utc, run_dag
 from parkplatform.config import get_settings
 from parkplatform.landing import batch_dir
-from parkplatform.runs import DagRunFailed, midnight_utc, run_dag
 
 pytestmark = pytest.mark.airflow
 

@@ -14,8 +14,9 @@ import pytest
 import xlsxwriter
 from polars.testing import assert_frame_equal
 
-from extractors import credit_code, spreadsheets
-from extractors.spreadsheets import SubmissionFileError
+from extractors.park_submissions import credit_code
+from extractors.park_submissions import reader as spreadsheets
+from extractors.park_submissions.reader import SubmissionFileError
 from parkplatform.landing import land_batch
 
 PARK = "G356030"  # 福州台商投资区, a real zone of the 2018 catalogue

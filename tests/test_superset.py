@@ -107,6 +107,7 @@ def _tables(warehouse: Path) -> set[str]:
 def _publish_through_the_quality_gate(build: Path, data_dir: Path, reference_dir: Path) -> Path:
     """What transform_publish does after dbt: the pipeline's quality gate on the build (which writes
     main.quality_validation_results into it), then its publish (the build renamed over serving)."""
+    from expectations import gate
     from parkplatform import pipeline
 
     with pytest.MonkeyPatch.context() as patch:
@@ -115,7 +116,7 @@ def _publish_through_the_quality_gate(build: Path, data_dir: Path, reference_dir
         patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
         for variable in ("PARK_SEED", "PARK_BAD_ROW_RATE", "PARK_WAREHOUSE_ENGINE"):
             patch.delenv(variable, raising=False)
-        pipeline.quality_gate("superset_test")
+        gate.quality_gate("superset_test")
         return Path(pipeline.publish())
 
 

@@ -10,11 +10,12 @@ import httpx
 import polars as pl
 import pytest
 
-from extractors import world_bank
-from extractors.wdi_mirror import WdiMirror, read_wdi_csv
-from extractors.world_bank import RetryPolicy, WdiClient, WdiError
+from extractors.world_bank import contract as world_bank_contract
+from extractors.world_bank import extract as world_bank
+from extractors.world_bank.extract import RetryPolicy, WdiClient, WdiError
 from parkplatform.config import ConfigurationError, get_settings
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, batch_dir, read_report
+from simulators.wdi_api import WdiMirror, read_wdi_csv
 
 LOGICAL_DATE = date(2026, 11, 23)
 # fast enough for tests, still exponential: waits of 0.01, 0.02, 0.04 s
@@ -42,7 +43,9 @@ def _csv_rows_between(reference_dir: Path, code: str, first: int, last: int) -> 
 def test_extract_lands_every_indicator_with_exact_real_values(wdi_env, reference_dir):
     report = world_bank.extract(get_settings(), LOGICAL_DATE, first_year=2000, last_year=2023, policy=FAST)
 
-    expected = {code: _csv_rows_between(reference_dir, code, 2000, 2023).height for code in world_bank.INDICATORS}
+    expected = {
+        code: _csv_rows_between(reference_dir, code, 2000, 2023).height for code in world_bank_contract.INDICATORS
+    }
     # counted by hand in the CSVs (rows with Year in 2000..2023)
     assert expected == {
         "BX.KLT.DINV.CD.WD": 5810,

@@ -29,10 +29,10 @@ import duckdb
 import psutil
 import pytest
 
+from park.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag
 from parkplatform import pipeline
 from parkplatform.alerts import alert_path
 from parkplatform.config import get_settings
-from parkplatform.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag
 
 pytestmark = pytest.mark.airflow
 

@@ -25,10 +25,10 @@ normalisation step types them once. Every row is validated (:func:`project_rules
 :func:`event_rules`); a failing row is quarantined with the first rule it breaks. The stage order of a
 match is checked across the batch and against the match's events landed by earlier batches.
 
-No public CRM exists: with ``PARK_CRM_GENERATE`` unset or true, :func:`ensure_generated` first makes
-the generator (:mod:`extractors.crm_generator`) write the snapshot as of the logical date (exports, or
-the PostgreSQL schema, which it refuses to touch unless the generator created it). Production sets
-``PARK_CRM_GENERATE=0`` and only reads.
+No public CRM exists: the demo and the tests have a simulator (:mod:`simulators.crm`) write the snapshot
+as of the logical date where the CRM would hold it (the exports, or the PostgreSQL schema), marked as
+generated (a ``generated.json`` in the export folder, the schema's comment); the extractor only reads,
+and labels what it lands ``generated`` when the source carries that mark, else ``crm``.
 """
 
 from __future__ import annotations
@@ -42,129 +42,54 @@ from pathlib import Path
 
 import polars as pl
 
+from extractors.crm.contract import (
+    AMOUNT_PATTERN,
+    CHANNELS,
+    COMMITTEES,
+    CURRENCIES,
+    DEFAULT_SCHEMA,
+    DIRECTIONS,
+    EVENT_ID_PATTERN,
+    EVENT_TIMESTAMPS,
+    EVENTS_TABLE,
+    EXPORT_FOLDER,
+    LOST_REASONS,
+    MATCH_ID_PATTERN,
+    MATCH_TYPES,
+    ORIGIN_CRM,
+    PROJECT_AMOUNTS,
+    PROJECT_DATES,
+    PROJECT_ID_PATTERN,
+    PROJECT_STATUSES,
+    PROJECT_TIMESTAMPS,
+    PROJECTS_TABLE,
+    SOURCE_EVENTS,
+    SOURCE_PROJECTS,
+    STAGE_RANK,
+    STAGES,
+    TABLE_COLUMNS,
+    TABLE_KEYS,
+)
+from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
 from parkplatform.landing import (
     LANDED_FILE,
-    REJECT_REASON,
     BatchReport,
     first_reject_reason,
     land_batch,
     read_report,
     read_text_csv,
 )
+from parkplatform.origin import ORIGIN_GENERATED, comment_says_generated, is_generated
 
 log = logging.getLogger(__name__)
 
-SOURCE_PROJECTS = "crm_projects"
-ORIGIN_GENERATED = "generated"
-ORIGIN_CRM = "crm"
-SOURCE_EVENTS = "crm_match_events"
-PROJECTS_TABLE = "investment_projects"
-EVENTS_TABLE = "match_events"
-DEFAULT_SCHEMA = "crm"
-EXPORT_FOLDER = "crm"
-
 DSN_VARIABLE = "PARK_CRM_DSN"  # read by parkplatform.config (Settings.crm_dsn ...); named in messages
 SCHEMA_VARIABLE = "PARK_CRM_SCHEMA"
-GENERATE_VARIABLE = "PARK_CRM_GENERATE"
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"  # 2026-11-23T10:15:00+08:00
 DATE_FORMAT = "%Y-%m-%d"
-
-# --------------------------------------------------------------------------- the contract
-
-PROJECT_COLUMNS = (
-    "project_id",
-    "project_name",
-    "park_code",
-    "investor_name",
-    "direction",
-    "origin_country_iso3",
-    "origin_province_adcode",
-    "destination_country_iso3",
-    "cluster_code",
-    "committee",
-    "currency",
-    "contracted_amount",
-    "paid_in_amount",
-    "intention_date",
-    "signed_date",
-    "construction_started_date",
-    "in_production_date",
-    "status",
-    "created_at",
-    "updated_at",
-)
-EVENT_COLUMNS = (
-    "event_id",
-    "match_id",
-    "event_at",
-    "stage",
-    "lost_reason",
-    "match_type",
-    "channel",
-    "committee",
-    "demand_party",
-    "supply_party",
-    "park_code",
-    "cluster_code",
-    "project_id",
-    "updated_at",
-)
-PROJECT_DATES = ("intention_date", "signed_date", "construction_started_date", "in_production_date")
-PROJECT_TIMESTAMPS = ("created_at", "updated_at")
-PROJECT_AMOUNTS = ("contracted_amount", "paid_in_amount")
-EVENT_TIMESTAMPS = ("event_at", "updated_at")
-TABLE_COLUMNS = {PROJECTS_TABLE: PROJECT_COLUMNS, EVENTS_TABLE: EVENT_COLUMNS}
-TABLE_KEYS = {PROJECTS_TABLE: "project_id", EVENTS_TABLE: "event_id"}
-SOURCE_TABLES = {SOURCE_PROJECTS: PROJECTS_TABLE, SOURCE_EVENTS: EVENTS_TABLE}
-
-DIRECTIONS = ("inbound_foreign", "domestic", "outbound")
-COMMITTEES = ("north_america", "europe", "africa", "latin_america", "southeast_asia", "arab_states")
-PROJECT_STATUSES = ("active", "dropped")
-# The funnel in order; ``lost`` closes a dropped match after whatever stage it reached.
-STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed", "lost")
-STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
-LOST_REASONS = ("budget", "timing", "location", "policy", "competitor", "no_response")
-MATCH_TYPES = ("investment_attraction", "financing", "technology_transfer", "supply_chain", "training")
-CHANNELS = ("summit", "roadshow", "online_platform", "committee_referral")
-# ISO 4217 codes the platform converts to CNY and USD (the generator's rates cover exactly these).
-CURRENCIES = (
-    "CNY",
-    "USD",
-    "EUR",
-    "JPY",
-    "GBP",
-    "HKD",
-    "SGD",
-    "AED",
-    "SAR",
-    "QAR",
-    "KWD",
-    "CHF",
-    "CAD",
-    "SEK",
-    "PLN",
-    "RUB",
-    "MYR",
-    "THB",
-    "IDR",
-    "VND",
-    "PHP",
-    "EGP",
-    "MAD",
-    "ZAR",
-    "NGN",
-    "KES",
-    "BRL",
-    "MXN",
-    "CLP",
-)
-PROJECT_ID_PATTERN = r"^IP\d{9}$"
-MATCH_ID_PATTERN = r"^M\d{9}$"
-EVENT_ID_PATTERN = r"^ME\d{10}$"
-AMOUNT_PATTERN = r"^-?\d+(\.\d{1,2})?$"
 
 
 class CrmSourceError(RuntimeError):
@@ -568,59 +493,30 @@ def earlier_events(landing_dir: Path, logical_date: date, match_ids: pl.Series) 
 
 
 def cluster_codes() -> list[str]:
-    from extractors.registry_enrichment import load_cluster_keywords
-
-    return sorted(load_cluster_keywords()["cluster_code"].unique().to_list())
+    return sorted(registry_enrichment.load_cluster_keywords()["cluster_code"].unique().to_list())
 
 
-def catalogue_codes(settings: Settings) -> list[str]:
-    """Zone codes of the park registry (the catalogue of PARK_REFERENCE_DIR, real or generated)."""
-    from extractors import park_registry
-
-    registry = park_registry.validate(park_registry.read_registry(settings))
-    return sorted(registry.filter(pl.col(REJECT_REASON).is_null())["zone_code"].unique().to_list())
-
-
-def generator_parks(settings: Settings) -> pl.DataFrame:
-    """The registry's zones for the generator: zone_code, zone_name and the clusters their declared
-    leading industries map to (empty list when none maps)."""
-    from extractors import park_registry, registry_enrichment
-
-    registry = (
-        park_registry.validate(park_registry.read_registry(settings))
-        .filter(pl.col(REJECT_REASON).is_null())
-        .unique("zone_code", keep="first", maintain_order=True)
-        .select("zone_code", "zone_name", "leading_industries")
-    )
-    return (
-        registry.join(registry_enrichment.declared_clusters(registry), on="zone_code", how="left")
-        .select("zone_code", "zone_name", "clusters")
-        .sort("zone_code")
-    )
-
-
-# --------------------------------------------------------------------------- generation and extraction
-
-
-def ensure_generated(settings: Settings, logical_date: date) -> None:
-    """Make the generated CRM hold its snapshot as of ``logical_date`` (exports, or PostgreSQL with a DSN).
-
-    Cheap when it is already there; production skips it with ``PARK_CRM_GENERATE=0``."""
-    if not settings.crm_generate:
-        return
-    from extractors import crm_generator
-
-    spec = crm_generator.spec_from_settings(settings, generator_parks(settings))
-    if settings.crm_dsn is not None:
-        crm_generator.load_postgres(settings.crm_dsn, spec, logical_date, schema=settings.crm_schema)
-    else:
-        crm_generator.ensure_exports(spec, logical_date, settings.sources_dir)
+def crm_is_generated(settings: Settings, logical_date: date) -> bool:
+    """Whether the CRM read for ``logical_date`` is the simulator's (its export folder's or schema's mark)."""
+    if settings.crm_dsn is None:
+        return is_generated(export_dir(settings.sources_dir, logical_date))
+    connection = connect(settings.crm_dsn, f"reading the comment of schema {settings.crm_schema}")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s",
+                (settings.crm_schema,),
+            )
+            row = cursor.fetchone()
+    finally:
+        connection.close()
+    return comment_says_generated(row[0] if row else None)
 
 
 def land_projects(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
-    validated = validate_projects(received, catalogue_codes(settings), cluster_codes())
+    validated = validate_projects(received, catalogue.catalogue_codes(settings), cluster_codes())
     return land_batch(
-        _labelled(validated, settings),
+        _labelled(validated, settings, logical_date),
         source=SOURCE_PROJECTS,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
@@ -630,9 +526,9 @@ def land_projects(received: pl.DataFrame, settings: Settings, logical_date: date
 
 def land_events(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
     earlier = earlier_events(settings.landing_dir, logical_date, received["match_id"])
-    validated = validate_events(received, catalogue_codes(settings), cluster_codes(), earlier)
+    validated = validate_events(received, catalogue.catalogue_codes(settings), cluster_codes(), earlier)
     return land_batch(
-        _labelled(validated, settings),
+        _labelled(validated, settings, logical_date),
         source=SOURCE_EVENTS,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
@@ -640,14 +536,14 @@ def land_events(received: pl.DataFrame, settings: Settings, logical_date: date, 
     )
 
 
-def _labelled(rows: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """``data_origin``: generated while the generator writes the CRM, else crm (the real system)."""
-    return rows.with_columns(pl.lit(ORIGIN_GENERATED if settings.crm_generate else ORIGIN_CRM).alias("data_origin"))
+def _labelled(rows: pl.DataFrame, settings: Settings, logical_date: date) -> pl.DataFrame:
+    """``data_origin``: generated when the simulator wrote what was read, else crm (the real system)."""
+    origin = ORIGIN_GENERATED if crm_is_generated(settings, logical_date) else ORIGIN_CRM
+    return rows.with_columns(pl.lit(origin).alias("data_origin"))
 
 
 def extract_projects(settings: Settings, logical_date: date) -> BatchReport:
     """Land the projects created or changed since the watermark, up to the end of ``logical_date``."""
-    ensure_generated(settings, logical_date)
     window = batch_window(settings.landing_dir, SOURCE_PROJECTS, logical_date)
     received = read_source(settings, PROJECTS_TABLE, logical_date, window)
     return land_projects(received, settings, logical_date, window)
@@ -655,7 +551,6 @@ def extract_projects(settings: Settings, logical_date: date) -> BatchReport:
 
 def extract_match_events(settings: Settings, logical_date: date) -> BatchReport:
     """Land the match events recorded since the watermark, up to the end of ``logical_date``."""
-    ensure_generated(settings, logical_date)
     window = batch_window(settings.landing_dir, SOURCE_EVENTS, logical_date)
     received = read_source(settings, EVENTS_TABLE, logical_date, window)
     return land_events(received, settings, logical_date, window)

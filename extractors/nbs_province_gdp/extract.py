@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors import park_registry
+from parkplatform import catalogue
 from parkplatform.config import Settings
 from parkplatform.landing import BatchReport, first_reject_reason, land_batch
 
@@ -70,7 +70,7 @@ def _name_key(expr: pl.Expr) -> pl.Expr:
 
 def province_lookup() -> pl.DataFrame:
     """English name key -> 6-digit adcode, from the dbt seed province_names.csv."""
-    return park_registry.provinces().select(
+    return catalogue.provinces().select(
         _name_key(pl.col("province_name_en")).alias("_name_key"),
         pl.col("province_adcode"),
     )

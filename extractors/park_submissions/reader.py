@@ -61,7 +61,8 @@ from typing import NamedTuple
 import fastexcel
 import polars as pl
 
-from extractors import credit_code
+from extractors.park_submissions import credit_code
+from extractors.park_submissions.contract import ENTERPRISE_STATUSES, INCUBATION_STAGES
 from parkplatform.landing import REJECT_REASON, first_reject_reason
 from parkplatform.progress import progress_bar
 
@@ -86,8 +87,6 @@ RAW_ROW_COLUMN = "_raw_row"
 MONEY_COLUMN = "revenue_10k_cny"
 # Every money column states its own unit (header, else a 单位 line above it, else the default).
 MONEY_COLUMNS = (MONEY_COLUMN, "tax_10k_cny", "rnd_10k_cny")
-INCUBATION_STAGES = ("incubator", "accelerator", "industrialisation_base", "none")
-ENTERPRISE_STATUSES = ("operating", "suspended", "closed", "moved_out")
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SEARCH_ROWS = 10
@@ -730,7 +729,7 @@ def _locate_rows(path: Path, default_revenue_unit: str | None) -> SubmissionFile
     else:
         raise SubmissionFileError(
             f"{path}: required column(s) {', '.join(missing)} missing; file rejected whole "
-            f"(header synonyms are listed in extractors/spreadsheets.py HEADER_SYNONYMS)"
+            f"(header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
         )
 
     title_unit = _unit_from_title(raw, header_index)

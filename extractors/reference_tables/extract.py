@@ -33,6 +33,13 @@ from pathlib import Path
 
 import polars as pl
 
+from extractors.reference_tables.contract import (
+    ADMIN_TABLE,
+    COUNTRIES_TABLE,
+    CROSSWALK_TABLE,
+    GBT4754_TABLE,
+    LANDED_COLUMNS,
+)
 from parkplatform.config import Settings
 from parkplatform.landing import REJECT_REASON, BatchReport, first_reject_reason, land_batch, read_text_csv
 
@@ -47,27 +54,6 @@ CROSSWALK_FILE = INDUSTRY_DIR / "gbt4754_2017_isic4_crosswalk.csv"
 WORLD_DIR = Path("world")
 COUNTRIES_FILE = WORLD_DIR / "country_codes.csv"
 
-ADMIN_TABLE = "gbt2260_admin_divisions"
-GBT4754_TABLE = "gbt4754_2017"
-CROSSWALK_TABLE = "gbt4754_2017_isic4"
-COUNTRIES_TABLE = "iso3166_countries"
-
-LANDED_COLUMNS = (
-    "reference_table",
-    "level",
-    "code",
-    "name",
-    "parent_code",
-    "province_code",
-    "isic_code",
-    "isic_name",
-    "name_cn",
-    "m49_code",
-    "un_region",
-    "un_sub_region",
-    "un_intermediate_region",
-    "currency_codes",
-)
 CROSSWALK_COLUMNS = {
     "GB/T 4754-2017 (code)": "code",
     "GB/T 4754-2017 (desc)": "name",

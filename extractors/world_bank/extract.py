@@ -29,21 +29,13 @@ import httpx
 import polars as pl
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from extractors.world_bank.contract import FIRST_YEAR, INDICATORS
 from parkplatform.config import Settings
 from parkplatform.landing import BatchReport, first_reject_reason, land_batch
 
 log = logging.getLogger(__name__)
 
 SOURCE = "world_bank"
-INDICATORS: dict[str, str] = {
-    "BX.KLT.DINV.CD.WD": "Foreign direct investment, net inflows (BoP, current US$)",
-    "NY.GDP.MKTP.CD": "GDP (current US$)",
-    "NY.GDP.MKTP.KD.ZG": "GDP growth (annual %)",
-    "NY.GDP.PCAP.CD": "GDP per capita (current US$)",
-    "SP.POP.TOTL": "Population, total",
-    "PA.NUS.FCRF": "Official exchange rate (LCU per US$, period average)",
-}
-FIRST_YEAR = 2000
 PER_PAGE = 1000
 
 YEAR_PATTERN = r"^\d{4}$"
