@@ -29,6 +29,7 @@ import duckdb
 import psutil
 import pytest
 
+from expectations import gate
 from park.runs import DagRunFailed, midnight_utc, prepare_airflow, run_dag
 from parkplatform import pipeline
 from parkplatform.alerts import alert_path
@@ -138,16 +139,16 @@ def test_a_failing_critical_expectation_leaves_serving_byte_identical_and_the_ca
     """Bad data reaches the gate (three parks with a level outside the domain, written into the
     build after dbt): the run fails at quality_gate and the callback says which expectation."""
     before = sha256(serving)
-    gate = pipeline.quality_gate
+    validate = gate.quality_gate
 
     def gate_on_a_broken_build(run_id: str) -> dict:
         with duckdb.connect(str(get_settings().build_warehouse)) as con:
             con.execute(
                 "update dim_park set level = '市级' where park_id in (select park_id from dim_park order by 1 limit 3)"
             )
-        return gate(run_id)
+        return validate(run_id)
 
-    monkeypatch.setattr(pipeline, "quality_gate", gate_on_a_broken_build)
+    monkeypatch.setattr(gate, "quality_gate", gate_on_a_broken_build)
     _run_fails("failed tasks: quality_gate")
     assert sha256(serving) == before
 
