@@ -2,16 +2,18 @@
 (``main.<table>``) and one per cross-table reconciliation, with severity next to each check.
 
 A landed table's contract is its source's (``extractors/<source>/contract.py``, read through
-:func:`parkplatform.sources.source_contracts`); the published tables' contracts are declared here and
-take their domains from the sources' contracts, so that a domain is written once.
+:func:`parkplatform.sources.source_contracts`); a published table's is its dbt model's YAML, read from
+the dbt manifest by :func:`published_contracts` (column types, key, required columns, domains and ranges
+from the model's tests, the rest from ``meta.gate``); the landing's bookkeeping tables' are declared
+here (:func:`contracts`).
 
 ``critical`` expectations block publishing; ``warning`` ones are reported and never block.
 
-Each table is declared once as a :class:`Contract` (its columns with their types, key, required
-columns, domains, ranges, dates that cannot lie after the run's ``as_of``); :func:`suites` expands the
-contracts into GX expectations and adds what depends on the run: the row-count band against the last
-published run, the freshness of every source and the reconciliations (difference tables that must be
-empty, computed by :data:`RECONCILIATIONS` over the exported tables).
+Each table is declared once as a :class:`parkplatform.contracts.Contract` (its columns with their types,
+key, required columns, domains, ranges, dates that cannot lie after the run's ``as_of``); :func:`suites`
+expands the contracts into GX expectations and adds what depends on the run: the row-count band against
+the last published run, the freshness of every source and the reconciliations (difference tables that
+must be empty, computed by :data:`RECONCILIATIONS` over the exported tables).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 import great_expectations.expectations as gxe
@@ -31,28 +32,9 @@ from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from parkplatform.contracts import Contract as TableContract
-from parkplatform.contracts import Rule, Severity
+from parkplatform.contracts import Contract, Rule, Severity
 from parkplatform.sources import source_contracts
 
-# the domains the sources validate and declare in their contracts (one source of truth)
-_RAW = {contract.table: contract for contract in source_contracts()}
-LEVELS = _RAW["raw.park_registry"].domains["level"]
-PARK_LEVELS = [*LEVELS, "unlisted"]  # unlisted: an alliance member park the catalogue does not list
-GEOCODE_QUALITY = _RAW["raw.park_registry"].domains["geocode_quality"]
-COMMITTEES = _RAW["raw.alliance_member_committees"].domains["committee"]
-DIRECTIONS = _RAW["raw.crm_projects"].domains["direction"]
-CURRENCIES = _RAW["raw.crm_projects"].domains["currency"]
-PROJECT_STATUS = _RAW["raw.crm_projects"].domains["status"]
-CRM_ORIGIN = _RAW["raw.crm_projects"].domains["data_origin"]
-STAGES = [stage for stage in _RAW["raw.crm_match_events"].domains["stage"] if stage != "lost"]  # the funnel
-LOST_REASONS = _RAW["raw.crm_match_events"].domains["lost_reason"]
-CHANNELS = _RAW["raw.crm_match_events"].domains["channel"]
-MATCH_TYPES = _RAW["raw.crm_match_events"].domains["match_type"]
-ENTERPRISE_DOMAINS = _RAW["raw.park_submissions"].domains
-TIERS = ["strong", "significant", "emerging"]
-# 229 of the catalogue's 2,543 zones (9%) have a suspect point: more than this means a new problem
-SUSPECT_GEOCODE_SHARE = 0.12
 SCHEDULE_DAYS = {"@daily": 1, "@weekly": 7, "@monthly": 31}
 
 # How the gate reads the logical types of parkplatform.contracts from the type of each column as its validation
@@ -142,20 +124,10 @@ class Check:
     severity: Severity = "critical"
 
 
-@dataclass(frozen=True)
-class Contract(TableContract):
-    """A table's contract as the gate declares it: the shared declaration, plus Great Expectations checks
-    beyond its rules (``extra``) where a rule cannot say it."""
-
-    extra: tuple[Check, ...] = ()
-
-
 def contracts() -> list[Contract]:
-    """The landing's bookkeeping tables' and every published table's contract (the landed tables' are the
-    sources'). Built on call: GX expectations are mutable."""
-    crm_origin = {"data_origin": CRM_ORIGIN}
+    """The landing's bookkeeping tables' contracts (schema raw of the build; the landed tables' are the
+    sources', the published tables' dbt's)."""
     return [
-        # ---- the landing's bookkeeping (schema raw of the build) ----
         Contract(
             "raw.landing_batches",
             "source text, batch_id text, logical_date text, loaded_at text, received integer, landed integer, "
@@ -172,385 +144,139 @@ def contracts() -> list[Contract]:
             non_negative=("quarantined",),
             non_empty=False,  # a load without a rejected row
         ),
-        # ---- published tables (schema main) ----
-        Contract(
-            "main.dim_park",
-            "park_id text, zone_code text, zone_code_clash boolean, zone_name text, in_catalogue boolean, level text, "
-            "zone_type text, zone_type_cn text, province_adcode text, province_name text, province_name_en text, "
-            "city_district text, country_iso3 text, approval_date date, approval_date_second date, "
-            "approved_area_ha double, leading_industries text, declared_clusters text, declared_cluster_count integer, "
-            "longitude double, latitude double, formatted_address text, geocode_status text, geocode_quality text, "
-            "geocode_shared_point boolean, geocode_province_mismatch boolean, typo_flags text, data_origin text, "
-            "zone_type_en text, is_alliance_member boolean, member_since date, alliance_committees text",
-            key=("park_id",),
-            required=("zone_code", "zone_name", "in_catalogue", "level", "zone_type", "is_alliance_member"),
-            domains={"level": PARK_LEVELS, "geocode_quality": GEOCODE_QUALITY},
-            non_negative=("approved_area_ha", "declared_cluster_count"),
-            not_future=("approval_date", "approval_date_second", "member_since"),
-            extra=(
-                Check(
-                    gxe.ExpectColumnValuesToNotBeNull(
-                        column="province_adcode",
-                        row_condition=Column("in_catalogue") == True,
-                    )
-                ),
-                Check(
-                    gxe.ExpectColumnValuesToNotBeInSet(
-                        column="geocode_quality", value_set=["suspect"], mostly=1 - SUSPECT_GEOCODE_SHARE
-                    ),
-                    "warning",
-                ),
-                # a few zones lack a geocode in the real catalogue: worth a look, not a reason to stop
-                Check(gxe.ExpectColumnValuesToNotBeNull(column="longitude", mostly=0.95), "warning"),
-            ),
-        ),
-        Contract(
-            "main.dim_enterprise",
-            "credit_code text, enterprise_name text, park_id text, park_code text, industry_code text, "
-            "ownership text, established_date date, employees integer, revenue_cny double, is_high_tech boolean, "
-            "origin_country_iso3 text, incubation_stage text, operating_status text, data_origin text",
-            key=("credit_code",),
-            required=("enterprise_name", "park_id", "industry_code"),
-            domains=ENTERPRISE_DOMAINS,
-            non_negative=("employees", "revenue_cny"),
-            not_future=("established_date",),
-            extra=(Check(gxe.ExpectColumnValueLengthsToEqual(column="credit_code", value=18)),),
-        ),
-        Contract(
-            "main.dim_cluster",
-            "cluster_code text, cluster_name_cn text, cluster_name_en text, keywords integer",
-            key=("cluster_code",),
-            required=("cluster_name_cn", "cluster_name_en"),
-            non_negative=("keywords",),
-            extra=(Check(gxe.ExpectTableRowCountToEqual(value=20)),),
-        ),
-        Contract(
-            "main.bridge_park_cluster",
-            "park_id text, cluster_code text, declared_terms integer, first_position integer",
-            key=("park_id", "cluster_code"),
-            required=("park_id", "cluster_code"),
-            non_negative=("declared_terms", "first_position"),
-        ),
-        Contract(
-            "main.dim_region",
-            "region_key text, region_type text, code text, name_en text, name_cn text, country_iso3 text, "
-            "m49_code text, un_region text, un_sub_region text, un_intermediate_region text, currency_code text, "
-            "committees text, committee_count integer",
-            key=("region_key",),
-            required=("region_type", "code", "name_en"),
-            domains={"region_type": ["country", "province"]},
-            non_negative=("committee_count",),
-            non_empty=False,  # empty without PARK_REFERENCE_DIR (generated mode)
-        ),
-        Contract(
-            "main.bridge_country_committee",
-            "country_iso3 text, committee text, matched_on text",
-            key=("country_iso3", "committee"),
-            required=("country_iso3", "committee"),
-            domains={"committee": COMMITTEES, "matched_on": ["list", "region", "sub-region"]},
-            non_empty=False,
-        ),
-        Contract(
-            "main.dim_date",
-            "date_day date, calendar_year integer, calendar_month integer, calendar_quarter integer, "
-            "month_start date, iso_year integer, iso_week integer, iso_week_label text, week_start date, "
-            "week_end date, iso_day_of_week integer, is_weekend boolean",
-            key=("date_day",),
-            required=("iso_year", "iso_week", "week_start"),
-            extra=(
-                Check(gxe.ExpectColumnValuesToBeBetween(column="iso_week", min_value=1, max_value=53)),
-                Check(gxe.ExpectColumnValuesToBeBetween(column="iso_day_of_week", min_value=1, max_value=7)),
-            ),
-        ),
-        Contract(
-            "main.fct_enterprise_period",
-            "credit_code text, period text, period_start date, period_year integer, park_id text, "
-            "industry_code text, cluster_code text, employees integer, revenue_cny double, is_high_tech boolean, "
-            "tax_cny double, rnd_cny double, data_origin text, batch_id text",
-            key=("credit_code", "period"),
-            required=("credit_code", "period", "period_start", "park_id"),
-            non_negative=("employees", "revenue_cny", "tax_cny", "rnd_cny"),
-            not_future=("period_start",),
-        ),
-        Contract(
-            "main.fct_investment_project",
-            "project_id text, project_name text, investor_name text, park_code text, park_id text, direction text, "
-            "origin_country_iso3 text, origin_province_adcode text, destination_country_iso3 text, "
-            "cluster_code text, committee text, currency text, contracted_amount decimal, fx_year integer, "
-            "fx_rate_year_used integer, cny_per_unit double, contracted_cny double, contracted_usd double, "
-            "paid_in_amount decimal, paid_in_cny double, "
-            "intention_date date, signed_date date, construction_started_date date, in_production_date date, "
-            "signed_month date, is_signed boolean, is_construction_started boolean, is_in_production boolean, "
-            "days_signed_to_started integer, days_started_to_producing integer, status text, data_origin text, "
-            "created_at timestamp, updated_at timestamp, batch_id text",
-            key=("project_id",),
-            required=("park_id", "direction", "origin_country_iso3", "currency", "contracted_amount", "contracted_cny"),
-            domains={
-                "direction": DIRECTIONS,
-                "committee": COMMITTEES,
-                "currency": CURRENCIES,
-                "status": PROJECT_STATUS,
-                **crm_origin,
-            },
-            non_negative=(
-                "contracted_amount",
-                "contracted_cny",
-                "contracted_usd",
-                "paid_in_amount",
-                "paid_in_cny",
-                "days_signed_to_started",
-                "days_started_to_producing",
-            ),
-            not_future=(
-                "intention_date",
-                "signed_date",
-                "construction_started_date",
-                "in_production_date",
-                "signed_month",
-                "created_at",
-                "updated_at",
-            ),
-        ),
-        Contract(
-            "main.fct_match_event",
-            "event_id text, match_id text, event_at timestamp, event_date date, stage text, stage_rank integer, "
-            "lost_reason text, match_type text, channel text, committee text, demand_party text, supply_party text, "
-            "park_code text, cluster_code text, project_id text, updated_at timestamp, data_origin text, "
-            "batch_id text",
-            key=("event_id",),
-            required=("match_id", "event_at", "event_date", "stage", "match_type", "channel"),
-            domains={
-                "stage": [*STAGES, "lost"],
-                "stage_rank": [1, 2, 3, 4, 5, 6],
-                "lost_reason": LOST_REASONS,
-                "match_type": MATCH_TYPES,
-                "channel": CHANNELS,
-                "committee": COMMITTEES,
-                **crm_origin,
-            },
-            not_future=("event_at", "event_date", "updated_at"),
-        ),
-        Contract(
-            "main.fct_match",
-            "match_id text, furthest_stage text, furthest_stage_rank integer, match_type text, channel text, "
-            "committee text, cluster_code text, park_code text, park_id text, project_id text, demand_party text, "
-            "supply_party text, cohort_month date, cohort_imputed boolean, recommended_at timestamp, "
-            "contacted_at timestamp, meeting_at timestamp, negotiation_at timestamp, signed_at timestamp, "
-            "landed_at timestamp, days_recommended_to_contacted integer, days_contacted_to_meeting integer, "
-            "days_meeting_to_negotiation integer, days_negotiation_to_signed integer, days_signed_to_landed integer, "
-            "is_landed boolean, is_lost boolean, lost_reason text, lost_at timestamp, lost_date date, "
-            "first_event_at timestamp, last_event_at timestamp, last_event_date date, events integer, "
-            "as_of_date date, days_since_last_event integer, is_stalled boolean, data_origin text",
-            key=("match_id",),
-            required=("furthest_stage", "match_type", "channel", "cohort_month", "events", "is_stalled"),
-            domains={
-                "furthest_stage": STAGES,
-                "furthest_stage_rank": [1, 2, 3, 4, 5, 6],
-                "lost_reason": LOST_REASONS,
-                "match_type": MATCH_TYPES,
-                "channel": CHANNELS,
-                "committee": COMMITTEES,
-                **crm_origin,
-            },
-            non_negative=(
-                "days_recommended_to_contacted",
-                "days_contacted_to_meeting",
-                "days_meeting_to_negotiation",
-                "days_negotiation_to_signed",
-                "days_signed_to_landed",
-                "events",
-                "days_since_last_event",
-            ),
-            not_future=("cohort_month", "first_event_at", "last_event_at", "last_event_date", "lost_at", "as_of_date"),
-        ),
-        *(
-            Contract(
-                f"main.mart_cluster_{level}_year",
-                f"{columns}, cluster_code text, year integer, enterprises integer, employment number, "
-                "revenue_cny double, high_tech_share double, tax_cny double, rnd_intensity double, "
-                f"{level}_employment number, employment_share double, location_quotient double, hhi double, "
-                f"cluster_tier text{tail}",
-                key=(*key, "cluster_code", "year"),
-                required=(*key, "cluster_code", "year", "enterprises", "employment", "cluster_tier"),
-                domains={"cluster_tier": TIERS},
-                non_negative=(
-                    "enterprises",
-                    "employment",
-                    "revenue_cny",
-                    "tax_cny",
-                    "rnd_intensity",
-                    "location_quotient",
-                    f"{level}_employment",
-                ),
-                shares=("high_tech_share", "employment_share", "hhi", *shares),
-            )
-            for level, columns, key, tail, shares in (
-                (
-                    "park",
-                    "park_id text, province_adcode text",
-                    ("park_id",),
-                    (
-                        ", is_declared_cluster boolean, declared_employment_share double, employment_growth double, "
-                        "revenue_growth double"
-                    ),
-                    ("declared_employment_share",),
-                ),
-                (
-                    "province",
-                    "province_adcode text",
-                    ("province_adcode",),
-                    ", employment_growth double, revenue_growth double",
-                    (),
-                ),
-            )
-        ),
-        Contract(
-            "main.mart_investment_flows_month",
-            "direction text, origin_country_iso3 text, committee text, origin_province_adcode text, park_id text, "
-            "park_province_adcode text, destination_country_iso3 text, cluster_code text, signed_month date, "
-            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny double, "
-            "paid_in_ratio double, construction_started_projects integer, in_production_projects integer, "
-            "start_rate double, production_rate double, median_days_signed_to_started double, "
-            "median_days_started_to_producing double, destination_fdi_net_inflows_usd double, "
-            "destination_fdi_year integer, data_origin text",
-            key=(
-                "direction",
-                "origin_country_iso3",
-                "committee",
-                "origin_province_adcode",
-                "park_id",
-                "park_province_adcode",
-                "destination_country_iso3",
-                "cluster_code",
-                "signed_month",
-            ),
-            required=("direction", "park_id", "cluster_code", "signed_month", "projects"),
-            domains={"direction": DIRECTIONS, "committee": COMMITTEES, **crm_origin},
-            non_negative=(
-                "projects",
-                "contracted_cny",
-                "contracted_usd",
-                "paid_in_cny",
-                "construction_started_projects",
-                "in_production_projects",
-                "median_days_signed_to_started",
-                "median_days_started_to_producing",
-            ),
-            shares=("paid_in_ratio", "start_rate", "production_rate"),
-            not_future=("signed_month",),
-        ),
-        Contract(
-            "main.mart_investment_corridors_year",
-            "signed_year integer, origin_country_iso3 text, park_id text, park_name text, park_province_adcode text, "
-            "projects integer, contracted_cny double, contracted_usd double, paid_in_cny double, "
-            "paid_in_ratio double, corridor_rank integer, share_of_year_inbound_usd double, "
-            "park_inbound_foreign_share double, data_origin text",
-            key=("signed_year", "origin_country_iso3", "park_id"),
-            required=("signed_year", "origin_country_iso3", "park_id", "projects", "corridor_rank"),
-            domains={"data_origin": CRM_ORIGIN},
-            non_negative=("projects", "contracted_cny", "contracted_usd", "paid_in_cny"),
-            shares=("paid_in_ratio", "share_of_year_inbound_usd", "park_inbound_foreign_share"),
-            extra=(Check(gxe.ExpectColumnValuesToBeBetween(column="corridor_rank", min_value=1)),),
-            non_empty=False,  # no inbound foreign project signed yet
-        ),
-        Contract(
-            "main.mart_quarantine_batches",
-            "source text, batch_id text, logical_date date, reason text, quarantined_rows integer, "
-            "received_rows integer, batch_quarantined_rows integer, share_of_received double",
-            key=("batch_id", "reason"),
-            required=("source", "batch_id", "logical_date", "reason", "quarantined_rows", "received_rows"),
-            non_negative=("quarantined_rows", "received_rows", "batch_quarantined_rows"),
-            shares=("share_of_received",),
-            not_future=("logical_date",),
-            non_empty=False,
-        ),
-        Contract(
-            "main.mart_match_funnel",
-            "committee text, channel text, match_type text, cluster_code text, cohort_month date, "
-            + "".join(f"{stage}_matches integer, " for stage in STAGES)
-            + "recommended_to_contacted_rate double, contacted_to_meeting_rate double, "
-            "meeting_to_negotiation_rate double, negotiation_to_signed_rate double, overall_conversion_rate double, "
-            "landing_rate double, "
-            + "".join(f"median_days_{a}_to_{b} double, " for a, b in pairwise(STAGES))
-            + "stalled_matches integer, lost_matches integer, "
-            + "".join(f"lost_{reason} integer, " for reason in LOST_REASONS)
-            + "data_origin text",
-            key=("committee", "channel", "match_type", "cluster_code", "cohort_month"),
-            required=("channel", "match_type", "cluster_code", "cohort_month", "recommended_matches"),
-            domains={"committee": COMMITTEES, "channel": CHANNELS, "match_type": MATCH_TYPES, **crm_origin},
-            non_negative=(
-                *(f"{stage}_matches" for stage in STAGES),
-                "stalled_matches",
-                "lost_matches",
-                *(f"lost_{reason}" for reason in LOST_REASONS),
-            ),
-            shares=(
-                "recommended_to_contacted_rate",
-                "contacted_to_meeting_rate",
-                "meeting_to_negotiation_rate",
-                "negotiation_to_signed_rate",
-                "overall_conversion_rate",
-                "landing_rate",
-            ),
-            not_future=("cohort_month",),
-        ),
-        Contract(
-            "main.mart_regional_indicators",
-            "region_type text, region_key text, region_code text, region_name_en text, region_name_cn text, "
-            "year integer, gdp_cny double, gdp_usd double, cny_per_usd double, gdp_growth_nominal_pct double, "
-            "gdp_growth_real_pct double, fdi_net_inflows_usd double, population integer, zones integer, "
-            "zones_approved_by_year_end integer, approved_area_ha double, member_countries integer, "
-            "members_reporting_gdp integer",
-            key=("region_key", "year"),
-            required=("region_type", "region_key", "year"),
-            domains={"region_type": ["province", "country", "committee"]},
-            non_negative=(
-                "gdp_cny",
-                "gdp_usd",
-                "cny_per_usd",
-                "population",
-                "zones",
-                "zones_approved_by_year_end",
-                "approved_area_ha",
-                "member_countries",
-                "members_reporting_gdp",
-            ),
-            non_empty=False,
-        ),
-        Contract(
-            "main.mart_weekly_indicators",
-            "iso_week_label text, iso_year integer, iso_week integer, week_start date, week_end date, "
-            "indicator_code text, aggregation text, value double, previous_week_value double, "
-            "same_week_last_year_value double, year_to_date double, last_year_to_date double, "
-            "year_to_date_target double, week_over_week_change double, year_over_year_change double, "
-            "year_to_date_vs_target double",
-            key=("iso_week_label", "indicator_code"),
-            required=("iso_year", "iso_week", "week_start", "week_end", "indicator_code", "aggregation"),
-            domains={
-                "indicator_code": [
-                    "new_matches",
-                    "signings",
-                    "signed_amount_cny",
-                    "landed_matches",
-                    "construction_starts",
-                    "paid_in_cny",
-                    "match_conversion_rate",
-                ],
-                "aggregation": ["sum", "ratio"],
-            },
-            not_future=("week_start", "week_end"),  # complete weeks only
-        ),
-        Contract(
-            "main.mart_parks_by_province_zone_type",
-            "province_adcode text, province_name text, level text, zone_type text, parks integer, "
-            "parks_reporting_enterprises number, approved_area_ha double, enterprises number, employees number, "
-            "revenue_cny double",
-            key=("province_adcode", "level", "zone_type"),
-            required=("province_adcode", "level", "zone_type", "parks"),
-            domains={"level": LEVELS},
-            non_negative=("parks", "parks_reporting_enterprises", "approved_area_ha", "enterprises", "employees"),
-        ),
     ]
+
+
+# The dbt tests the gate reads as a published table's contract: these, not_null, accepted_values,
+# non_negative and share_between_0_and_1. Every other test (relationships, not_null_where_reference_loaded,
+# the singular tests, ...) is dbt's alone: `dbt build` runs it before the gate.
+UNIQUENESS_TESTS = ("unique", "unique_combination")
+# the keys a column's and a model's ``meta.gate`` may hold
+COLUMN_GATE_KEYS = frozenset({"not_future", "rules"})
+MODEL_GATE_KEYS = frozenset({"may_be_empty", "rules"})
+
+
+def _gate_meta(node: dict, keys: frozenset[str], where: str) -> dict:
+    gate = (node.get("meta") or {}).get("gate") or {}
+    unknown = set(gate) - keys
+    if unknown:
+        raise ValueError(f"{where}: unknown meta.gate key(s) {sorted(unknown)}, expected some of {sorted(keys)}")
+    return gate
+
+
+def _meta_rule(rule: dict, column: str | None, where: str) -> Rule:
+    fields = {"column": column, **rule}
+    if "values" in fields:
+        fields["values"] = tuple(fields["values"])
+    try:
+        return Rule(**fields)
+    except TypeError as error:
+        raise ValueError(f"{where}: meta.gate rule {rule}: {error}") from None
+
+
+def _model_contract(node: dict, tests: list[dict]) -> Contract:
+    """A published model's contract, from its YAML as the manifest holds it (see :func:`published_contracts`)."""
+    name = node["name"]
+    columns = node["columns"]
+    untyped = [column for column, spec in columns.items() if not spec.get("data_type")]
+    if untyped:
+        raise ValueError(f"model {name}: no data_type on column(s) {untyped} (a published column declares its type)")
+    types = {column: spec["data_type"] for column, spec in columns.items()}
+    keys: list[tuple[str, ...]] = []
+    required: list[str] = []
+    domains: dict[str, list[Any]] = {}
+    non_negative: list[str] = []
+    shares: list[str] = []
+    rules: list[Rule] = []
+    for test in tests:
+        kind = test["test_metadata"]["name"]
+        column = test.get("column_name")
+        arguments = test["test_metadata"].get("kwargs") or {}
+        where = (test["config"].get("where") or "").strip()
+        severity: Severity = "warning" if str(test["config"].get("severity", "error")).lower() == "warn" else "critical"
+        if where and types.get(where) != "boolean":
+            continue  # a SQL condition the gate cannot state: dbt's alone
+        when = where or None
+        plain = when is None and severity == "critical"
+        if kind in UNIQUENESS_TESTS or kind == "accepted_values":
+            if not plain:
+                raise ValueError(
+                    f"model {name}: the gate has no conditional or warning form of {kind} ({test['unique_id']})"
+                )
+            if kind == "accepted_values":
+                domains[column] = list(arguments["values"])
+            else:
+                keys.append((column,) if kind == "unique" else tuple(arguments["columns"]))
+        elif kind == "not_null":
+            if plain:
+                required.append(column)
+            else:
+                rules.append(Rule("not_null", column, when=when, severity=severity))
+        elif kind == "non_negative":
+            if plain:
+                non_negative.append(column)
+            else:
+                rules.append(Rule("between", column, low=0, when=when, severity=severity))
+        elif kind == "share_between_0_and_1":
+            if plain:
+                shares.append(column)
+            else:
+                rules.append(Rule("between", column, low=0, high=1, when=when, severity=severity))
+    # the key: a unique column (the first in column order), else the first declared unique combination
+    keys.sort(key=lambda key: (len(key) > 1, list(types).index(key[0]) if len(key) == 1 else 0))
+    model_gate = _gate_meta(node, MODEL_GATE_KEYS, f"model {name}")
+    rules += [_meta_rule(rule, rule.get("column"), f"model {name}") for rule in model_gate.get("rules", ())]
+    not_future = []
+    for column, spec in columns.items():
+        gate = _gate_meta(spec, COLUMN_GATE_KEYS, f"model {name}, column {column}")
+        if gate.get("not_future"):
+            not_future.append(column)
+        rules += [_meta_rule(rule, column, f"model {name}, column {column}") for rule in gate.get("rules", ())]
+    return Contract(
+        f"main.{name}",
+        ", ".join(f"{column} {kind}" for column, kind in types.items()),
+        key=keys[0] if keys else (),
+        alternate_keys=tuple(keys[1:]),
+        required=tuple(required),
+        domains=domains,
+        non_negative=tuple(non_negative),
+        shares=tuple(shares),
+        not_future=tuple(not_future),
+        non_empty=not model_gate.get("may_be_empty", False),
+        rules=tuple(rules),
+    )
+
+
+def published_contracts(manifest: dict | None = None) -> list[Contract]:
+    """Every published table's contract, read from the dbt manifest (by default the one ``dbt build`` last
+    wrote, :func:`parkplatform.dbt.read_manifest`): the models of this project that dbt writes to the
+    target schema (no custom schema, ``macros/generate_schema_name.sql``: the marts), each as
+    ``main.<model>``, the schema it has in the validation database.
+
+    A model's YAML declares its contract once: each column's ``data_type`` (a logical type of
+    :data:`parkplatform.contracts.LOGICAL_TYPES`, in the model's column order), and its tests: ``unique``
+    or ``unique_combination`` (the key; more of them: alternate keys), ``not_null`` (required; with
+    ``where`` naming a boolean column: a not-null rule on the rows where it is true), ``accepted_values``
+    (the domain), ``non_negative`` and ``share_between_0_and_1``; a test with ``severity: warn`` is a
+    warning, one with any other ``where`` is dbt's alone. What dbt does not test goes in ``meta.gate``
+    (under ``config``): a column's ``not_future: true`` (not after the run's as_of) and ``rules`` (in the
+    vocabulary of :class:`parkplatform.contracts.Rule`, ``column`` defaulting to the column), a model's
+    ``may_be_empty: true`` and table ``rules``."""
+    if manifest is None:
+        from parkplatform.dbt import read_manifest
+
+        manifest = read_manifest()
+    project = manifest["metadata"]["project_name"]
+    tests: dict[str, list[dict]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node.get("attached_node") and node.get("test_metadata"):
+            tests.setdefault(node["attached_node"], []).append(node)
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == project and node["config"].get("schema") is None
+    ]
+    return [_model_contract(node, tests.get(node["unique_id"], [])) for node in sorted(models, key=lambda n: n["name"])]
 
 
 @dataclass(frozen=True)
@@ -670,6 +396,12 @@ def _contract_checks(contract: Contract, facts: RunFacts) -> list[Check]:
         checks += [_not_null(contract.key[0]), Check(gxe.ExpectColumnValuesToBeUnique(column=contract.key[0]))]
     elif contract.key:
         checks.append(Check(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key))))
+    checks += [
+        Check(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
+        if len(key) == 1
+        else Check(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key)))
+        for key in contract.alternate_keys
+    ]
     checks += [_not_null(column) for column in contract.required if column not in contract.key[:1]]
     checks += [
         Check(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values))
@@ -691,7 +423,7 @@ def _contract_checks(contract: Contract, facts: RunFacts) -> list[Check]:
         # rows lost beyond the band block (a broken load); growth beyond it is reported (a new period)
         checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(previous * (1 - band)))))
         checks.append(Check(gxe.ExpectTableRowCountToBeBetween(max_value=math.ceil(previous * (1 + band))), "warning"))
-    return checks + [_rule_check(rule) for rule in contract.rules] + list(getattr(contract, "extra", ()))
+    return checks + [_rule_check(rule) for rule in contract.rules]
 
 
 def _rule_check(rule: Rule) -> Check:
@@ -717,9 +449,10 @@ def _rule_check(rule: Rule) -> Check:
     return Check(expectation, rule.severity)
 
 
-def all_contracts() -> list[TableContract]:
-    """Every table's contract: the landed tables' (the sources'), then the gate's own."""
-    return [*source_contracts(), *contracts()]
+def all_contracts() -> list[Contract]:
+    """Every table's contract: the landed tables' (the sources'), the landing's bookkeeping tables' and the
+    published tables' (dbt's)."""
+    return [*source_contracts(), *contracts(), *published_contracts()]
 
 
 def freshness_checks(facts: RunFacts) -> list[Check]:

@@ -1,10 +1,12 @@
 """What a table promises, declared once, as plain data.
 
-A source package declares the contract of each table it lands (``extractors/<source>/contract.py``); the
-published tables' contracts live with the quality gate. The gate expands every contract into Great
-Expectations checks (``expectations.suites``), the warehouse builds a skipped source's empty table from
-it, and nothing else restates a column. Plain data on purpose: declaring a contract imports neither
-Great Expectations nor Polars, so DAG files can read the sources' declarations at parse time.
+A source package declares the contract of each table it lands (``extractors/<source>/contract.py``); a
+published table's contract is its dbt model's YAML (column ``data_type``, tests and ``meta.gate``), which
+the quality gate reads from the dbt manifest (``expectations.suites.published_contracts``). The gate
+expands every contract into Great Expectations checks (``expectations.suites``), the warehouse builds a
+skipped source's empty table from it, and nothing else restates a column. Plain data on purpose:
+declaring a contract imports neither Great Expectations nor Polars, so DAG files can read the sources'
+declarations at parse time.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Contract:
     table: str  # schema-qualified: raw.park_registry, main.dim_park
     columns: str  # "name type, name type, ..." in LOGICAL_TYPES, in the table's order
     key: tuple[str, ...] = ()  # unique together; a one-column key is also required
+    alternate_keys: tuple[tuple[str, ...], ...] = ()  # other column sets unique together (nulls allowed)
     required: tuple[str, ...] = ()  # not null
     domains: dict[str, list[Any]] = field(default_factory=dict)  # column -> allowed values (null allowed)
     non_negative: tuple[str, ...] = ()

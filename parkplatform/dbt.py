@@ -41,6 +41,12 @@ def watchers_after_the_build(task_group) -> int:
     return len(roots)
 
 
+def manifest_path() -> Path:
+    """Where dbt writes its manifest: ``target/manifest.json``, or under ``DBT_TARGET_PATH`` when set."""
+    target = os.environ.get("DBT_TARGET_PATH")
+    return DBT_PROJECT_DIR / target / "manifest.json" if target else MANIFEST
+
+
 def parse_project() -> Path:
     """Write ``target/manifest.json``, which Cosmos reads to render the dbt task group."""
     env = {**os.environ, **runtime_environment(get_settings())}
@@ -50,7 +56,17 @@ def parse_project() -> Path:
         env=env,
         check=True,
     )
-    return MANIFEST
+    return manifest_path()
+
+
+def read_manifest() -> dict:
+    """The dbt manifest as ``dbt build`` (or ``dbt parse``) last wrote it; parsed first when missing."""
+    import json
+
+    path = manifest_path()
+    if not path.exists():
+        path = parse_project()
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def build_project(*arguments: str) -> None:
@@ -98,9 +114,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _gate_checks(meta: dict) -> list[str]:
+    """The quality gate's checks a model's or column's ``meta.gate`` declares beyond dbt's tests."""
+    gate = (meta or {}).get("gate") or {}
+    checks = ["gate: not_future"] if gate.get("not_future") else []
+    checks += ["gate: may be empty"] if gate.get("may_be_empty") else []
+    for rule in gate.get("rules", ()):
+        keys = ("column", "low", "high", "value", "values", "mostly", "when")
+        details = [f"{key}={rule[key]}" for key in keys if rule.get(key) is not None]
+        details += ["warning"] if rule.get("severity") == "warning" else []
+        checks.append(f"gate: {rule['kind']}" + (f" ({', '.join(details)})" if details else ""))
+    return checks
+
+
 def data_dictionary(manifest: dict) -> str:
     """The data dictionary as Markdown, from the dbt manifest alone: every model by layer with its
-    description, materialisation and tags, and each column with its description and the tests on it.
+    description, materialisation and tags, and each column with its type (a published column's logical
+    type), description and the tests on it, with the quality gate's own checks (``meta.gate``).
     Written to ``docs/data-dictionary.md``; a test keeps that file equal to what dbt declares."""
     tests: dict[tuple[str, str | None], list[str]] = {}
     for node in manifest["nodes"].values():
@@ -114,7 +144,8 @@ def data_dictionary(manifest: dict) -> str:
         "# Data dictionary",
         "",
         "Generated from the dbt project (`make docs`, or `.venv/bin/python -m parkplatform.dbt dictionary`);",
-        "do not edit by hand: describe models and columns in their YAML next to the SQL.",
+        "do not edit by hand: describe models and columns in their YAML next to the SQL. A published",
+        "table's YAML is also its contract for the quality gate (column types, tests, `meta.gate`).",
         "",
     ]
     models = sorted(
@@ -124,7 +155,7 @@ def data_dictionary(manifest: dict) -> str:
         lines += [f"## {title}", ""]
         for node in (model for model in models if model["fqn"][1] == layer):
             config = node["config"]
-            model_tests = sorted(set(tests.get((node["unique_id"], None), [])))
+            model_tests = sorted(set(tests.get((node["unique_id"], None), []))) + _gate_checks(node.get("meta"))
             lines += [
                 f"### `{node['name']}`",
                 "",
@@ -134,12 +165,16 @@ def data_dictionary(manifest: dict) -> str:
                 + (f"; tags: {', '.join(node['tags'])}" if node["tags"] else "")
                 + (f"; tests on the table: {', '.join(model_tests)}" if model_tests else ""),
                 "",
-                "| column | description | tests |",
-                "|---|---|---|",
+                "| column | type | description | tests |",
+                "|---|---|---|---|",
             ]
             for column in node["columns"].values():
                 column_tests = sorted(set(tests.get((node["unique_id"], column["name"]), [])))
-                lines.append(f"| `{column['name']}` | {_one_line(column['description'])} | {', '.join(column_tests)} |")
+                column_tests += _gate_checks(column.get("meta"))
+                lines.append(
+                    f"| `{column['name']}` | {column.get('data_type') or ''} | {_one_line(column['description'])} "
+                    f"| {_one_line(', '.join(column_tests))} |"
+                )
             lines.append("")
     return "\n".join(lines)
 
