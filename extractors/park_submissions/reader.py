@@ -936,9 +936,17 @@ def resolve_duplicates(frame: pl.DataFrame, *, period_column: str = "period") ->
     eligible = pl.col("credit_code").is_not_null()
     if has_reason:
         eligible = eligible & pl.col(REJECT_REASON).is_null()
+    # rank on the ordering columns alone (a national batch has millions of wide text rows: sorting them
+    # whole would copy every column several times), then split the wide frame once with the result
     ranked = (
-        frame.with_row_index("_input_order")
-        .with_columns(eligible.alias("_eligible"))
+        frame.select(
+            pl.int_range(pl.len(), dtype=pl.UInt64).alias("_input_order"),
+            "credit_code",
+            period_column,
+            "_source_file",
+            "_source_row",
+            eligible.alias("_eligible"),
+        )
         .sort(
             [period_column, "_source_file", "_source_row", "_input_order"],
             descending=[True, False, False, False],
@@ -954,13 +962,11 @@ def resolve_duplicates(frame: pl.DataFrame, *, period_column: str = "period") ->
         pl.col("_source_row").alias("_kept_source_row"),
         pl.col(period_column).alias("_kept_period"),
     )
-    helpers = ["_input_order", "_eligible", "_rank", "_superseded"]
-    kept = ranked.filter(~pl.col("_superseded")).sort("_input_order").drop(helpers)
+    superseded_mask = ranked.sort("_input_order")["_superseded"]
+    kept = frame.filter(~superseded_mask)
     superseded = (
-        ranked.filter(pl.col("_superseded"))
-        .sort("_input_order")
+        frame.filter(superseded_mask)
         .join(winners, on="credit_code", how="left", maintain_order="left")
-        .drop(helpers)
         .with_columns(pl.lit(DUPLICATE_REASON).alias(REJECT_REASON))
     )
     return DuplicateResolution(kept=kept, superseded=superseded)
