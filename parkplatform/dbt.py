@@ -151,6 +151,22 @@ def data_dictionary(manifest: dict) -> str:
     models = sorted(
         (node for node in manifest["nodes"].values() if node["resource_type"] == "model"), key=lambda n: n["name"]
     )
+    # tables of schema main that dbt does not build (the quality gate's), declared as sources: published too
+    published_sources = sorted(
+        (node for node in manifest["sources"].values() if node["schema"] == "main"), key=lambda n: n["name"]
+    )
+
+    def columns(node: dict) -> list[str]:
+        rows = ["| column | type | description | tests |", "|---|---|---|---|"]
+        for column in node["columns"].values():
+            column_tests = sorted(set(tests.get((node["unique_id"], column["name"]), [])))
+            column_tests += _gate_checks(column.get("meta"))
+            rows.append(
+                f"| `{column['name']}` | {column.get('data_type') or ''} | {_one_line(column['description'])} "
+                f"| {_one_line(', '.join(column_tests))} |"
+            )
+        return [*rows, ""]
+
     for layer, title in LAYERS:
         lines += [f"## {title}", ""]
         for node in (model for model in models if model["fqn"][1] == layer):
@@ -165,17 +181,21 @@ def data_dictionary(manifest: dict) -> str:
                 + (f"; tags: {', '.join(node['tags'])}" if node["tags"] else "")
                 + (f"; tests on the table: {', '.join(model_tests)}" if model_tests else ""),
                 "",
-                "| column | type | description | tests |",
-                "|---|---|---|---|",
+                *columns(node),
             ]
-            for column in node["columns"].values():
-                column_tests = sorted(set(tests.get((node["unique_id"], column["name"]), [])))
-                column_tests += _gate_checks(column.get("meta"))
-                lines.append(
-                    f"| `{column['name']}` | {column.get('data_type') or ''} | {_one_line(column['description'])} "
-                    f"| {_one_line(', '.join(column_tests))} |"
-                )
-            lines.append("")
+        for node in published_sources if layer == "marts" else []:
+            lines += [
+                f"### `{node['name']}`",
+                "",
+                _one_line(node["description"]),
+                "",
+                (
+                    f"not built by dbt, declared as the dbt source `{node['source_name']}` "
+                    f"(`{node['original_file_path']}`): {_one_line(node['source_description'])}"
+                ),
+                "",
+                *columns(node),
+            ]
     return "\n".join(lines)
 
 

@@ -37,7 +37,7 @@ def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, 
         "weekly_indicator_report",
     }
     assert "model.park_indicators.mart_weekly_indicators" in exposures["weekly_indicator_report"]
-    assert all(node in manifest["nodes"] for nodes in exposures.values() for node in nodes)
+    assert all(node in manifest["nodes"] | manifest["sources"] for nodes in exposures.values() for node in nodes)
 
 
 def test_the_data_dictionary_in_docs_is_the_one_dbt_declares():

@@ -92,6 +92,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "mart_investment_flows_month": 100,
         "mart_investment_corridors_year": 22,  # 9 corridors signed in 2025, 13 in 2026
         "mart_match_funnel": 295,
+        "mart_match_funnel_stages": 1770,  # the funnel's 295 rows x 6 stages
         "mart_parks_by_province_zone_type": 192,
         "mart_quarantine_batches": 23,  # batch x reason; its 72 rows = the 4 + 19 + 4 + 38 + 7 quarantined
         "mart_regional_indicators": 6366,

@@ -43,6 +43,7 @@ COMPARED = {
         "signed_month",
     ],
     "mart_match_funnel": ["committee", "channel", "match_type", "cluster_code", "cohort_month"],
+    "mart_match_funnel_stages": ["committee", "channel", "match_type", "cluster_code", "cohort_month", "stage_rank"],
     "dim_region": ["region_key"],
     "bridge_country_committee": ["country_iso3", "committee"],
     "mart_regional_indicators": ["region_type", "region_key", "year"],

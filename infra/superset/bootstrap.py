@@ -23,26 +23,35 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-ASSETS = HERE / "assets"
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("SUPERSET_CONFIG_PATH", str(HERE / "superset_config.py"))
 os.environ.setdefault("FLASK_APP", "superset")
 
-from build_assets import DATASETS, TABLE_DATASETS, URI_PLACEHOLDER
+from assets_io import ASSETS, datasets, import_contents, read_bundle
 
 log = logging.getLogger("park.superset")
 
 DEFAULT_ADMIN_USER = "admin"
 DEFAULT_ADMIN_PASSWORD = "admin"  # dev default, printed by make up; set SUPERSET_ADMIN_PASSWORD elsewhere
 
-# Datasets each role may read. Analysts: every dataset but the quarantine counts, including a physical dataset
-# on each published table (what lets SQL Lab query it); Leadership: what the dashboards show; Park staff: the
-# park-level datasets, each filtered to their own park by row-level security.
-QUARANTINE_DATASETS = {"quarantine_batches"}
-ANALYST_DATASETS = [d.name for d in DATASETS if d.name not in QUARANTINE_DATASETS]
-LEADERSHIP_DATASETS = [d.name for d in DATASETS if d not in TABLE_DATASETS]
-PARK_DATASETS = {d.name: d.park_column for d in DATASETS if d.park_column}
 ROLES = ("Analyst", "Leadership", "Park")
+# the quarantine counts: the data-quality dashboard reads them; no Analyst may (issue 6: no raw or quarantine data)
+QUARANTINE_TABLES = {"mart_quarantine_batches"}
+# the column row-level security filters park staff on
+PARK_COLUMN = "park_id"
+
+
+def grants(assets: Path = ASSETS) -> dict[str, list[str]]:
+    """The datasets (by table) each role may read, from the bundle. Analyst: every dataset but the quarantine
+    counts (the bundle has a physical dataset on each published table, what lets SQL Lab query it);
+    Leadership: the datasets the dashboards' charts read; Park: those of them with a park column, each
+    filtered to the staff's own park by row-level security."""
+    found = datasets(read_bundle(assets))
+    return {
+        "Analyst": [d.table for d in found if d.table not in QUARANTINE_TABLES],
+        "Leadership": [d.table for d in found if d.charted],
+        "Park": [d.table for d in found if d.charted and PARK_COLUMN in d.columns],
+    }
 
 
 def admin_credentials() -> tuple[str, str]:
@@ -61,33 +70,47 @@ def warehouse_uri() -> str:
     return f"duckdb:///{data_dir / 'warehouse' / 'serving.duckdb'}"
 
 
-def bundle_contents(uri: str, assets: Path = ASSETS) -> dict[str, str]:
-    """The versioned bundle as Superset's importer reads it, with this machine's warehouse connection."""
-    contents = {str(p.relative_to(assets)): p.read_text() for p in sorted(assets.rglob("*.yaml"))}
-    for name, text in contents.items():
-        if name.startswith("databases/"):
-            contents[name] = text.replace(URI_PLACEHOLDER, uri)
-            if uri.startswith("postgresql"):  # a server warehouse: no DuckDB read-only flag
-                contents[name] = contents[name].replace("connect_args:\n      read_only: true", "connect_args: {}")
-    return contents
-
-
 def _app() -> Any:
     from superset.app import create_app
 
     return create_app()
 
 
+def remove_superseded_datasets(app: Any, assets: Path = ASSETS) -> None:
+    """Removes, before the import, a dataset Superset holds on the table of one of the bundle's datasets but
+    under another UUID, when no chart reads it: the bundle replaced it (as when the virtual datasets over
+    the marts became the marts' physical datasets, keeping their UUIDs and charts). Superset's import
+    matches a dataset by its table as well as by its UUID: it would update the replaced one and leave the
+    bundle's dataset as it was, for the next export to write back."""
+    from superset import db
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.models.slice import Slice
+
+    bundle = {(d.schema, d.table): d.uuid for d in datasets(read_bundle(assets)) if not d.sql}
+    with app.app_context():
+        for dataset in db.session.query(SqlaTable).all():
+            uuid = bundle.get((dataset.schema, dataset.table_name))
+            if uuid is None or str(dataset.uuid) == uuid:
+                continue
+            if db.session.query(Slice).filter_by(datasource_type="table", datasource_id=dataset.id).count():
+                continue  # charts read it: the import will say what clashes
+            log.info("removing dataset %s (%s): the bundle's %s replaces it", dataset.table_name, dataset.uuid, uuid)
+            db.session.delete(dataset)
+        db.session.commit()
+
+
 def import_assets(app: Any, assets: Path = ASSETS) -> None:
     """Superset's own import of the whole bundle (ImportAssetsCommand, as /api/v1/assets/import/ does):
-    databases, datasets, charts and dashboards matched by UUID and overwritten."""
+    databases, datasets, charts and dashboards matched by UUID and overwritten; the bundle as
+    ``assets_io.import_contents`` prepares it (this machine's connection, descriptions from the dbt YAML)."""
     from flask import g
     from superset import security_manager
     from superset.commands.importers.v1.assets import ImportAssetsCommand
 
+    remove_superseded_datasets(app, assets)
     with app.test_request_context():
         g.user = security_manager.find_user(username=admin_credentials()[0])
-        ImportAssetsCommand(bundle_contents(warehouse_uri(), assets)).run()
+        ImportAssetsCommand(import_contents(warehouse_uri(), assets)).run()
 
 
 def ensure_admin(app: Any) -> None:
@@ -102,31 +125,29 @@ def ensure_admin(app: Any) -> None:
             log.info("created admin user %s", username)
 
 
-def _dataset(name: str) -> Any:
-    from build_assets import DATASET_BY_NAME
+def _dataset(table: str) -> Any:
     from superset import db
     from superset.connectors.sqla.models import SqlaTable
 
-    spec = DATASET_BY_NAME[name]
-    return db.session.query(SqlaTable).filter_by(table_name=spec.table or spec.name).one()
+    return db.session.query(SqlaTable).filter_by(table_name=table).one()
 
 
-def ensure_roles(app: Any) -> None:
-    """Analyst, Leadership and Park, each Gamma's permissions (read dashboards and charts) plus its datasets;
-    Analyst also SQL Lab (on the datasets it may read only: no schema or database access)."""
+def ensure_roles(app: Any, assets: Path = ASSETS) -> None:
+    """Analyst, Leadership and Park, each Gamma's permissions (read dashboards and charts) plus its datasets
+    (:func:`grants`); Analyst also SQL Lab (on the datasets it may read only: no schema or database access)."""
     from superset import db, security_manager
 
+    granted = grants(assets)
     with app.app_context():
         gamma = set(security_manager.find_role("Gamma").permissions)
         sql_lab = {
             p for p in security_manager.find_role("sql_lab").permissions if p.permission.name != "database_access"
         }
-        grants = {"Analyst": ANALYST_DATASETS, "Leadership": LEADERSHIP_DATASETS, "Park": list(PARK_DATASETS)}
         for role_name in ROLES:
             role = security_manager.find_role(role_name) or security_manager.add_role(role_name)
             wanted = set(gamma) | (sql_lab if role_name == "Analyst" else set())
-            for dataset_name in grants[role_name]:
-                dataset = _dataset(dataset_name)
+            for table in granted[role_name]:
+                dataset = _dataset(table)
                 pv = security_manager.add_permission_view_menu("datasource_access", dataset.perm)
                 wanted.add(pv)
             role.permissions = sorted(wanted, key=lambda pv: pv.id or 0)
@@ -138,7 +159,7 @@ def park_role_name(park_id: str) -> str:
     return f"Park {park_id}"
 
 
-def ensure_park_role(park_id: str) -> Any:
+def ensure_park_role(park_id: str, assets: Path = ASSETS) -> Any:
     """A role for one park's staff carrying the row-level security filter ``<park column> = '<park id>'``
     on every park-level dataset (the Park role grants the datasets themselves)."""
     from superset import db, security_manager
@@ -152,12 +173,9 @@ def ensure_park_role(park_id: str) -> Any:
     if rls is None:
         rls = RowLevelSecurityFilter(name=name, filter_type="Regular")
         db.session.add(rls)
-    columns = set(PARK_DATASETS.values())
-    if len(columns) != 1:
-        raise ValueError(f"park-level datasets filter on several columns {columns}: one RLS filter per column needed")
-    rls.clause = f"{columns.pop()} = '{park_id}'"
+    rls.clause = f"{PARK_COLUMN} = '{park_id}'"
     rls.description = f"Staff of park {park_id} see only its rows"
-    rls.tables = [_dataset(n) for n in PARK_DATASETS]
+    rls.tables = [_dataset(table) for table in grants(assets)["Park"]]
     rls.roles = [role]
     db.session.commit()
     return role
@@ -296,7 +314,7 @@ def main() -> None:
         app = _app()
         for _ in range(args.times):
             import_assets(app, args.assets)
-            ensure_roles(app)
+            ensure_roles(app, args.assets)
     else:
         add_users(_app(), args.users)
 

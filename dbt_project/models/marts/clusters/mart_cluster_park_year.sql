@@ -1,5 +1,6 @@
 -- Park × cluster × year: the cluster indicators of DESIGN.md section 5 (macro cluster_indicators) and
--- whether the park's enterprise base sits in the clusters it declares (主导产业).
+-- whether the park's enterprise base sits in the clusters it declares (主导产业), with the park's and the
+-- cluster's names for the dashboards.
 with cluster_rows as (
     select
         park_id as geo_id,
@@ -50,10 +51,22 @@ select
     bridge.park_id is not null as is_declared_cluster,
     declared.declared_employment_share,
     indicators.employment_growth,
-    indicators.revenue_growth
+    indicators.revenue_growth,
+    -- the park's and the cluster's descriptions, so that the dashboards filter and label without a join
+    make_date(indicators.year, 1, 1) as year_start,
+    park.zone_name,
+    park.province_name,
+    park.province_name_en,
+    park.level,
+    park.zone_type_en,
+    park.geocode_quality,
+    clusters.cluster_name_en,
+    clusters.cluster_name_cn
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id
+inner join {{ ref('dim_cluster') }} as clusters
+    on indicators.cluster_code = clusters.cluster_code
 inner join declared
     on indicators.geo_id = declared.geo_id and indicators.year = declared.year
 left join {{ ref('bridge_park_cluster') }} as bridge

@@ -4,8 +4,9 @@
     Stage order: recommended < contacted < meeting < negotiation < signed < landed; lost is an
     outcome recorded after whatever stage was reached, not a stage. A stage counts as reached when
     the match has an event of that stage or of a later one (a quarantined event leaves its stage
-    without a timestamp but still reached); every match has at least been recommended. -#}
-{%- set stages = ['recommended', 'contacted', 'meeting', 'negotiation', 'signed', 'landed'] %}
+    without a timestamp but still reached); every match has at least been recommended. The park's
+    and the cluster's names come with each match for the dashboards. -#}
+{%- set stages = funnel_stages() %}
 
 with events as (
     select * from {{ ref('fct_match_event') }}
@@ -94,8 +95,18 @@ select
         and dated.lost_at is null
         and {{ days_between('dated.last_event_date', 'as_of.as_of_date') }} >= 90
     ) as is_stalled,
-    dated.data_origin
+    dated.data_origin,
+    -- the park's and the cluster's names, which the matchmaking dashboard lists and filters by
+    zones.zone_name,
+    zones.province_name,
+    zones.level,
+    zones.zone_type_en,
+    clusters.cluster_name_en
 from dated
 cross join as_of
 left join {{ ref('int_crm__park_codes') }} as parks
     on dated.park_code = parks.park_code
+left join {{ ref('dim_park') }} as zones
+    on parks.park_id = zones.park_id
+left join {{ ref('dim_cluster') }} as clusters
+    on dated.cluster_code = clusters.cluster_code

@@ -8,7 +8,9 @@
 
     For outbound projects the destination country's FDI net inflows (WDI BX.KLT.DINV.CD.WD, current
     US$) of the signing year are given as context; when the World Bank has not published that year
-    yet, the latest earlier year, named in destination_fdi_year. -#}
+    yet, the latest earlier year, named in destination_fdi_year. Each row also names its corridor's
+    two ends (origin_region, destination_region) and the park's and the cluster's names, so that the
+    Investment flows dashboard draws and filters without a join of its own. -#}
 
 with signed as (
     select
@@ -99,8 +101,23 @@ select
     flows.median_days_started_to_producing,
     fdi.value as destination_fdi_net_inflows_usd,
     fdi_year.fdi_year as destination_fdi_year,
-    flows.data_origin
+    flows.data_origin,
+    -- the corridor's two ends as the dashboard's Sankey draws them, and the park's and the cluster's names
+    coalesce(flows.committee, flows.origin_country_iso3, 'domestic') as origin_region,
+    case
+        when flows.direction = 'outbound' then 'overseas: ' || coalesce(flows.destination_country_iso3, '?')
+        else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
+    end as destination_region,
+    parks.zone_name,
+    parks.province_name,
+    parks.level,
+    parks.zone_type_en,
+    clusters.cluster_name_en
 from flows
+left join {{ ref('dim_park') }} as parks
+    on flows.park_id = parks.park_id
+left join {{ ref('dim_cluster') }} as clusters
+    on flows.cluster_code = clusters.cluster_code
 left join fdi_year
     on
         flows.direction = 'outbound'

@@ -7,7 +7,7 @@
     Asia/Shanghai dates, over the matches with both stage events recorded. Lost reasons are one column
     per reason: the CRM contract fixes six (extractors/crm.py LOST_REASONS, checked at landing and
     by accepted_values on fct_match), so a wide row keeps the funnel and its losses together. -#}
-{%- set stages = ['recommended', 'contacted', 'meeting', 'negotiation', 'signed', 'landed'] %}
+{%- set stages = funnel_stages() %}
 {%- set lost_reasons = ['budget', 'timing', 'location', 'policy', 'competitor', 'no_response'] %}
 
 with cohorts as (

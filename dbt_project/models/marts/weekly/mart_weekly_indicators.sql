@@ -178,7 +178,10 @@ select
     this_week.value / nullif(previous_week.value, 0) - 1 as week_over_week_change,
     this_week.value / nullif(last_year.value, 0) - 1 as year_over_year_change,
     this_week.year_to_date / nullif(last_year.year_to_date * (1 + this_week.target_growth), 0)
-        as year_to_date_vs_target
+        as year_to_date_vs_target,
+    -- the dashboard's "this week" and "12-week trend" (the latest complete week and the 11 before it)
+    this_week.week_start = max(this_week.week_start) over () as is_latest_week,
+    this_week.week_start > max(this_week.week_start) over () - 84 as in_last_12_weeks
 from valued as this_week
 left join valued as previous_week
     on

@@ -1,0 +1,21 @@
+-- The funnel of mart_match_funnel with one row per stage, as a funnel chart draws it: the matches of a
+-- committee x channel x match type x cluster x cohort month that reached each stage (macro funnel_stages),
+-- the stage labelled with its rank so that it sorts in funnel order.
+{%- set stages = funnel_stages() %}
+{%- for stage in stages %}
+
+select
+    committee,
+    channel,
+    match_type,
+    cluster_code,
+    cohort_month,
+    '{{ loop.index }} {{ stage }}' as stage,
+    {{ loop.index }} as stage_rank,
+    {{ stage }}_matches as matches,
+    data_origin
+from {{ ref('mart_match_funnel') }}
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
