@@ -286,6 +286,14 @@ def _incremental(result: dict) -> list[str]:
         + ", ".join(f"`{name}` ({why})" for name, why in comparison["not_compared"].items())
         + ").",
     ]  # fmt: skip
+    if comparison.get("equal_within_relative_tolerance"):
+        names = ", ".join(f"`{name}`" for name in comparison["equal_within_relative_tolerance"])
+        tolerance = comparison["relative_tolerance"]
+        note = (
+            f"Equal only within a relative tolerance of {tolerance:g} (rows sorted on every column and compared one "
+            f"by one; their digests differ where a value lies on a rounding boundary): {names}."
+        )
+        lines += ["", note]
     if comparison["different"]:
         lines += ["", "| differs | rows (incremental / full) | columns that differ |", "|---|---:|---|"]
         for name, entry in comparison["different"].items():

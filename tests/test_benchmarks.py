@@ -136,3 +136,26 @@ def test_the_pandas_reader_checks_credit_codes_as_the_platform_does():
     codes = ["91350100M000100Y43", "91350100M000100Y44", "9135010", "91350100M000100YI3", "11100000000013127E"]
     expected = pl.select(credit_code.is_valid(pl.Series(codes))).to_series().to_list()
     assert [credit_code_ok(code) for code in codes] == expected
+
+
+def test_the_incremental_comparison_tells_a_last_bit_difference_from_a_real_one(tmp_path):
+    """Two builds whose sums of doubles differ in the last bit, on a rounding boundary of 9 digits: the digests
+    differ, the row-by-row comparison within the relative tolerance finds them equal; a real change is not."""
+    import duckdb
+
+    from benchmarks.incremental import compare
+
+    boundary = 1234567895.0  # printf %.9g rounds it one way or the other for a difference in its last bit
+    paths = {}
+    for name, value in (("incremental", boundary), ("full", float.fromhex(boundary.hex()) * (1 - 2**-52))):
+        paths[name] = tmp_path / f"{name}.duckdb"
+        with duckdb.connect(str(paths[name])) as con:
+            con.execute("create table mart (park text, paid double)")
+            con.execute("insert into mart values ('G1', ?), ('G2', 2.5)", [value])
+    result = compare("2026-11-23", str(paths["incremental"]), str(paths["full"]))
+    assert result["identical"] and list(result["equal_within_relative_tolerance"]) == ["main.mart"]
+
+    with duckdb.connect(str(paths["full"])) as con:
+        con.execute("update mart set paid = 2.6 where park = 'G2'")
+    result = compare("2026-11-23", str(paths["incremental"]), str(paths["full"]))
+    assert not result["identical"] and list(result["different"]) == ["main.mart"]
