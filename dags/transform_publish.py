@@ -7,7 +7,7 @@ parkplatform.pipeline, dbt_project/ and expectations/.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, Asset, get_current_context, task
+from airflow.sdk import DAG, Asset, AssetAny, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -40,7 +40,9 @@ def _as_of():
 
 with DAG(
     dag_id="transform_publish",
-    schedule=[Asset(spec.asset_name) for spec in sources()],
+    # any source's landing starts a run (a list of Assets would wait for all of them: the daily CRM for the
+    # monthly NBS); the landings that arrive while a run builds are taken by the next run (max_active_runs=1)
+    schedule=AssetAny(*(Asset(spec.asset_name) for spec in sources())),
     start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     # one build at a time: two writers on one DuckDB file fail with a lock error
