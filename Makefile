@@ -99,10 +99,10 @@ airflow-env: setup
 	[print(f'export {k}={v}') for k, v in runtime_environment(get_settings()).items()]"
 
 up: setup superset-setup
-	$(RUN) python infra/services.py up
+	$(RUN) python -m park.services up
 
 down: setup
-	$(RUN) python infra/services.py down
+	$(RUN) python -m park.services down
 
 superset-export: superset-setup
 	$(SUPERSET_DIR)/.venv/bin/python $(SUPERSET_DIR)/export_assets.py

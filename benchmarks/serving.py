@@ -2,7 +2,7 @@
 
 Superset is started as ``tests/test_superset.py`` starts it: ``infra/superset/bootstrap.py setup`` (metadata
 migrated once per Superset lock and cached under ``~/.cache/park-bench/superset-metadata``, admin, roles,
-the warehouse connection, the dashboards), then ``infra/services.py``'s ``start`` on a free port (gunicorn, one
+the warehouse connection, the dashboards), then ``park.services``' ``start`` on a free port (gunicorn, one
 worker with 8 threads, as ``make up``), as the unprivileged service account when run as root: its data folder
 is a fresh one readable by that account, whose serving file is the benchmark's serving warehouse published
 there with ``parkplatform.publish.publish``. Then, logged in as an admin through the API, for every chart of
@@ -15,14 +15,12 @@ does not answer 200 with rows is counted as a failure.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import secrets
 import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,14 +49,6 @@ def percentiles(values: list[float]) -> dict:
 # ================================================================================ in the worker process
 
 
-def _services():
-    spec = importlib.util.spec_from_file_location("park_services", REPO_ROOT / "infra" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["park_services"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,10 +69,10 @@ def _tree_rss_mb(pid: int) -> float:
 def chart_latencies(logical_date: str, calls: int = 5) -> dict:
     import httpx
 
+    from park import services
     from parkplatform.config import get_settings
     from parkplatform.publish import publish
 
-    services = _services()
     base = Path(tempfile.mkdtemp(prefix="park-bench-superset-"))
     base.chmod(0o755)  # the service account must reach its data folder
     data_dir = base / "data"

@@ -102,7 +102,9 @@ def services(
     action: Annotated[Action, typer.Argument(help="up: start Superset and the Airflow UI; down: stop them")],
 ) -> None:
     """Start or stop Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), as `make up` / `make down`."""
-    _exit(subprocess.call([sys.executable, str(REPO_ROOT / "infra" / "services.py"), action.value]))
+    from park.services import main
+
+    main([action.value])
 
 
 @app.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -28,6 +27,8 @@ import duckdb
 import httpx
 import pytest
 
+from park import services
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUPERSET_DIR = REPO_ROOT / "infra" / "superset"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
@@ -43,14 +44,6 @@ DASHBOARD_SLUGS = [
     "matchmaking-outcomes",
     "data-quality",
 ]
-
-
-def _services():
-    spec = importlib.util.spec_from_file_location("park_services", REPO_ROOT / "infra" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["park_services"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def _free_port() -> int:
@@ -144,7 +137,6 @@ def superset_started(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     """Superset set up (metadata migrated once per lock file, then copied from the pytest cache; admin,
     dashboards, roles, the analyst and the leader) and started, in the background while the warehouse is
     built: its serving file is an empty DuckDB file until then."""
-    services = _services()
     # started as root, Superset runs as the unprivileged service account: its data folder must be one that
     # account can reach, as in a deployment (pytest's own temporary folders are private to root)
     base = Path(tempfile.mkdtemp(prefix="park-superset-"))
@@ -214,7 +206,6 @@ def superset(superset_started: _Started, tiny_warehouse: Path, reference_dir: Pa
         )
         assert add_user.returncode == 0, add_user.stdout.decode()[-3000:]
         assert published.result() == started.serving
-    services = sys.modules["park_services"]
     services.wait_healthy(
         services.Service("superset", [], started.env, f"{server.base_url}/health", f"{server.base_url}/login/"),
         timeout=180,
@@ -690,7 +681,6 @@ def test_the_warehouse_connection_itself_cannot_write_read_files_or_change_setti
 def test_superset_does_not_run_as_root(superset: Superset) -> None:
     """Every process of Superset's process group runs as an account other than root (started by root, as
     in CI, it is the service account ``park-svc``)."""
-    services = sys.modules["park_services"]
     group = services.running_pid(superset.data_dir, "superset")
     assert group is not None
     uids = {}

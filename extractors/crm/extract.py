@@ -554,8 +554,3 @@ def extract_match_events(settings: Settings, logical_date: date) -> BatchReport:
     window = batch_window(settings.landing_dir, SOURCE_EVENTS, logical_date)
     received = read_source(settings, EVENTS_TABLE, logical_date, window)
     return land_events(received, settings, logical_date, window)
-
-
-def extract(settings: Settings, logical_date: date) -> list[BatchReport]:
-    """Both CRM sources for ``logical_date``: projects, then match events."""
-    return [extract_projects(settings, logical_date), extract_match_events(settings, logical_date)]

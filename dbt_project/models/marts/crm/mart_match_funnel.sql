@@ -5,7 +5,7 @@
     negotiation also counts under recommended, contacted and meeting), so they never increase down
     the funnel; conversions divide consecutive counts; cycle times are medians, in whole days between
     Asia/Shanghai dates, over the matches with both stage events recorded. Lost reasons are one column
-    per reason: the CRM contract fixes six (extractors/crm.py LOST_REASONS, checked at landing and
+    per reason: the CRM contract fixes six (extractors/crm/contract.py LOST_REASONS, checked at landing and
     by accepted_values on fct_match), so a wide row keeps the funnel and its losses together. -#}
 {%- set stages = funnel_stages() %}
 {%- set lost_reasons = ['budget', 'timing', 'location', 'policy', 'competitor', 'no_response'] %}

@@ -1,7 +1,7 @@
 """Starts and stops the platform's web services for a person to use: ``make up`` / ``make down``.
 
-    .venv/bin/python infra/services.py up     # Superset on 127.0.0.1:8088, Airflow UI on 127.0.0.1:8080
-    .venv/bin/python infra/services.py down   # stops exactly the process groups `up` started
+    .venv/bin/python -m park.services up     # Superset on 127.0.0.1:8088, Airflow UI on 127.0.0.1:8080
+    .venv/bin/python -m park.services down   # stops exactly the process groups `up` started
 
 Each service runs in its own session and process group (setsid) with a pid file and a log under
 ``$PARK_DATA_DIR/run/``; ``down`` signals those groups only. Superset runs from its own environment
@@ -19,7 +19,6 @@ import os
 import pwd
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUPERSET_DIR = REPO_ROOT / "infra" / "superset"
 SUPERSET_BIN = SUPERSET_DIR / ".venv" / "bin"
-sys.path.insert(0, str(REPO_ROOT))
 
 from parkplatform.config import get_settings, runtime_environment
 
@@ -311,12 +309,12 @@ def down() -> None:
         print(f"{name}: {'stopped' if stop(data_dir, name) else 'was not running'}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["up", "down"])
     parser.add_argument("--superset-port", type=int, default=int(os.environ.get("SUPERSET_PORT", "8088")))
     parser.add_argument("--airflow-port", type=int, default=int(os.environ.get("AIRFLOW_API_PORT", "8080")))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.action == "up":
         up(args.superset_port, args.airflow_port)
     else:
