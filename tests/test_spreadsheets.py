@@ -300,18 +300,21 @@ def test_full_width_digits_letters_and_thousands_separators_become_ascii(tmp_pat
     ]
 
 
-def test_a_csv_without_a_required_column_is_rejected_whole_naming_columns_and_file(tmp_path):
+def test_a_csv_without_a_required_column_is_rejected_whole_naming_columns_file_and_cells_found(tmp_path):
+    """Name, credit code and one figure are required; the error says what the header had instead."""
     path = tmp_path / "G000001.csv"
     path.write_text(f"统一社会信用代码,企业名称,园区代码\n{CODE_A},某公司,G000001\n", encoding="utf-8")
-    with pytest.raises(
-        SubmissionFileError,
-        match=r"G000001\.csv: required column\(s\) industry_code, ownership, established, employees, "
-        r"revenue_10k_cny, high_tech missing; file rejected whole",
-    ):
+    with pytest.raises(SubmissionFileError) as raised:
         spreadsheets.read_spreadsheet(path)
+    assert str(raised.value) == (
+        f"{path}: required column(s) employees or revenue_10k_cny missing; file rejected whole "
+        "(header cells found in line 1: '统一社会信用代码', '企业名称', '园区代码'; "
+        "header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
+    )
 
 
-def test_a_workbook_without_a_required_column_is_rejected_whole(tmp_path):
+def test_a_workbook_without_revenue_lands_employees_and_null_for_every_column_it_lacks(tmp_path):
+    """Revenue, tax ... are optional now: the rows land with what the file has, the rest null."""
     path = tmp_path / "G000002.xlsx"
     pl.DataFrame(
         {
@@ -325,8 +328,24 @@ def test_a_workbook_without_a_required_column_is_rejected_whole(tmp_path):
             "高新技术企业": ["否"],
         }
     ).write_excel(path)
-    with pytest.raises(SubmissionFileError, match=r"G000002\.xlsx: required column\(s\) revenue_10k_cny missing"):
+    read = spreadsheets.read_spreadsheet(path)
+    assert (read.revenue_unit, read.unknown_headers) == (None, {})
+    assert_frame_equal(
+        read.frame,
+        expected([(CODE_A, "某公司", PARK, "3311", "private", "2010-01-01", "5", None, "N", 2, None)], path),
+    )
+
+
+def test_a_workbook_without_the_credit_code_is_rejected_whole(tmp_path):
+    path = tmp_path / "G000003.xlsx"
+    pl.DataFrame({"企业名称": ["某公司"], "信用证号": [CODE_A], "营业收入（万元）": ["1.5"]}).write_excel(path)
+    with pytest.raises(SubmissionFileError) as raised:
         spreadsheets.read_spreadsheet(path)
+    assert str(raised.value) == (
+        f"{path}: required column(s) credit_code missing; file rejected whole (header cells found in row 1 of "
+        "sheet 'Sheet1': '企业名称', '信用证号' (unknown, closest synonym '信用代码'), '营业收入（万元）'; "
+        "header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
+    )
 
 
 HEADER_NO_UNIT = "统一社会信用代码,企业名称,园区代码,行业代码,所有制,成立日期,从业人员,{revenue},高新技术企业\n"
@@ -383,6 +402,18 @@ def test_two_columns_meaning_the_same_reject_the_file(tmp_path):
         ("*企业名称", ("enterprise_name", None)),
         ("High-tech", ("high_tech", None)),
         ("序号", (None, None)),
+        # statistical forms' vocabulary; a bracket is a unit only when it reads like one
+        ("行业类别（代码）", ("industry_code", None)),
+        ("行业代码（GB/T 4754-2017）", ("industry_code", None)),
+        ("企业（单位）名称", ("enterprise_name", None)),
+        ("年末从业人员数", ("employees", None)),
+        ("从业人员（人）", ("employees", None)),
+        ("Employees at year end", ("employees", None)),
+        ("主营业务收入（亿元）", ("revenue_10k_cny", "亿元")),
+        ("Total operating revenue (10k CNY)", ("revenue_10k_cny", "10kcny")),
+        ("实缴税金（千元）", ("tax_10k_cny", "千元")),
+        ("研究与试验发展(R&D)经费内部支出(千元)", ("rnd_10k_cny", "千元")),
+        ("R&D经费内部支出", ("rnd_10k_cny", None)),
     ],
 )
 def test_header_synonyms(cell, parsed):
@@ -422,11 +453,12 @@ def test_industry_classes_are_the_real_gbt4754_2017_classes(reference_dir):
     frame = pl.DataFrame({"industry_code": ["3311", "3390", "331", None]})
     from parkplatform.landing import first_reject_reason
 
+    # the industry code is optional: checked when sent, a row without one passes
     assert frame.select(first_reject_reason([(reason, fails)]))["_reject_reason"].to_list() == [
         None,
         reason,
         reason,
-        reason,
+        None,
     ]
 
 
@@ -528,3 +560,35 @@ def test_duplicate_credit_codes_resolve_to_one_row_newest_period_then_file_and_r
 def test_duplicates_need_a_period_column():
     with pytest.raises(ValueError, match="no 'period' column"):
         spreadsheets.resolve_duplicates(pl.DataFrame({"credit_code": [CODE_A]}))
+
+
+def test_an_empty_workbook_is_rejected_whole_and_still_reported_as_one_line(tmp_path):
+    """A workbook of empty sheets (Excel's Sheet1 left blank) has no header; its rejection is one line."""
+    path = tmp_path / f"{PARK}.xlsx"
+    with xlsxwriter.Workbook(path) as workbook:
+        workbook.add_worksheet("Sheet1")
+        workbook.add_worksheet("Sheet2")
+    error = (
+        "required column(s) credit_code, enterprise_name, employees or revenue_10k_cny missing; file rejected whole "
+        "(no header cells found; header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
+    )
+    with pytest.raises(SubmissionFileError) as raised:
+        spreadsheets.read_spreadsheet(path)
+    assert str(raised.value) == f"{path}: {error}"
+    frame = spreadsheets.read_submissions([path], park_of={path: PARK})
+    assert frame.select("park_code", "_source_row", "_reject_reason", "_raw_row").rows() == [(PARK, 1, error, "")]
+
+
+def test_a_title_naming_a_park_gives_the_longest_catalogue_name_it_holds(tmp_path):
+    """苏州高新技术产业开发区综合保税区 (G323040) holds the name of 苏州高新技术产业开发区 (G322018)."""
+    names = {"苏州高新技术产业开发区": "G322018", "苏州高新技术产业开发区综合保税区": "G323040"}
+    path = tmp_path / "名录.csv"
+    path.write_text(
+        "苏州高新技术产业开发区 综合保税区 入区企业名录\n统一社会信用代码,企业名称,从业人员\n"
+        f"{CODE_A},苏州某电子有限公司,12\n",
+        encoding="utf-8",
+    )
+    read = spreadsheets.read_spreadsheet(path, park_names=names)
+    assert (read.park_code, read.frame["park_code"].to_list()) == ("G323040", ["G323040"])
+    # the inbox folder's park, when known, is the file's park whatever its title says
+    assert spreadsheets.read_spreadsheet(path, park_code="G322018", park_names=names).park_code == "G322018"
