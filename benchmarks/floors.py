@@ -38,7 +38,7 @@ def input_files(logical_date: date) -> dict[str, list[Path]]:
         return sorted(path for path in folder.rglob("*") if path.is_file()) if folder and folder.exists() else []
 
     return {
-        "submissions": files(park_submissions.submissions_dir(settings.sources_dir, logical_date)),
+        "submissions": files(park_submissions.period_folder(settings, f"{logical_date:%Y-%m}")),
         "crm_exports": files(crm.export_dir(settings.sources_dir, logical_date)),
         "reference": files(settings.reference_dir),
     }

@@ -244,7 +244,7 @@ def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
     )
     frames = [pd.DataFrame(clean_file(path, rules)) for path in files]
     received = pd.concat(frames, ignore_index=True)
-    received["period"] = park_submissions.submission_period(logical_date)
+    received["period"] = f"{logical_date:%Y-%m}"
     received["data_origin"] = "generated"
     eligible = received["_reject_reason"].isna() & received["credit_code"].notna()
     ordered = received[eligible].sort_values(["period", "_source_file", "_source_row"], ascending=[False, True, True])
@@ -272,7 +272,8 @@ def _files(logical_date: date) -> list[Path]:
     from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
 
-    return park_submissions.period_files(get_settings(), logical_date)
+    folder = park_submissions.period_folder(get_settings(), f"{logical_date:%Y-%m}")
+    return sorted(path for path in folder.rglob("*") if path.is_file())
 
 
 def polars_reader(logical_date: str) -> dict:

@@ -87,7 +87,7 @@ def generate(logical_date: str) -> dict:
         "crm_seconds": round(crm_timer.seconds, 3),
         "submission_files": len(files),
         "submission_rows": settings.scale.enterprises,
-        "submission_bytes": _folder_bytes(park_submissions.submissions_dir(settings.sources_dir, day)),
+        "submission_bytes": _folder_bytes(park_submissions.period_folder(settings, f"{day:%Y-%m}")),
         "crm_projects": export.projects if export else None,
         "crm_events": export.events if export else None,
         "crm_export_bytes": _folder_bytes(crm.export_dir(settings.sources_dir, day)),

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     seed: int = 20180101
     bad_row_rate: float = Field(0.02, ge=0.0, lt=1.0, description="share of generated rows corrupted on purpose")
     airflow_home: Path | None = Field(None, validation_alias=AliasChoices("AIRFLOW_HOME"))
+    inbox_dir: Path | None = Field(
+        None, description="where park offices' files and member-list exports arrive (default <data_dir>/inbox)"
+    )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
     extract_retries: int = Field(2, ge=0)
@@ -137,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
 
-    @field_validator("data_dir", "reference_dir", "airflow_home")
+    @field_validator("data_dir", "reference_dir", "airflow_home", "inbox_dir")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.resolve() if value is not None else None
@@ -153,9 +156,11 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _airflow_home_under_the_data_folder(self) -> Settings:
+    def _homes_under_the_data_folder(self) -> Settings:
         if self.airflow_home is None:
             object.__setattr__(self, "airflow_home", self.data_dir / "airflow")
+        if self.inbox_dir is None:
+            object.__setattr__(self, "inbox_dir", self.data_dir / "inbox")
         return self
 
     @property

@@ -63,6 +63,11 @@ class BatchReport:
         )
 
 
+def batch_id_of(source: str, logical_date: date) -> str:
+    """The id of ``source``'s batch for ``logical_date`` (one batch per source and date)."""
+    return f"{source}-{logical_date:%Y%m%d}"
+
+
 def batch_dir(landing_dir: Path, source: str, logical_date: date) -> Path:
     return landing_dir / source / f"batch_date={logical_date.isoformat()}"
 
@@ -82,7 +87,7 @@ def land_batch(
         raise ValueError(f"{source}: received frame lacks lineage columns {sorted(missing)}")
 
     loaded_at = datetime.now(UTC).replace(microsecond=0)
-    batch_id = f"{source}-{logical_date:%Y%m%d}"
+    batch_id = batch_id_of(source, logical_date)
     stamped = received.with_columns(
         pl.lit(source).alias("_source"),
         pl.lit(batch_id).alias("_batch_id"),

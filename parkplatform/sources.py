@@ -58,6 +58,9 @@ class SourceSpec:
     derived: dict[str, str] = field(default_factory=dict)
     reread: str | None = None
     empty_landed: dict[str, str] = field(default_factory=dict)
+    # sources whose landing this one follows: its DAG runs when one of them lands (instead of on
+    # ``schedule``, which then only says how fresh it should be) and a run of every source extracts it after them
+    after: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         tables = [contract.table for contract in self.contracts]
@@ -78,7 +81,8 @@ class SourceSpec:
 
 @cache
 def sources() -> tuple[SourceSpec, ...]:
-    """Every source the installed packages declare (in the order the entry points come: by name)."""
+    """Every source the installed packages declare, by name except that a source comes after those it
+    follows (``after``)."""
     found = []
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         spec = entry_point.load()
@@ -90,7 +94,21 @@ def sources() -> tuple[SourceSpec, ...]:
             f"no source declared under the entry point group {ENTRY_POINT_GROUP!r}: the project is not installed "
             "(make setup)"
         )
-    return tuple(found)
+    return _after_those_it_follows(found)
+
+
+def _after_those_it_follows(found: list[SourceSpec]) -> tuple[SourceSpec, ...]:
+    names = {spec.name for spec in found}
+    ordered: list[SourceSpec] = []
+    waiting = list(found)
+    while waiting:
+        placed = {spec.name for spec in ordered}
+        ready = [spec for spec in waiting if all(name in placed or name not in names for name in spec.after)]
+        if not ready:
+            raise ValueError(f"sources follow each other in a circle: {', '.join(spec.name for spec in waiting)}")
+        ordered += ready
+        waiting = [spec for spec in waiting if spec not in ready]
+    return tuple(ordered)
 
 
 def source_spec(name: str) -> SourceSpec:

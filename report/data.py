@@ -27,6 +27,8 @@ FLOW_WINDOW_MONTHS = 12
 TOP_ROWS = 8
 STALLED_ROWS = 8
 QUARANTINE_ROWS = 10
+# an intake status that counts as having reported the month (mart_intake_status)
+REPORTED_STATUSES = ("reported", "reported_in_longer_period")
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
 # the sources whose daily batches feed the weekly indicators: the week is complete once each has
 # landed a batch for the week's Sunday or later
@@ -131,6 +133,23 @@ class Quality:
     validation: list[dict[str, Any]] | None
     validation_run: dict[str, Any] | None
     quarantine: list[dict[str, Any]] | None
+    intake: Intake | None = None
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Park offices' reporting: the newest month ended before the cut-off, who has reported it, and the files
+    that wait for someone to act (sent for review or rejected whole, and not resubmitted since)."""
+
+    period: str | None
+    expected: int
+    reported: int
+    not_reported: list[dict[str, Any]]  # park_code, park_name, intake_status
+    problem_files: list[dict[str, Any]]  # original_name, park, period, outcome, outcome_reason
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.reported
 
 
 @dataclass(frozen=True)
@@ -477,4 +496,40 @@ def _quality(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> Quality:
         validation=validation,
         validation_run=validation_run,
         quarantine=quarantine,
+        intake=_intake(con, cut_off) if _exists(con, "main", "mart_intake_status") else None,
+    )
+
+
+def _intake(con: duckdb.DuckDBPyConnection, cut_off: date) -> Intake:
+    """From ``mart_intake_status`` and ``fct_intake_receipt``: the newest month ended before the cut-off."""
+    period = con.execute("select max(period) from main.mart_intake_status where period_end < ?", [cut_off]).fetchone()[
+        0
+    ]
+    parks = _rows(
+        con,
+        """
+        select park_code, park_name, intake_status
+        from main.mart_intake_status
+        where period = ?
+        order by intake_status, park_code
+        """,
+        [period],
+    )
+    problems = _rows(
+        con,
+        f"""
+        select original_name, coalesce(park_name, park_as_sent) as park, period, outcome, outcome_reason
+        from main.fct_intake_receipt
+        where outcome in ('review', 'rejected')
+        order by received_at desc, receipt_id
+        limit {QUARANTINE_ROWS}
+        """,
+    )
+    reported = [park for park in parks if park["intake_status"] in REPORTED_STATUSES]
+    return Intake(
+        period=period,
+        expected=len(parks),
+        reported=len(reported),
+        not_reported=[park for park in parks if park["intake_status"] not in REPORTED_STATUSES][:QUARANTINE_ROWS],
+        problem_files=problems,
     )

@@ -8,17 +8,19 @@ export folder generated.
 
 from __future__ import annotations
 
-import json
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from extractors.alliance_members.extract import ABBREVIATIONS, COMMITTEES, EXPORT_COLUMNS, member_list_path
+from extractors.alliance_members.extract import COMMITTEES, EXPORT_COLUMNS, MEMBER_LIST_FILE, SOURCE
 from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
-from parkplatform.origin import GENERATED_MARKER, ORIGIN_GENERATED
+from parkplatform.origin import ORIGIN_GENERATED
+from parkplatform.park_names import ABBREVIATIONS
+from simulators.sending import send
 
 FOUNDING_MEMBERS = (
     # name as written, province as written, city, founding note
@@ -188,22 +190,25 @@ def write_member_list(members: pl.DataFrame, target: Path, *, bad_row_rate: floa
         .drop("_row")
     )
     target.parent.mkdir(parents=True, exist_ok=True)
-    marker = {"generated_by": "simulators.members", "rows": written.height}
-    (target.parent / GENERATED_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
     written.select(EXPORT_COLUMNS).write_csv(target)
     return written
 
 
 def write_export(settings: Settings, logical_date: date) -> Path:
     """The member list as the CRM exports it for ``logical_date`` (parks that join later are not members
-    yet), where the alliance-members source reads it; returns its path."""
+    yet), sent into the inbox as the CRM's export would be; returns its path in the inbox."""
     registry = registry_enrichment.registry_frame(catalogue.read_registry(settings))
     members = generate_members(registry, seed=settings.seed)
-    path = member_list_path(settings.sources_dir, logical_date)
-    write_member_list(
-        members.filter(pl.col("join_date") <= logical_date),
-        path,
-        bad_row_rate=settings.bad_row_rate,
-        seed=settings.seed,
-    )
-    return path
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.data_dir) as scratch:
+        path = Path(scratch) / MEMBER_LIST_FILE
+        write_member_list(
+            members.filter(pl.col("join_date") <= logical_date),
+            path,
+            bad_row_rate=settings.bad_row_rate,
+            seed=settings.seed,
+        )
+        (received,) = send(
+            settings, SOURCE, [(path, None)], period=logical_date.isoformat(), sender="simulators.members"
+        )
+    return received

@@ -8,24 +8,27 @@ of fault after another, to exercise the quarantine.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import xlsxwriter
 
 from extractors.park_submissions import credit_code
-from extractors.park_submissions.extract import registry_parks, submissions_dir
+from extractors.park_submissions.extract import SOURCE, registry_parks
 from extractors.park_submissions.reader import LANDED_COLUMNS as SUBMISSION_COLUMNS
 from extractors.park_submissions.reader import OPTIONAL_COLUMNS, shift_decimal
+from parkplatform import catalogue
 from parkplatform.config import REPO_ROOT, Settings
-from parkplatform.origin import GENERATED_MARKER
+from parkplatform.intake import ParkResolver
 from parkplatform.progress import progress_bar
+from simulators.sending import send
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,8 @@ FAULT_KINDS = (
 )
 NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
 # With faults on, one office per period sends a file without this required column (rejected whole).
-COLUMN_LEFT_OUT = "industry_code"
+COLUMN_LEFT_OUT = "enterprise_name"
+WORKBOOK_CREATED = datetime(2018, 1, 1)
 
 
 def cluster_classes() -> pl.DataFrame:
@@ -411,7 +415,10 @@ def write_submissions(
             sheet = sheet.drop(sheet.columns[SUBMISSION_COLUMNS.index(COLUMN_LEFT_OUT)])
         path = target / f"{park}{style.suffix}"
         if style.encoding is None:
-            sheet.write_excel(path, worksheet="企业名录")
+            # a fixed creation time: the same rows make the same bytes, so a re-run sends nothing new
+            with xlsxwriter.Workbook(path) as workbook:
+                workbook.set_properties({"created": WORKBOOK_CREATED})
+                sheet.write_excel(workbook, worksheet="企业名录")
         else:
             path.write_bytes(sheet.write_csv().encode(style.encoding))
         written.append(path)
@@ -448,28 +455,36 @@ def generate_park_submissions(
     )
     paths: list[Path] = []
     with progress_bar() as progress:
-        task = progress.add_task(f"park submissions → {target.name}", total=enterprises)
+        task = progress.add_task("park submissions (generated offices)", total=enterprises)
         for chunk in chunks:
             paths += write_submissions(chunk, target, incomplete_file=incomplete, first_file=len(paths))
             progress.advance(task, chunk.height)
-    (target / GENERATED_MARKER).write_text(
-        json.dumps({"generated_by": __name__, "enterprises": enterprises, "files": len(paths)}) + "\n", encoding="utf-8"
-    )
     log.info("generated %d enterprise rows in %d files under %s", enterprises, len(paths), target)
     return sorted(paths)
 
 
 def write_period(settings: Settings, logical_date: date) -> list[Path]:
-    """Write the period's files as the park offices would send them, where the park-submissions source reads
-    them (generated: no public data); returns the files."""
+    """Write the month's files as the park offices would (generated: no public data) and send each into the
+    inbox for its park; returns the period's current generated files in the inbox."""
     parks = registry_parks(settings)
     # Park offices of zones with a shared catalogue code cannot be told apart: none is generated.
     submitting = parks.filter(~pl.col("code_is_shared") & pl.col("province_adcode2").is_not_null())
-    return generate_park_submissions(
-        submitting,
-        target=submissions_dir(settings.sources_dir, logical_date),
-        enterprises=settings.scale.enterprises,
-        parks=settings.scale.parks,
-        seed=settings.seed,
-        bad_row_rate=settings.bad_row_rate,
-    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.data_dir) as scratch:
+        files = generate_park_submissions(
+            submitting,
+            target=Path(scratch) / "outbox",
+            enterprises=settings.scale.enterprises,
+            parks=settings.scale.parks,
+            seed=settings.seed,
+            bad_row_rate=settings.bad_row_rate,
+        )
+        # each file is named after its park's code, as the office's own copy would be
+        return send(
+            settings,
+            SOURCE,
+            [(file, file.stem) for file in files],
+            period=f"{logical_date:%Y-%m}",
+            sender="simulators.submissions",
+            resolver=ParkResolver(catalogue.valid_registry(settings)),
+        )

@@ -59,6 +59,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh PARK_DATA_DIR for one test (the Airflow home stays the session's)."""
     target = tmp_path / "data"
     monkeypatch.setenv("PARK_DATA_DIR", str(target))
+    monkeypatch.delenv("PARK_INBOX_DIR", raising=False)  # the inbox is the data folder's
     return target
 
 

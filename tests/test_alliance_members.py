@@ -13,12 +13,10 @@ from extractors.alliance_members.extract import (
     land_members,
     match_members,
     match_report,
-    member_list_path,
-    normalise_park_name,
-    normalise_province,
     read_member_list,
 )
 from parkplatform import catalogue as park_registry
+from parkplatform.park_names import normalise_park_name, normalise_province
 from parkplatform.registry_enrichment import normalise_registry
 from simulators.members import MEMBER_FAULT_KINDS, generate_members, write_member_list
 
@@ -205,7 +203,7 @@ MEMBER_FAULT_REASONS = {
 
 def test_member_list_faults_are_quarantined_with_their_reason_and_the_rest_matched(registry, members, tmp_path):
     day = date(2026, 11, 23)
-    path = member_list_path(tmp_path / "sources", day)
+    path = tmp_path / "export" / "members.csv"
     written = write_member_list(members, path, bad_row_rate=0.05, seed=3)
     assert set(MEMBER_FAULT_KINDS) <= set(written["fault"].drop_nulls())
 
@@ -233,7 +231,7 @@ def test_member_list_faults_are_quarantined_with_their_reason_and_the_rest_match
 
 def test_a_member_joining_after_the_logical_date_is_quarantined(registry, tmp_path):
     day = date(2026, 1, 1)
-    path = member_list_path(tmp_path / "sources", day)
+    path = tmp_path / "export" / "members.csv"
     row = {"member_id": "X1", "member_name": "中白工业园", "province": None, "city": "明斯克", "country_iso3": "BLR"}
     members = pl.DataFrame([row | {"zone_code": None, "join_date": date(2026, 3, 1), "committees": "europe"}])
     write_member_list(members, path, bad_row_rate=0, seed=1)

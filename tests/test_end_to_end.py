@@ -84,11 +84,14 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "dim_park": 2552,  # the catalogue's 2,543 zones and 9 alliance-only parks
         "dim_region": 280,  # 31 provinces and 249 countries and territories
         "fct_enterprise_period": 488,
+        "fct_intake_receipt": 21,  # the 20 offices' files and the member list
         "fct_investment_project": 196,
         "fct_match": 297,
         "fct_match_event": 946,
         "mart_cluster_park_year": 54,
         "mart_cluster_province_year": 54,
+        # the 105 member parks of the catalogue x 2026-11 (the first month any file arrived for; not yet due)
+        "mart_intake_status": 105,
         "mart_investment_flows_month": 100,
         "mart_investment_corridors_year": 22,  # 9 corridors signed in 2025, 13 in 2026
         "mart_match_funnel": 295,
@@ -178,6 +181,7 @@ def test_every_batch_reconciles(platform):
         # the CRM's first batch holds its whole generated history (26 months up to the logical date)
         ("crm_match_events", 965, 946, 19),
         ("crm_projects", 200, 196, 4),
+        ("intake_receipts", 21, 21, 0),  # a receipt per file received: 20 offices' files and the member list
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
         ("park_registry", 2543, 2543, 0),
         ("park_submissions", 526, 488, 38),

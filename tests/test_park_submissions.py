@@ -8,13 +8,16 @@ import pytest
 from extractors.park_submissions import extract as park_submissions
 from extractors.park_submissions import reader as spreadsheets
 from parkplatform.config import get_settings
+from parkplatform.intake import Inbox
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, first_reject_reason
 from simulators import submissions as generator
 
 DAY = date(2026, 11, 23)
 INCOMPLETE_FILE_REASON = (
-    "required column(s) industry_code missing; file rejected whole "
-    "(header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
+    "required column(s) enterprise_name missing; file rejected whole (header cells found in line 1: "
+    "'credit_code', 'park_code', 'industry_code', 'ownership', 'established', 'employees', 'revenue（10k CNY）', "
+    "'high_tech', 'tax（10k CNY）', 'rnd_spend（10k CNY）', 'origin_country', 'incubation_stage', 'status'; "
+    "header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
 )
 
 
@@ -29,14 +32,15 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
     report = _offices_send_and_land()
     # 500 enterprise rows + one 合计 row in each of the 20 files + a blank row in 5 of them;
     # 2 % of the enterprise rows corrupted, one kind of fault after the other; and the 11th office's
-    # file (S348076: header, 2 enterprises, 合计) lacks the industry column: its 4 lines are quarantined
+    # file (S348076: header, 2 enterprises, 合计) lacks the name column: its 4 lines are quarantined
     assert (report.received, report.landed, report.quarantined) == (526, 488, 38)
     assert report.quarantine_reasons == {
         INCOMPLETE_FILE_REASON: 4,
         "totals row (合计), not an enterprise": 19,
         "blank row (空行), no values": 5,
         "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character": 2,
-        "park_code (园区代码) is not a zone of the park registry": 2,
+        # the generator's unknown park code, in a file whose office (its folder) is S347025
+        "park_code (园区代码) S999999 in the park column disagrees with S347025, the park the file was submitted for": 2,
         "employees (从业人员) is not a non-negative integer": 2,
         "enterprise_name (企业名称) is missing": 2,
         "industry_code (行业代码) is not a GB/T 4754-2017 class": 1,
@@ -67,7 +71,7 @@ def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(t
     # the lines are kept as sent, to be re-processed once the office sends the column
     assert quarantined["_raw_row"][
         0
-    ] == "credit_code\tenterprise_name\tpark_code\townership\testablished\temployees\t" + (
+    ] == "credit_code\tpark_code\tindustry_code\townership\testablished\temployees\t" + (
         "revenue（10k CNY）\thigh_tech\ttax（10k CNY）\trnd_spend（10k CNY）\torigin_country\tincubation_stage\tstatus"
     )
     assert quarantined["_raw_row"][3].startswith("合计")
@@ -110,19 +114,22 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
     assert new_template.filter(pl.col("ownership") == "foreign")["origin_country"].is_not_null().all()
 
 
-def test_a_file_the_reader_cannot_read_is_rejected_whole_not_skipped_and_origin_is_labelled(tiny):
+def test_a_file_the_reader_cannot_read_is_rejected_whole_not_skipped_and_origin_is_labelled(tiny, tmp_path):
     settings = get_settings()
     generated = _offices_send_and_land(settings)
     assert pl.read_parquet(f"{generated.path}/{LANDED_FILE}")["data_origin"].unique().to_list() == ["generated"]
-    folder = park_submissions.submissions_dir(settings.sources_dir, DAY)
-    (folder / "generated.json").unlink()  # now the folder holds what offices sent, as far as anyone knows
-    (folder / "scan of the form.pdf").write_bytes(b"%PDF-1.4 a scanned form\n")
-    report = park_submissions.extract(settings, DAY)
+    scan = tmp_path / "scan of the form.pdf"
+    scan.write_bytes(b"%PDF-1.4 a scanned form\n")
+    park = Path(generated.files[0].source_file).parent.name
+    # for another month: the same month would supersede the office's generated file
+    Inbox.from_settings(settings).submit("park_submissions", [scan], period="2026-10", park=park, sender="office")
+    report = park_submissions.extract(settings, DAY)  # the re-run of the date lands its files and the new one
     pdf = [f for f in report.files if f.source_file.endswith("scan of the form.pdf")]
     assert [(f.received, f.landed, f.quarantined) for f in pdf] == [(1, 0, 1)]
     assert report.received == generated.received + 1 and report.landed == generated.landed
-    landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
-    assert landed["data_origin"].unique().to_list() == ["park_office"]
+    quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}")
+    from_the_office = quarantined.filter(pl.col("_source_file").str.ends_with("scan of the form.pdf"))
+    assert from_the_office["data_origin"].to_list() == ["park_office"]  # sent by a person, not the generator
 
 
 def test_same_seed_same_batch(tiny):
@@ -139,7 +146,8 @@ def test_a_file_without_a_required_column_is_rejected_whole_naming_column_and_fi
     path = tmp_path / "G000001.csv"
     path.write_text("credit_code,enterprise_name,park_code\n91350100M000100Y43,某公司,G000001\n", encoding="utf-8")
     with pytest.raises(
-        park_submissions.SubmissionFileError, match=r"G000001\.csv: required column\(s\) industry_code, .*employees"
+        park_submissions.SubmissionFileError,
+        match=r"G000001\.csv: required column\(s\) employees or revenue_10k_cny missing",
     ):
         spreadsheets.read_submission(path)
 

@@ -44,6 +44,7 @@ def test_the_three_sources_are_specified_with_their_cadence_and_need_the_referen
         "park_registry",
         "park_submissions",
         "alliance_members",
+        "intake_receipts",
         "crm_projects",
         "crm_match_events",
     }

@@ -44,73 +44,18 @@ import polars as pl
 from extractors.alliance_members.contract import COMMITTEES, MATCH_STATUSES
 from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
+from parkplatform.intake import Inbox, Landing, Receipt
 from parkplatform.landing import BatchReport, first_reject_reason, land_batch, read_text_csv
-from parkplatform.origin import ORIGIN_GENERATED, is_generated
+from parkplatform.origin import ORIGIN_GENERATED
+from parkplatform.park_names import ZONE_TYPE_SUFFIXES, normalise_park_name, normalise_province
 
 log = logging.getLogger(__name__)
 
-# As members write them → as the catalogue writes them.
-ABBREVIATIONS = {
-    "经开区": "经济技术开发区",
-    "高新区": "高新技术产业开发区",
-    "综保区": "综合保税区",
-}
-# Spaces, brackets of every width, middle dots and dashes carry no meaning in a park's name.
-NAME_NOISE = r"[\s()\[\]{}<>（）【】〔〕［］《》「」『』〈〉·・•—–\-－~～_]"
-# Zone-type endings, longest first: the part of a name before one is its distinctive stem.
-ZONE_TYPE_SUFFIXES = (
-    "边境经济合作区",
-    "高新技术产业开发区",
-    "高新技术产业园区",
-    "经济技术开发区",
-    "出口加工区",
-    "旅游度假区",
-    "综合保税区",
-    "工业集中区",
-    "经济开发区",
-    "产业园区",
-    "工业园区",
-    "保税港区",
-    "保税区",
-    "开发区",
-    "产业园",
-    "工业园",
-    "科技园",
-)
 MIN_STEM_CHARS = 2
 MEMBER_COLUMNS = ("member_id", "member_name", "province", "zone_code")
 
 
 # --------------------------------------------------------------------------- normalisation
-
-
-def _province_lookup() -> tuple[str, dict[str, str]]:
-    table = catalogue.provinces()
-    to_full = dict(zip(table["province_name_cn"], table["province_name_cn"], strict=True))
-    to_full |= dict(zip(table["province_short_cn"], table["province_name_cn"], strict=True))
-    return "|".join(sorted(to_full, key=len, reverse=True)), to_full
-
-
-def normalise_province(province: pl.Expr) -> pl.Expr:
-    """A province as its full catalogue name (江苏, 江苏省 → 江苏省); unknown names stay as written."""
-    _, to_full = _province_lookup()
-    trimmed = province.str.strip_chars().replace("", None)
-    return trimmed.replace_strict(to_full, default=trimmed, return_dtype=pl.String)
-
-
-def normalise_park_name(name: pl.Expr) -> pl.Expr:
-    """The comparable form of a park name.
-
-    Unicode NFKC (full-width → half-width), spaces, brackets, middle dots and dashes removed (their
-    content kept), abbreviations expanded (经开区, 高新区, 综保区) and a leading province name
-    removed (江苏省/江苏 苏州高新区 → 苏州高新技术产业开发区), since members write it or leave it out.
-    The province is compared separately.
-    """
-    alternatives, _ = _province_lookup()
-    normalised = name.str.normalize("NFKC").str.replace_all(NAME_NOISE, "")
-    for short, full in ABBREVIATIONS.items():
-        normalised = normalised.str.replace_all(short, full, literal=True)
-    return normalised.str.replace(f"^({alternatives})", "").replace("", None)
 
 
 def _stem_and_suffix(key: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -297,9 +242,6 @@ def match_report(matched: pl.DataFrame, registry: pl.DataFrame) -> MatchReport:
     return MatchReport(members=matched.height, by_status=by_status, ambiguous=ambiguous)
 
 
-# --------------------------------------------------------------------------- sample generator
-
-
 # --------------------------------------------------------------------------- the source
 
 SOURCE = "alliance_members"
@@ -316,10 +258,6 @@ EXPORT_COLUMNS = (
     "join_date",
     "committees",
 )
-
-
-def member_list_path(sources_dir: Path, logical_date: date) -> Path:
-    return sources_dir / SOURCE / f"export_date={logical_date.isoformat()}" / MEMBER_LIST_FILE
 
 
 def member_rules(logical_date: date) -> list[tuple[str, pl.Expr]]:
@@ -381,16 +319,33 @@ def land_members(
     )
 
 
-def extract(settings: Settings, logical_date: date) -> BatchReport:
-    """Land the member list the CRM exported for ``logical_date`` (labelled generated when the export folder
-    says so: the demo's simulator writes it)."""
-    registry = registry_enrichment.registry_frame(catalogue.read_registry(settings))
-    path = member_list_path(settings.sources_dir, logical_date)
-    if not path.is_file():
+def newest_export(inbox: Inbox, logical_date: date) -> Receipt:
+    """The newest member list received for an export date up to ``logical_date`` (the member list is a
+    snapshot: the newest export is the whole list)."""
+    inbox.scan(SOURCE)
+    exports = [
+        receipt for receipt in inbox.receipts(SOURCE) if receipt.accepted and receipt.period <= logical_date.isoformat()
+    ]
+    if not exports:
         raise FileNotFoundError(
-            f"{SOURCE}: no member list exported for {logical_date}: {path} does not exist "
-            "(the CRM's export arrives there; the demo writes a generated one with python -m simulators.sources)"
+            f"{SOURCE}: no member list received for an export date up to {logical_date} in "
+            f"{inbox.root / SOURCE} (the CRM's export arrives there: park intake submit --source {SOURCE} "
+            "--period <export date> FILE; the demo sends a generated one with python -m simulators.sources)"
         )
-    origin = ORIGIN_GENERATED if is_generated(path.parent) else ORIGIN_CRM
+    return max(exports, key=lambda receipt: (receipt.period, receipt.received_at))
+
+
+def extract(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the newest member list the CRM exported into the inbox (labelled generated when its receipt says the
+    demo's simulator sent it), and record the outcome in the inbox's ledger."""
+    registry = registry_enrichment.registry_frame(catalogue.read_registry(settings))
+    inbox = Inbox.from_settings(settings)
+    export = newest_export(inbox, logical_date)
+    path = inbox.path(export)
+    origin = ORIGIN_GENERATED if export.generated else ORIGIN_CRM
     received = read_member_list(path).with_columns(pl.lit(origin).alias("data_origin"))
-    return land_members(received, registry, logical_date=logical_date, landing_dir=settings.landing_dir)
+    report = land_members(received, registry, logical_date=logical_date, landing_dir=settings.landing_dir)
+    inbox.record_landing(
+        [Landing(export.receipt_id, report.batch_id, report.received, report.landed, report.quarantined, None)]
+    )
+    return report

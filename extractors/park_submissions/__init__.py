@@ -7,8 +7,9 @@ SOURCE = SourceSpec(
     name="park_submissions",
     schedule="@weekly",
     incremental=True,
-    description="Park offices' spreadsheets of the enterprises in their parks, read from "
-    "<PARK_DATA_DIR>/sources/park_submissions/period=YYYY-MM (generated in the demo: no public data).",
+    description="Park offices' spreadsheets of the enterprises in their parks, as they arrive in the inbox "
+    "$PARK_INBOX_DIR/park_submissions/<period>/<park>/ (park intake submit; generated offices send theirs in the "
+    "demo: no public data).",
     extract="extractors.park_submissions.extract:extract",
     normalise="extractors.park_submissions.normalise:normalise_submissions",
     reread="extractors.park_submissions.extract:land_files",

@@ -36,3 +36,9 @@ def is_valid(code: pl.Expr) -> pl.Expr:
     expected = (31 - weighted % 31) % 31
     actual = code.str.slice(17, 1).replace_strict(VALUE_OF, default=-1, return_dtype=pl.Int64)
     return code.str.contains(FORMAT_PATTERN) & (expected == actual)
+
+
+def with_check_character(body: str) -> str:
+    """The code whose first 17 characters are ``body``, with its check character."""
+    values = np.array([[VALUE_OF[char] for char in body]])
+    return body + CHARSET[int(check_values(values)[0])]

@@ -1,13 +1,14 @@
-"""Park submissions: each park office's spreadsheet of the enterprises in its park, per period.
+"""Park submissions: each park office's spreadsheet of the enterprises in its park, per reporting period.
 
-An office's files for a period arrive in ``<PARK_DATA_DIR>/sources/park_submissions/period=YYYY-MM/`` (no
-public data exists: the demo and the tests have a simulator write them there, as offices would, with a
-``generated.json`` that labels them generated). They are read (:mod:`extractors.park_submissions.reader`:
-CSV or XLSX, UTF-8 or GBK, Chinese or English headers, money in 元/万元/亿元, a 合计 row), every row is
-validated, a failing row is quarantined with the rule it broke, a file rejected whole (a required column
-missing) has every line quarantined with that error while the other files land, and an enterprise
-reported twice keeps one row (newest period, then file and row order) while the other is quarantined as
-superseded.
+Offices' files arrive in the inbox (:mod:`parkplatform.intake`: ``park_submissions/<period>/<park>/<file>``,
+the period a month, a quarter or a year). Each extract scans the inbox for files put there without a
+receipt, then reads every accepted receipt not landed yet (:mod:`extractors.park_submissions.reader`: CSV,
+XLSX or XLS, UTF-8 or GBK, the office's own headers and units, the park from the folder), validates every
+row, quarantines a failing row with the rule it broke and a file rejected whole line by line with its error
+while the other files land, and keeps one row of an enterprise reported twice in a batch (newest period,
+then file and row order) while the other is quarantined as superseded. Each receipt's outcome (rows
+received, landed, quarantined; the error of a file rejected whole) goes back into the inbox's ledger for the
+intake report. A file sent for review (its park did not resolve) is not read until it is resubmitted.
 """
 
 from __future__ import annotations
@@ -21,23 +22,16 @@ import polars as pl
 from extractors.park_submissions import reader
 from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
-from parkplatform.landing import BatchReport, land_batch
-from parkplatform.origin import GENERATED_MARKER, ORIGIN_GENERATED, is_generated
+from parkplatform.intake import Inbox, Landing, ParkResolver, Receipt
+from parkplatform.landing import REJECT_REASON, BatchReport, batch_id_of, land_batch
+from parkplatform.origin import ORIGIN_GENERATED
+from parkplatform.receipts import SUBMISSIONS
 
 log = logging.getLogger(__name__)
 
-SOURCE = "park_submissions"
+SOURCE = SUBMISSIONS
 ORIGIN_OFFICE = "park_office"
 SubmissionFileError = reader.SubmissionFileError
-
-
-def submission_period(logical_date: date) -> str:
-    return f"{logical_date:%Y-%m}"
-
-
-def submissions_dir(sources_dir: Path, logical_date: date) -> Path:
-    """Where the offices' files for the period of ``logical_date`` arrive."""
-    return sources_dir / SOURCE / f"period={submission_period(logical_date)}"
 
 
 def registry_parks(settings: Settings) -> pl.DataFrame:
@@ -57,39 +51,98 @@ def registry_parks(settings: Settings) -> pl.DataFrame:
     )
 
 
-def land_files(settings: Settings, logical_date: date, files: list[Path]) -> BatchReport:
-    """Read, validate and deduplicate the period's files and land them as one batch."""
+def land_receipts(
+    settings: Settings, logical_date: date, receipts: list[Receipt], *, inbox: Inbox, resolver: ParkResolver
+) -> BatchReport:
+    """Read, validate and deduplicate the receipts' files and land them as one batch; record each outcome."""
     parks = registry_parks(settings)
-    origin = ORIGIN_GENERATED if files and all(is_generated(path.parent) for path in files) else ORIGIN_OFFICE
-    received = reader.read_submissions(files).with_columns(
-        pl.lit(submission_period(logical_date)).alias("period"),
-        pl.lit(origin).alias("data_origin"),
+    files = {inbox.path(receipt): receipt for receipt in receipts}
+    per_file = pl.DataFrame(
+        {
+            "_source_file": [str(path) for path in files],
+            "period": [receipt.period for receipt in files.values()],
+            "receipt_id": [receipt.receipt_id for receipt in files.values()],
+            "data_origin": [ORIGIN_GENERATED if receipt.generated else ORIGIN_OFFICE for receipt in files.values()],
+        },
+        schema=dict.fromkeys(("_source_file", "period", "receipt_id", "data_origin"), pl.String),
     )
+    read = (
+        reader.read_submissions(
+            list(files),
+            park_of={path: receipt.park_code for path, receipt in files.items() if receipt.park_code},
+            park_names=resolver.names,
+        )
+        if files
+        else _no_rows()
+    )
+    received = read.join(per_file, on="_source_file", how="left", maintain_order="left")
     rules = reader.submission_rules(
         known_parks=parks["zone_code"].to_list(),
         shared_codes=parks.filter("code_is_shared")["zone_code"].to_list(),
         classes=reader.industry_classes(settings.reference_dir) if settings.reference_dir else None,
     )
     kept, superseded = reader.resolve_duplicates(reader.validate(received, rules))
-    return land_batch(
+    report = land_batch(
         pl.concat([kept, superseded], how="diagonal"),
         source=SOURCE,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
+        details={"receipts": [receipt.receipt_id for receipt in receipts]},
     )
+    inbox.record_landing(_landings(report, received, files))
+    return report
 
 
-def period_files(settings: Settings, logical_date: date) -> list[Path]:
-    """The files the offices sent for the period: every file of its folder but the generated marker (a file the
-    reader cannot read is rejected whole, with its reason, never skipped)."""
-    folder = submissions_dir(settings.sources_dir, logical_date)
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"{SOURCE}: no submissions for {submission_period(logical_date)}: {folder} does not exist "
-            "(offices' files arrive there; the demo writes generated ones with python -m simulators.sources)"
+def _no_rows() -> pl.DataFrame:
+    """What reading no file returns: the read columns, no row (a batch with nothing new reconciles 0 = 0 + 0)."""
+    schema = dict.fromkeys(reader.LANDED_COLUMNS, pl.String) | {"_source_file": pl.String, "_source_row": pl.Int64}
+    return pl.DataFrame(schema=schema | {REJECT_REASON: pl.String})
+
+
+def _landings(report: BatchReport, received: pl.DataFrame, files: dict) -> list[Landing]:
+    """Each receipt's rows in the batch, and the error of a file rejected whole (its lines carry ``_raw_row``)."""
+    counts = {counts.source_file: counts for counts in report.files}
+    whole = (
+        received.filter(pl.col(reader.RAW_ROW_COLUMN).is_not_null()).unique("_source_file")
+        if reader.RAW_ROW_COLUMN in received.columns
+        else received.clear()
+    )
+    errors = dict(zip(whole["_source_file"], whole[REJECT_REASON], strict=True))
+    landings = []
+    for path, receipt in files.items():
+        found = counts.get(str(path))
+        landings.append(
+            Landing(
+                receipt_id=receipt.receipt_id,
+                batch_id=report.batch_id,
+                rows_received=found.received if found else 0,
+                rows_landed=found.landed if found else 0,
+                rows_quarantined=found.quarantined if found else 0,
+                file_error=errors.get(str(path)),
+            )
         )
-    return sorted(path for path in folder.iterdir() if path.is_file() and path.name != GENERATED_MARKER)
+    return landings
+
+
+def period_folder(settings: Settings, period: str) -> Path:
+    """Where the offices' files for ``period`` are kept in the inbox (one folder per park below it)."""
+    return Inbox.from_settings(settings).root / SOURCE / period
 
 
 def extract(settings: Settings, logical_date: date) -> BatchReport:
-    return land_files(settings, logical_date, period_files(settings, logical_date))
+    """Land every accepted receipt of the inbox not landed yet (a re-run of the date lands its receipts again)."""
+    inbox = Inbox.from_settings(settings)
+    resolver = ParkResolver.from_settings(settings)
+    for receipt in inbox.scan(SOURCE, resolver):
+        log.info("%s: found %s in the inbox (%s)", SOURCE, receipt.path, receipt.status)
+    receipts = inbox.pending(SOURCE, batch_id_of(SOURCE, logical_date))
+    log.info("%s: %d file(s) to land from %s", SOURCE, len(receipts), inbox.root / SOURCE)
+    return land_receipts(settings, logical_date, receipts, inbox=inbox, resolver=resolver)
+
+
+def land_files(settings: Settings, logical_date: date, files: list) -> BatchReport:
+    """Land the batch of ``logical_date`` from these inbox files (reprocessing a batch from the files it read)."""
+    inbox = Inbox.from_settings(settings)
+    wanted = {str(path) for path in files}
+    receipts = [receipt for receipt in inbox.receipts(SOURCE) if str(inbox.path(receipt)) in wanted]
+    return land_receipts(settings, logical_date, receipts, inbox=inbox, resolver=ParkResolver.from_settings(settings))

@@ -5,14 +5,34 @@ from __future__ import annotations
 import polars as pl
 
 from parkplatform.landing import LINEAGE_COLUMNS
+from parkplatform.receipts import parse_period
 
 YUAN_PER_10K = 10_000
 
 
+def period_dates(periods: pl.Series) -> pl.DataFrame:
+    """``period`` -> ``period_kind``, ``period_start``, ``period_end`` for each distinct label (a month, a
+    quarter or a year: :func:`parkplatform.intake.parse_period`, the inbox accepts no other)."""
+    parsed = [parse_period(label) for label in periods.drop_nulls().unique().sort()]
+    return pl.DataFrame(
+        {
+            "period": [period.label for period in parsed],
+            "period_kind": [period.kind for period in parsed],
+            "period_start": [period.start for period in parsed],
+            "period_end": [period.end for period in parsed],
+        },
+        schema={"period": pl.String, "period_kind": pl.String, "period_start": pl.Date, "period_end": pl.Date},
+    )
+
+
 def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
-    """Enterprise rows typed, money in yuan, with the period (YYYY-MM) the submission reports; the
-    optional columns (tax, R&D, origin, incubation stage, status) are null where a file had none."""
-    return landed.select(
+    """Enterprise rows typed, money in yuan, with the period the submission reports (a month, a quarter or
+    a year, its kind and first and last day) and the inbox receipt of its file.
+
+    Only the credit code, name, park and period are always there: an office sends the columns its own
+    form has (employees or revenue at least), so every other column may be null and stays null here
+    (``is_high_tech`` too: not reported is not "not high-tech"), never a default that looks reported."""
+    return landed.join(period_dates(landed["period"]), on="period", how="left", maintain_order="left").select(
         pl.col("credit_code").str.to_uppercase(),
         "enterprise_name",
         "park_code",
@@ -28,6 +48,11 @@ def normalise_submissions(landed: pl.DataFrame) -> pl.DataFrame:
         "incubation_stage",
         pl.col("status").alias("operating_status"),
         "period",
+        "period_kind",
+        "period_start",
+        "period_end",
+        # batches landed before the inbox kept receipts have none
+        pl.col("receipt_id") if "receipt_id" in landed.columns else pl.lit(None, dtype=pl.String).alias("receipt_id"),
         "data_origin",
         *LINEAGE_COLUMNS,
     )

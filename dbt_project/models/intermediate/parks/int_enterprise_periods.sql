@@ -1,5 +1,6 @@
--- One row per enterprise and reporting period. Weekly runs within a month land the same period
--- again: the newest batch of a period wins, then the first file and line (as at landing).
+-- One row per enterprise and reporting period (a month, a quarter or a year, each kept as such). Of the
+-- current files (int_submission_rows_current), the newest batch of a period wins, then the first file
+-- and line (as at landing).
 with ranked as (
     select
         *,
@@ -7,12 +8,15 @@ with ranked as (
             partition by credit_code, period
             order by batch_id desc, source_file asc, source_row asc
         ) as period_rank
-    from {{ ref('stg_park_submissions__enterprises') }}
+    from {{ ref('int_submission_rows_current') }}
 )
 
 select
     credit_code,
     period,
+    period_kind,
+    period_start,
+    period_end,
     park_code,
     industry_code,
     employees,

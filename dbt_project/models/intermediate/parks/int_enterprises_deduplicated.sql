@@ -1,4 +1,5 @@
--- One row per credit code. A code submitted more than once (two parks, or twice in one file)
+-- One row per credit code, from the current files (int_submission_rows_current). A code submitted more
+-- than once (two parks, or twice in one file)
 -- keeps the row of the newest batch, then the first file and line in name order: the newest
 -- submission is the best knowledge of where an enterprise sits now.
 with ranked as (
@@ -8,7 +9,7 @@ with ranked as (
             partition by credit_code
             order by batch_id desc, source_file asc, source_row asc
         ) as submission_rank
-    from {{ ref('stg_park_submissions__enterprises') }}
+    from {{ ref('int_submission_rows_current') }}
 )
 
 select

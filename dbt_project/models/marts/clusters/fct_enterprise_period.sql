@@ -1,11 +1,13 @@
 -- Enterprise × reporting period: headcount at the period's end and revenue, tax and R&D spending of
--- the 12 months to it,
--- with the park and the cluster of the enterprise's GB/T 4754 class.
+-- the 12 months to it, with the park and the cluster of the enterprise's GB/T 4754 class. A period is a
+-- month, a quarter or a year as the office reported it (period_kind); none is split or added to another.
 select
     periods.credit_code,
     periods.period,
-    cast(periods.period || '-01' as date) as period_start,
-    cast(substring(periods.period, 1, 4) as integer) as period_year,
+    periods.period_kind,
+    periods.period_start,
+    periods.period_end,
+    cast(extract(year from periods.period_end) as integer) as period_year,
     park.park_id,
     periods.industry_code,
     classes.cluster_code,

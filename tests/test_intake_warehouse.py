@@ -1,0 +1,169 @@
+"""Files sent through the inbox, all the way into the warehouse and the weekly report.
+
+On top of the tiny scale's generated sources (the offices of 20 parks send 2026-11), hand-written files:
+a quarter sent twice (the second supersedes the first), a year, a member park's October, a file for a park
+that does not resolve, and a file rejected whole. One build for the module (extract, load, ``dbt build``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from extractors.park_submissions.credit_code import with_check_character
+from parkplatform.config import get_settings
+from parkplatform.intake import Inbox, ParkResolver
+from parkplatform.landing import LANDED_FILE, latest_batch
+from report.data import IsoWeek, read_report_data
+from report.render import render_html
+
+DAY = date(2026, 11, 23)
+TIANJIN = "G121002"
+FUZHOU = "G356030"
+CODE_A = with_check_character("91120116MA05K1A2X")
+CODE_B = with_check_character("91120116MA05K1B3Y")
+CODE_C = with_check_character("91350100MA2XN5KQ0")
+CODE_D = with_check_character("91350100MA2XN6LR1")
+CODE_E = with_check_character("91350100MA2XN7MT2")
+HEADER = "企业名称,统一社会信用代码,年末从业人员数,营业收入（万元）"
+
+
+def office_csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, reference_dir):
+    """(build warehouse, the hand-written files' receipts, the member park that reported October)."""
+    from park.runs import wdi_served_from_reference
+    from parkplatform import catalogue, pipeline
+    from parkplatform.dbt import build_project
+    from parkplatform.sources import runnable_sources
+    from simulators.sources import write_sources
+
+    folder = tmp_path_factory.mktemp("intake-warehouse")
+    sent = folder / "sent"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARK_DATA_DIR", str(folder / "data"))
+        patch.setenv("PARK_SCALE", "tiny")
+        patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
+        for variable in ("PARK_SEED", "PARK_BAD_ROW_RATE", "PARK_WDI_BASE_URL", "PARK_CRM_DSN", "PARK_INBOX_DIR"):
+            patch.delenv(variable, raising=False)
+        settings = get_settings()
+        write_sources(settings, DAY)
+        inbox = Inbox.from_settings(settings)
+        resolver = ParkResolver(catalogue.valid_registry(settings))
+        # a member park of the catalogue (the member list as matched by its extract)
+        pipeline.extract("alliance_members", DAY)
+        members = pl.read_parquet(latest_batch(settings.landing_dir, "alliance_members") / LANDED_FILE)
+        codes = sorted(members.filter(pl.col("match_status").is_in(["code", "name"]))["catalogue_code"].unique())
+        member = next(code for code in codes if resolver.resolve(code).code == code and code not in (TIANJIN, FUZHOU))
+
+        def submit(name: str, rows: list[str], period: str, park: str, header: str = HEADER):
+            path = office_csv(sent / name, header, rows)
+            return inbox.submit("park_submissions", [path], period=period, park=park, sender="office")[0]
+
+        # the quarter lands the day before, then the office sends it again, corrected
+        first = submit("v1/三季度.csv", [f"甲公司,{CODE_A},12,100", f"乙公司,{CODE_B},7,50"], "2026Q3", TIANJIN)
+        pipeline.extract("park_submissions", date(2026, 11, 22))
+        receipts = {
+            "v1": first,
+            "v2": submit("v2/三季度.csv", [f"甲公司,{CODE_A},13,120"], "2026Q3", "天津经开区"),
+            "year": submit("2025年报.csv", [f"丙公司,{CODE_C},40,900"], "2025", FUZHOU),
+            "october": submit("10月.csv", [f"己公司,{CODE_E},5,30"], "2026-10", member),
+            "review": submit("火星.csv", [f"丁公司,{CODE_D},1,1"], "2026-10", "火星园区"),
+            "rejected": submit(
+                "旧表.csv", ["戊公司,12345678-9,3"], "2026-10", FUZHOU, header="企业名称,组织机构代码,人数"
+            ),
+        }
+        with wdi_served_from_reference():
+            for spec in runnable_sources(settings.uses_real_registry):
+                pipeline.extract(spec.name, DAY)
+        pipeline.load_build(DAY, pipeline.normalise(DAY))
+        build_project()
+        yield settings.build_warehouse, receipts, member
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_resubmitted_quarter_counts_only_the_newer_file_and_periods_keep_their_kind(built):
+    warehouse, receipts, _ = built
+    rows = query(
+        warehouse,
+        f"""select credit_code, period, period_kind, period_start, period_end, period_year, employees, revenue_cny
+        from main.fct_enterprise_period where credit_code in ('{CODE_A}', '{CODE_B}', '{CODE_C}') order by 1""",
+    )
+    assert rows == [
+        (CODE_A, "2026Q3", "quarter", date(2026, 7, 1), date(2026, 9, 30), 2026, 13, 1_200_000.0),
+        (CODE_C, "2025", "year", date(2025, 1, 1), date(2025, 12, 31), 2025, 40, 9_000_000.0),
+    ]
+    # the superseded file's rows stay landed, for the record
+    landed = query(
+        warehouse,
+        f"select receipt_id, employees from staging.stg_park_submissions__enterprises where credit_code = '{CODE_B}'",
+    )
+    assert landed == [(receipts["v1"].receipt_id, 7)]
+
+
+def test_every_file_has_its_outcome_in_the_warehouse(built):
+    warehouse, receipts, _ = built
+    outcomes = {
+        receipt_id: (outcome, reason, landed_rows, quarantined_rows)
+        for receipt_id, outcome, reason, landed_rows, quarantined_rows in query(
+            warehouse,
+            "select receipt_id, outcome, outcome_reason, rows_landed, rows_quarantined from main.fct_intake_receipt",
+        )
+    }
+    assert outcomes[receipts["v1"].receipt_id] == ("superseded", None, 2, 0)  # landed, then superseded
+    assert outcomes[receipts["v2"].receipt_id] == ("landed", None, 1, 0)
+    assert outcomes[receipts["year"].receipt_id] == ("landed", None, 1, 0)
+    assert outcomes[receipts["october"].receipt_id] == ("landed", None, 1, 0)
+    review = outcomes[receipts["review"].receipt_id]
+    assert review[0] == "review" and review[1] == (
+        "park '火星园区' is neither a catalogue code nor the name of a catalogue zone"
+    )
+    rejected = outcomes[receipts["rejected"].receipt_id]
+    assert rejected[0] == "rejected" and rejected[1].startswith("required column(s) credit_code")
+    assert rejected[2:] == (0, 2)
+    # the generated offices' 20 files and the member list, all landed; one of them rejected whole
+    generated = query(warehouse, "select outcome, count(*) from main.fct_intake_receipt where generated group by 1")
+    assert sorted(generated) == [("landed", 20), ("rejected", 1)]
+
+
+def test_the_intake_status_says_who_reported_october_and_who_is_late(built):
+    warehouse, _, member = built
+    october = dict(
+        query(warehouse, "select park_code, intake_status from main.mart_intake_status where period = '2026-10'")
+    )
+    assert october[member] == "reported"
+    expected_rejected = {FUZHOU} & set(october)
+    assert {park for park, status in october.items() if status == "rejected"} == expected_rejected
+    assert {status for park, status in october.items() if park != member and park not in expected_rejected} == {"late"}
+    (members,) = query(
+        warehouse,
+        "select count(distinct zone_code) from main.dim_park where is_alliance_member and in_catalogue and not zone_code_clash",
+    )[0]
+    assert len(october) == members  # every member park of the catalogue joined by October is expected
+
+
+def test_the_weekly_report_counts_the_member_parks_that_have_not_reported(built):
+    warehouse, _, _ = built
+    data = read_report_data(warehouse, IsoWeek.parse("2026-W47"))
+    intake = data.quality.intake
+    (expected,) = query(warehouse, "select count(*) from main.mart_intake_status where period = '2026-10'")[0]
+    assert (intake.period, intake.expected, intake.reported) == ("2026-10", expected, 1)
+    # the files waiting for someone to act, newest first
+    assert [row["original_name"] for row in intake.problem_files] == ["旧表.csv", "火星.csv", "S348076.csv"]
+    html = render_html(data, "en")
+    assert f"{expected - 1} of {expected} member parks have not yet reported 2026-10." in html
+    assert "火星.csv" in html
+    assert f"{expected - 1} 个成员园区" not in html
+    assert f"{expected} 个成员园区中有 {expected - 1} 个尚未报送 2026-10 数据。" in render_html(data, "zh")
