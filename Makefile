@@ -21,14 +21,15 @@ BENCH_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test lint bench docs dbt-parse airflow-env clean superset-setup browser up down superset-export superset-import
+.PHONY: help setup demo test lint bench docs dbt-parse airflow-env clean superset-setup browser up down status superset-export superset-import
 
 help:
 	@echo "make demo   run the platform's DAGs once (embedded Airflow, DuckDB) and print what they produced"
 	@echo "make test   run every test (after make lint)"
 	@echo "make lint   ruff and the import layers (pyproject.toml), sqlfluff on the dbt project (.sqlfluff); silent when clean"
 	@echo "make docs   dbt docs of the published warehouse (after make demo), with how to open them"
-	@echo "make up     start Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), print where to log in"
+	@echo "make up     start Superset (127.0.0.1:8088), the Airflow UI (127.0.0.1:8080), scheduler and DAG processor"
+	@echo "make status say which of those run, and where their logs are"
 	@echo "make down   stop exactly what make up started"
 	@echo "make superset-export  write dashboards edited in Superset's UI back into infra/superset/assets/"
 	@echo "make bench  benchmarks at SCALE (default demo; also national, stress, several: SCALE=\"demo national\"), BENCH_ARGS"
@@ -103,6 +104,9 @@ up: setup superset-setup
 
 down: setup
 	$(RUN) python -m park.services down
+
+status: setup
+	$(RUN) python -m park.services status
 
 superset-export: superset-setup
 	$(SUPERSET_DIR)/.venv/bin/python $(SUPERSET_DIR)/export_assets.py

@@ -62,7 +62,9 @@ with DAG(
    tests as dbt reports them (Cosmos' watcher mode): a failed model or test fails its own task.
 4. **quality_gate**: the Great Expectations checkpoint over the build; a failed critical expectation
    fails the run and names each failure with its observed value.
-5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb`.
+5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb` (PostgreSQL: one schema
+   swap), only when the build describes the same date as serving or a later one: a backfill or re-run of
+   an earlier date is validated but skipped here, so serving never goes back in time.
 
 A failure anywhere before publish leaves serving exactly as it was. A failed run's callback logs
 and records (`data/alerts/transform_publish/<run id>.txt`) which task failed and, at the gate, which
@@ -111,9 +113,14 @@ suite and expectations failed with observed versus expected values.
 
     @task
     def publish() -> str:
+        from airflow.exceptions import AirflowSkipException
+
         from parkplatform import pipeline
 
-        return pipeline.publish()
+        try:
+            return pipeline.publish()
+        except pipeline.ServingIsNewer as newer:  # a backfill: its build stays, serving keeps the later date
+            raise AirflowSkipException(str(newer)) from None
 
     watchers_after_the_build(dbt_build)
     load_build(normalise()) >> dbt_build >> quality_gate() >> publish()

@@ -32,6 +32,7 @@ app.add_typer(intake.app, name="intake")
 class Action(StrEnum):
     up = "up"
     down = "down"
+    status = "status"
 
 
 def _exit(code: int | None) -> None:
@@ -102,9 +103,13 @@ def bench(
 
 @app.command()
 def services(
-    action: Annotated[Action, typer.Argument(help="up: start Superset and the Airflow UI; down: stop them")],
+    action: Annotated[
+        Action,
+        typer.Argument(help="up: start Superset, the Airflow UI, scheduler and DAG processor; status; down: stop them"),
+    ],
 ) -> None:
-    """Start or stop Superset (127.0.0.1:8088) and the Airflow UI (127.0.0.1:8080), as `make up` / `make down`."""
+    """Start, list or stop Superset (127.0.0.1:8088), the Airflow UI (127.0.0.1:8080) and Airflow's scheduler and DAG
+    processor, as `make up` / `make status` / `make down`."""
     from park.services import main
 
     main([action.value])

@@ -35,7 +35,7 @@ from parkplatform.origin import is_generated
 
 GENERATED_REFERENCE = "reference-generated"
 # what a demo always generates (no public data exists for them, DESIGN.md section 3)
-ALWAYS_GENERATED = "park submissions, the alliance member list, CRM projects and match events"
+ALWAYS_GENERATED = "park submissions, the alliance member list, CRM projects, payments and match events"
 STATE_STYLES = {"success": "green", "failed": "bold red", "running": "yellow", "upstream_failed": "red"}
 POLL_SECONDS = 0.5
 
@@ -254,8 +254,8 @@ def last_traceback(log_file: Path) -> str:
 def print_summary(console: Console, settings: Settings, logical_date: date, outcome: dict) -> None:
     from park.runs import wdi_mirror_wanted
     from parkplatform.landing import latest_batch, read_report
+    from parkplatform.serving import open_serving, published_row_counts
     from parkplatform.sources import runnable_sources
-    from parkplatform.warehouse import table_row_counts
 
     reports = {
         spec.name: read_report(latest_batch(settings.landing_dir, spec.name, logical_date))
@@ -272,10 +272,12 @@ def print_summary(console: Console, settings: Settings, logical_date: date, outc
     console.print(batches)
     print_source_details(console, reports)
 
-    marts = Table(title=f"Published tables in {settings.serving_warehouse}", title_justify="left")
+    with open_serving(settings) as warehouse:
+        serving, counts = warehouse.location, published_row_counts(warehouse)
+    marts = Table(title=f"Published tables in {serving}", title_justify="left")
     marts.add_column("table")
     marts.add_column("rows", justify="right")
-    for table, rows in table_row_counts(settings.serving_warehouse).items():
+    for table, rows in counts.items():
         marts.add_row(table, f"{rows:,}")
     console.print(marts)
 
@@ -298,7 +300,11 @@ def print_summary(console: Console, settings: Settings, logical_date: date, outc
     console.print(Text("Open next", style="bold"))
     for path in outcome.get("reports", []):
         console.print(f"  weekly report   {path}")
-    console.print(f"  warehouse       {settings.serving_warehouse} (DuckDB, open it read-only)")
+    console.print(
+        f"  warehouse       {serving} (DuckDB, open it read-only)"
+        if settings.warehouse_engine == "duckdb"
+        else f"  warehouse       {serving}, schema main (as the read-only role {settings.pg_reader_role})"
+    )
     console.print("  dashboards      make up   (Superset on http://127.0.0.1:8088, the Airflow UI on :8080)")
     console.print("  dbt docs        make docs")
     console.print(f"  landing         {settings.landing_dir} (quarantined rows with their reasons)")

@@ -156,7 +156,7 @@ def render_weekly_report() -> list[Path]:
     from report.render import latest_complete_week
     from report.run import run_weekly_report
 
-    week = latest_complete_week(get_settings().serving_warehouse)
+    week = latest_complete_week()
     return [path for report in run_weekly_report(week) for path in (report.html_path, report.pdf_path)]
 
 

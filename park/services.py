@@ -1,7 +1,9 @@
 """Starts and stops the platform's web services for a person to use: ``make up`` / ``make down``.
 
-    .venv/bin/python -m park.services up     # Superset on 127.0.0.1:8088, Airflow UI on 127.0.0.1:8080
-    .venv/bin/python -m park.services down   # stops exactly the process groups `up` started
+    .venv/bin/python -m park.services up      # Superset on 127.0.0.1:8088, Airflow UI on 127.0.0.1:8080,
+                                              # Airflow's scheduler and DAG processor: the DAGs run on schedule
+    .venv/bin/python -m park.services status  # what runs, with its process group, address and log
+    .venv/bin/python -m park.services down    # stops exactly the process groups `up` started
 
 Each service runs in its own session and process group (setsid) with a pid file and a log under
 ``$PARK_DATA_DIR/run/``; ``down`` signals those groups only. Superset runs from its own environment
@@ -28,6 +30,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUPERSET_DIR = REPO_ROOT / "infra" / "superset"
 SUPERSET_BIN = SUPERSET_DIR / ".venv" / "bin"
+AIRFLOW_BIN = REPO_ROOT / ".venv" / "bin" / "airflow"
 
 from parkplatform.config import get_settings, runtime_environment
 
@@ -155,22 +158,44 @@ def superset_service(data_dir: Path, port: int = 8088, workers: int = 1) -> Serv
     )
 
 
-def airflow_service(port: int = 8080) -> Service:
+def airflow_environment(port: int = 8080) -> dict[str, str]:
+    """Airflow's components share one environment; their tasks report through the API server's execution API."""
     settings = get_settings()
     env = dict(os.environ)
     env.update(runtime_environment(settings))
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    command = [str(REPO_ROOT / ".venv" / "bin" / "airflow"), "api-server", "--host", "127.0.0.1", "--port", str(port)]
+    return env
+
+
+def airflow_service(port: int = 8080) -> Service:
+    settings = get_settings()
+    command = [str(AIRFLOW_BIN), "api-server", "--host", "127.0.0.1", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     return Service(
         "airflow-api-server",
         command,
-        env,
+        airflow_environment(port),
         f"{base}/api/v2/monitor/health",
         f"{base}/",
         writable=(settings.airflow_home,),
     )
+
+
+def airflow_background_services(port: int = 8080) -> list[Service]:
+    """Airflow's scheduler and DAG processor (Airflow 3 parses DAG files in a process of its own): with
+    them the DAGs run on their schedules and Asset triggers, not only when started by hand. Their health
+    is the API server's view of them (its health endpoint reports each component). The scheduler's tasks
+    write what the pipeline writes (landing, warehouse, quality, reports, the inbox's ledger): the data
+    folder is theirs."""
+    settings = get_settings()
+    health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+    writable = (settings.airflow_home, settings.data_dir, settings.inbox_dir)
+    return [
+        Service(name, [str(AIRFLOW_BIN), component], airflow_environment(port), health, "", writable=writable)
+        for name, component in (("airflow-scheduler", "scheduler"), ("airflow-dag-processor", "dag-processor"))
+    ]
 
 
 def bootstrap_superset(data_dir: Path, port: int = 8088) -> None:
@@ -276,6 +301,9 @@ def airflow_password(settings_home: Path, user: str = "admin") -> str | None:
     return None
 
 
+SERVICE_NAMES = ("superset", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor")
+
+
 def up(superset_port: int, airflow_port: int) -> None:
     settings = get_settings()
     data_dir = settings.data_dir
@@ -284,39 +312,51 @@ def up(superset_port: int, airflow_port: int) -> None:
             f"note: no serving warehouse at {settings.serving_warehouse} yet: run `make demo` for the dashboards' data"
         )
     bootstrap_superset(data_dir, superset_port)
-    airflow_env = airflow_service(airflow_port).env
-    subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "airflow"), "db", "migrate"], env=airflow_env, check=True)
-    services = [superset_service(data_dir, superset_port), airflow_service(airflow_port)]
-    for service in services:
+    subprocess.run([str(AIRFLOW_BIN), "db", "migrate"], env=airflow_environment(airflow_port), check=True)
+    web = [superset_service(data_dir, superset_port), airflow_service(airflow_port)]
+    for service in [*web, *airflow_background_services(airflow_port)]:
         start(service, data_dir)
-    for service in services:
+    for service in web:
         wait_healthy(service)
     user = os.environ.get("SUPERSET_ADMIN_USER") or "admin"
     password = os.environ.get("SUPERSET_ADMIN_PASSWORD") or "admin (dev default; set SUPERSET_ADMIN_PASSWORD)"
     print()
-    print(f"Superset    {services[0].login_url}   user {user}, password {password}")
+    print(f"Superset    {web[0].login_url}   user {user}, password {password}")
     print("            dashboards: Leadership weekly overview, Industrial clusters, Investment flows,")
     print("            Matchmaking outcomes, Data quality (roles Analyst, Leadership, Park, Admin)")
-    print(
-        f"Airflow UI  {services[1].login_url}   user admin, password {airflow_password(settings.airflow_home) or '?'}"
-    )
-    print(f"logs and pid files in {run_dir(data_dir)}; `make down` stops both")
+    print(f"Airflow UI  {web[1].login_url}   user admin, password {airflow_password(settings.airflow_home) or '?'}")
+    print("            the scheduler and the DAG processor run too: DAGs run on their schedules once unpaused")
+    print(f"logs and pid files in {run_dir(data_dir)}; `make status` says what runs; `make down` stops them all")
+
+
+def status() -> int:
+    """One line per service: running (process group) or not, its log; exit 0 when all run."""
+    data_dir = get_settings().data_dir
+    running = 0
+    for name in SERVICE_NAMES:
+        pid = running_pid(data_dir, name)
+        running += pid is not None
+        state = f"running (process group {pid})" if pid else "not running"
+        print(f"{name:<22} {state:<32} log {run_dir(data_dir) / (name + '.log')}")
+    return 0 if running == len(SERVICE_NAMES) else 1
 
 
 def down() -> None:
     data_dir = get_settings().data_dir
-    for name in ("superset", "airflow-api-server"):
+    for name in SERVICE_NAMES:
         print(f"{name}: {'stopped' if stop(data_dir, name) else 'was not running'}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["up", "down"])
+    parser.add_argument("action", choices=["up", "down", "status"])
     parser.add_argument("--superset-port", type=int, default=int(os.environ.get("SUPERSET_PORT", "8088")))
     parser.add_argument("--airflow-port", type=int, default=int(os.environ.get("AIRFLOW_API_PORT", "8080")))
     args = parser.parse_args(argv)
     if args.action == "up":
         up(args.superset_port, args.airflow_port)
+    elif args.action == "status":
+        raise SystemExit(status())
     else:
         down()
 

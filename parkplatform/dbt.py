@@ -85,13 +85,20 @@ DOCS_DIR = DBT_PROJECT_DIR / "target" / "docs"
 
 
 def generate_docs(warehouse: Path | None = None, target: Path = DOCS_DIR) -> Path:
-    """dbt docs (lineage, descriptions, tests and the catalog of ``warehouse``, by default the
-    published one) into ``target``; returns its ``index.html``. The catalog is read from a copy of
-    the warehouse, so the file itself is never opened for writing."""
+    """dbt docs (lineage, descriptions, tests and the catalog of what is published) into ``target``;
+    returns its ``index.html``. On DuckDB the catalog is read from a copy of ``warehouse`` (default: the
+    serving file), so the file itself is never opened for writing; on PostgreSQL from the serving schemas
+    (dbt only reads the catalog)."""
     import shutil
     import tempfile
 
     settings = get_settings()
+    command = ["docs", "generate", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    if settings.warehouse_engine == "postgres" and warehouse is None:
+        env = {**os.environ, **runtime_environment(settings)}
+        command += ["--target", "postgres", "--vars", '{"park_serving_catalog": true}']
+        subprocess.run([str(dbt_executable()), *command], cwd=DBT_PROJECT_DIR, env=env, check=True)
+        return target / "index.html"
     warehouse = warehouse or settings.serving_warehouse
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
@@ -100,7 +107,6 @@ def generate_docs(warehouse: Path | None = None, target: Path = DOCS_DIR) -> Pat
         copy.parent.mkdir(parents=True)
         shutil.copyfile(warehouse, copy)
         env = {**os.environ, **runtime_environment(settings), "PARK_DATA_DIR": scratch}
-        command = ["docs", "generate", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
         subprocess.run([str(dbt_executable()), *command], cwd=DBT_PROJECT_DIR, env=env, check=True)
     return target / "index.html"
 

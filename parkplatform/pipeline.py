@@ -11,10 +11,11 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from parkplatform.config import get_settings
+from parkplatform.config import Settings, get_settings
 from parkplatform.landing import BatchReport, batches_up_to, latest_batch, read_report
 from parkplatform.normalise import normalise_batch, normalise_empty
 from parkplatform.sources import SourceSpec, resolve, runnable_sources, skipped_sources, source_spec
+from parkplatform.warehouse import built_as_of
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,41 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
     return counts
 
 
+class ServingIsNewer(RuntimeError):
+    """The build describes an earlier date than what serving already describes: a backfill or a re-run of
+    a past date never takes serving back in time (its build is kept for inspection, not published)."""
+
+
+def serving_as_of(settings: Settings) -> date | None:
+    """The date the serving warehouse describes (the newest logical date of the batches it was built from)."""
+    from parkplatform.serving import ServingNotFound, open_serving
+
+    try:
+        with open_serving(settings) as reader:
+            if not reader.exists("staging", "stg_landing__batches"):
+                return None
+            newest = reader.rows("select max(logical_date) as newest from staging.stg_landing__batches")[0]["newest"]
+    except ServingNotFound:
+        return None
+    return date.fromisoformat(str(newest)[:10]) if newest else None
+
+
+def build_as_of(settings: Settings) -> date | None:
+    """The date the build describes (the newest logical date of the batches it was loaded from)."""
+    return built_as_of(settings.build_warehouse)
+
+
 def publish() -> str:
+    """Publish the validated build, unless serving already describes a later date (:class:`ServingIsNewer`)."""
     from parkplatform.publish import publish as publish_build
 
     settings = get_settings()
+    built, serving = build_as_of(settings), serving_as_of(settings)
+    if built is not None and serving is not None and built < serving:
+        raise ServingIsNewer(
+            f"not published: this build describes {built}, serving already describes {serving}; serving only moves "
+            "forward (a backfill's marts stay in the build, see the operator runbook)"
+        )
     if settings.warehouse_engine == "postgres":
         from parkplatform.publish import publish_postgres
 

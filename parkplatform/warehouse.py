@@ -29,6 +29,8 @@ RESULTS_TABLE = "main.quality_validation_results"
 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
+# the published tables readers count and list: dimensions, bridges, facts and marts
+PUBLISHED_PREFIXES = ("dim_", "bridge_", "fct_", "mart_")
 
 
 def remove_database(path: Path) -> None:
@@ -126,19 +128,12 @@ def quarantine_by_reason(reports: list[BatchReport]) -> pl.DataFrame:
     )
 
 
-def table_row_counts(
-    path: Path, schema: str = MARTS_SCHEMA, prefixes: tuple[str, ...] = ("dim_", "bridge_", "fct_", "mart_")
-) -> dict[str, int]:
-    """Rows per published table (dimensions, bridges, facts, marts) of a warehouse file, read-only."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by table_name", [schema]
-            ).fetchall()
-            if name.startswith(prefixes)
-        ]
-        return {name: con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0] for name in tables}
+def table_row_counts(path: Path, schema: str = MARTS_SCHEMA) -> dict[str, int]:
+    """Rows per published table (dimensions, bridges, facts, marts) of a DuckDB warehouse file, read-only."""
+    from parkplatform.serving import open_serving, published_row_counts
+
+    with open_serving(warehouse=path) as reader:
+        return published_row_counts(reader, schema)
 
 
 def read_table(path: Path, table: str, schema: str = MARTS_SCHEMA) -> pl.DataFrame:

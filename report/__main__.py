@@ -26,9 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         help="language; repeat for both (default: PARK_REPORT_LANG)",
     )
     parser.add_argument("--send", action="store_true", help="e-mail it (PARK_SMTP_HOST, PARK_REPORT_RECIPIENTS, ...)")
-    parser.add_argument("--warehouse", type=Path, help="warehouse file (default: the serving warehouse)")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help="a DuckDB warehouse file (default: the serving warehouse of PARK_WAREHOUSE_ENGINE, DuckDB or PostgreSQL)",
+    )
     args = parser.parse_args(argv)
-    warehouse = args.warehouse or get_settings().serving_warehouse
+    warehouse = args.warehouse
     try:
         week = args.week or latest_complete_week(warehouse)
         reports = run_weekly_report(week, args.lang, send=args.send, warehouse=warehouse)

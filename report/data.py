@@ -18,8 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from parkplatform.serving import ServingNotFound, WarehouseReader, open_serving
 from parkplatform.sources import sources
 
 TREND_WEEKS = 12
@@ -174,18 +173,17 @@ class WeeklyReportData:
         return next(indicator for indicator in self.indicators if indicator.code == code)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(query, parameters or [])
-    columns = [column[0] for column in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+def _rows(con: WarehouseReader, query: str, parameters: list | None = None) -> list[dict[str, Any]]:
+    return con.rows(query, parameters)
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
+def _value(con: WarehouseReader, query: str, parameters: list | None = None) -> Any:
+    """The first column of the first row."""
+    return next(iter(con.rows(query, parameters)[0].values()))
+
+
+def _exists(con: WarehouseReader, schema: str, table: str) -> bool:
+    return con.exists(schema, table)
 
 
 def _month_start(day: date, months_back: int = 0) -> date:
@@ -193,42 +191,49 @@ def _month_start(day: date, months_back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def read_report_data(warehouse: Path, week: IsoWeek) -> WeeklyReportData:
-    """Everything the report of ``week`` shows, from the marts of ``warehouse`` (opened read-only).
+def read_report_data(warehouse: Path | None, week: IsoWeek) -> WeeklyReportData:
+    """Everything the report of ``week`` shows, from the marts of the serving warehouse of the configured
+    engine (DuckDB or PostgreSQL), or of the DuckDB file ``warehouse``, read-only.
 
     Raises WeekNotAvailable when ``mart_weekly_indicators`` has no row for the week (not complete yet
     at the build's as-of date, or before the CRM's history)."""
-    if not warehouse.exists():
-        raise WeekNotAvailable(f"no warehouse at {warehouse}: run the transform (make demo) first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        (as_of,) = con.execute("select max(as_of_date) from fct_match").fetchone()
-        indicators = _indicators(con, week)
-        if not indicators:
-            weeks = con.execute(
-                "select min(iso_week_label), max(iso_week_label) from mart_weekly_indicators"
-            ).fetchone()
-            raise WeekNotAvailable(
-                f"{week.label} is not in mart_weekly_indicators of {warehouse} (complete weeks there: "
-                f"{weeks[0]} to {weeks[1]}, data as of {as_of})"
-            )
-        first_month, last_month = _month_start(week.sunday, FLOW_WINDOW_MONTHS - 1), _month_start(week.sunday)
-        year_start = date(week.sunday.year, 1, 1)
-        return WeeklyReportData(
-            week=week,
-            as_of=as_of,
-            generated_parts=_generated_parts(con),
-            indicators=indicators,
-            funnel=_funnel(con, first_month, last_month),
-            corridors=_corridors(con, week.sunday.year),
-            top_parks=_top_parks(con, year_start, last_month),
-            stalled=_stalled(con),
-            tier_changes=_tier_changes(con, week),
-            quality=_quality(con, week),
-            flow_months=(year_start, last_month),
+    try:
+        with open_serving(warehouse=warehouse) as con:
+            return _read(con, week)
+    except ServingNotFound as error:
+        raise WeekNotAvailable(str(error)) from None
+
+
+def _read(con: WarehouseReader, week: IsoWeek) -> WeeklyReportData:
+    as_of = _value(con, "select max(as_of_date) from fct_match")
+    indicators = _indicators(con, week)
+    if not indicators:
+        weeks = _rows(
+            con,
+            "select min(iso_week_label) as first_week, max(iso_week_label) as last_week from mart_weekly_indicators",
+        )[0]
+        raise WeekNotAvailable(
+            f"{week.label} is not in mart_weekly_indicators of {con.location} (complete weeks there: "
+            f"{weeks['first_week']} to {weeks['last_week']}, data as of {as_of})"
         )
+    first_month, last_month = _month_start(week.sunday, FLOW_WINDOW_MONTHS - 1), _month_start(week.sunday)
+    year_start = date(week.sunday.year, 1, 1)
+    return WeeklyReportData(
+        week=week,
+        as_of=as_of,
+        generated_parts=_generated_parts(con),
+        indicators=indicators,
+        funnel=_funnel(con, first_month, last_month),
+        corridors=_corridors(con, week.sunday.year),
+        top_parks=_top_parks(con, year_start, last_month),
+        stalled=_stalled(con),
+        tier_changes=_tier_changes(con, week),
+        quality=_quality(con, week),
+        flow_months=(year_start, last_month),
+    )
 
 
-def _indicators(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> list[Indicator]:
+def _indicators(con: WarehouseReader, week: IsoWeek) -> list[Indicator]:
     rows = _rows(
         con,
         """
@@ -294,7 +299,7 @@ _INDICATOR_ORDER = (
 )
 
 
-def _generated_parts(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _generated_parts(con: WarehouseReader) -> list[str]:
     """Which parts of the data are generated, as the marts record it (``data_origin``): the CRM
     (matches and projects), the park offices' submissions, the registry when no catalogue was loaded."""
     checks = {
@@ -303,10 +308,10 @@ def _generated_parts(con: duckdb.DuckDBPyConnection) -> list[str]:
         "submissions": "select count(*) from fct_enterprise_period where data_origin = 'generated'",
         "registry": "select count(*) from dim_park where in_catalogue and data_origin = 'generated'",
     }
-    return [part for part, query in checks.items() if any(count for (count,) in con.execute(query).fetchall())]
+    return [part for part, query in checks.items() if any(any(row.values()) for row in _rows(con, query))]
 
 
-def _funnel(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date) -> Funnel:
+def _funnel(con: WarehouseReader, first_month: date, last_month: date) -> Funnel:
     stage_sums = ", ".join(f"coalesce(sum({stage}_matches), 0) as {stage}" for stage in FUNNEL_STAGES)
     row = _rows(
         con,
@@ -314,7 +319,7 @@ def _funnel(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date)
         "from mart_match_funnel where cohort_month between ? and ?",
         [first_month, last_month],
     )[0]
-    (stalled_all_cohorts,) = con.execute("select coalesce(sum(stalled_matches), 0) from mart_match_funnel").fetchone()
+    stalled_all_cohorts = _value(con, "select coalesce(sum(stalled_matches), 0) from mart_match_funnel")
     return Funnel(
         first_month=first_month,
         last_month=last_month,
@@ -325,7 +330,7 @@ def _funnel(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date)
     )
 
 
-def _corridors(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, Any]] | None:
+def _corridors(con: WarehouseReader, year: int) -> list[dict[str, Any]] | None:
     """The year's top inbound corridors (origin country → park) as mart_investment_corridors_year ranks them;
     None for a warehouse published before that mart existed."""
     if not _exists(con, "main", "mart_investment_corridors_year"):
@@ -348,7 +353,7 @@ def _corridors(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, Any]
     )
 
 
-def _top_parks(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date) -> list[dict[str, Any]]:
+def _top_parks(con: WarehouseReader, first_month: date, last_month: date) -> list[dict[str, Any]]:
     return _rows(
         con,
         f"""
@@ -359,7 +364,7 @@ def _top_parks(con: duckdb.DuckDBPyConnection, first_month: date, last_month: da
         from mart_investment_flows_month as flows
         inner join dim_park as parks on flows.park_id = parks.park_id
         where flows.signed_month between ? and ?
-        group by all
+        group by parks.park_id, parks.zone_name, parks.province_name, parks.province_name_en, parks.level
         order by contracted_cny desc nulls last, projects desc, park_name
         limit {TOP_ROWS}
         """,
@@ -367,7 +372,7 @@ def _top_parks(con: duckdb.DuckDBPyConnection, first_month: date, last_month: da
     )
 
 
-def _stalled(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def _stalled(con: WarehouseReader) -> list[dict[str, Any]]:
     """The stalled matches furthest down the funnel first (closest to a signature), then the longest silent."""
     return _rows(
         con,
@@ -387,14 +392,15 @@ def _stalled(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
-def _tier_changes(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> TierChanges:
+def _tier_changes(con: WarehouseReader, week: IsoWeek) -> TierChanges:
     """Park × cluster pairs whose tier differs from the year before, in the newest year up to the week's."""
     years = [
-        year
-        for (year,) in con.execute(
+        row["year"]
+        for row in _rows(
+            con,
             "select distinct year from mart_cluster_park_year where year <= ? order by year desc limit 2",
             [week.sunday.year],
-        ).fetchall()
+        )
     ]
     if len(years) < 2:
         return TierChanges(year=years[0] if years else None, previous_year=None, rows=[])
@@ -421,7 +427,7 @@ def _tier_changes(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> TierChanges:
     return TierChanges(year=year, previous_year=previous_year, rows=rows)
 
 
-def _quality(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> Quality:
+def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
     """The loads the week's numbers rest on: each source's newest batch up to the Monday after the week
     (the report's cut-off) with its reconciliation, the week's batch count; the gate's validation
     results and the quarantine mart when the warehouse has them."""
@@ -500,11 +506,9 @@ def _quality(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> Quality:
     )
 
 
-def _intake(con: duckdb.DuckDBPyConnection, cut_off: date) -> Intake:
+def _intake(con: WarehouseReader, cut_off: date) -> Intake:
     """From ``mart_intake_status`` and ``fct_intake_receipt``: the newest month ended before the cut-off."""
-    period = con.execute("select max(period) from main.mart_intake_status where period_end < ?", [cut_off]).fetchone()[
-        0
-    ]
+    period = _value(con, "select max(period) from main.mart_intake_status where period_end < ?", [cut_off])
     parks = _rows(
         con,
         """

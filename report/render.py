@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from parkplatform.config import Settings, get_settings
+from parkplatform.serving import open_serving
 from report.charts import ACCENT, funnel_chart, trend_chart
 from report.data import FUNNEL_STAGES, IsoWeek, WeeklyReportData, read_report_data
 from report.i18n import Formatter
@@ -79,12 +79,13 @@ def report_dir(settings: Settings, week: IsoWeek) -> Path:
     return settings.reports_dir / week.label
 
 
-def latest_complete_week(warehouse: Path) -> IsoWeek:
-    """The newest ISO week of ``mart_weekly_indicators`` (the mart holds complete weeks only)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        (label,) = con.execute("select max(iso_week_label) from mart_weekly_indicators").fetchone()
-    if label is None:
-        raise LookupError(f"mart_weekly_indicators of {warehouse} holds no complete week")
+def latest_complete_week(warehouse: Path | None = None) -> IsoWeek:
+    """The newest ISO week of ``mart_weekly_indicators`` (the mart holds complete weeks only) in the serving
+    warehouse of the configured engine, or in the DuckDB file ``warehouse``."""
+    with open_serving(warehouse=warehouse) as con:
+        label = con.rows("select max(iso_week_label) as week from mart_weekly_indicators")[0]["week"]
+        if label is None:
+            raise LookupError(f"mart_weekly_indicators of {con.location} holds no complete week")
     return IsoWeek.parse(label)
 
 
@@ -175,10 +176,10 @@ def render_week(
     warehouse: Path | None = None,
     out_dir: Path | None = None,
 ) -> RenderedReport:
-    """Render ``week`` from ``warehouse`` (default: the serving warehouse) into ``out_dir`` (default:
-    ``<data dir>/reports/<week>``) as ``report.<language>.html`` and ``report.<language>.pdf``."""
+    """Render ``week`` from ``warehouse`` (a DuckDB file; default: the serving warehouse of the configured
+    engine) into ``out_dir`` (default: ``<data dir>/reports/<week>``) as ``report.<language>.html`` and
+    ``report.<language>.pdf``."""
     settings = get_settings()
-    warehouse = warehouse or settings.serving_warehouse
     out_dir = out_dir or report_dir(settings, week)
     data = read_report_data(warehouse, week)
     html = render_html(data, language)

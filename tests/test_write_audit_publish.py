@@ -195,3 +195,38 @@ def test_a_killed_dbt_build_leaves_serving_byte_identical_and_the_next_good_run_
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select count(*) from main.dim_park").fetchone() == (2552,)
         assert con.execute("select count(*) from main.dim_park where level = '市级'").fetchone() == (0,)
+
+
+def _warehouse_describing(path: Path, day: date, *, serving: bool) -> Path:
+    """A warehouse file whose batches' newest logical date is ``day``: as serving holds it (the staging
+    view of the batches) or as a build holds it (the loaded raw table)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        schema, table = ("staging", "stg_landing__batches") if serving else ("raw", "landing_batches")
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create table {schema}.{table} as select ?::varchar as logical_date, 'x' as source", [str(day)])
+        con.execute("create table main.marker as select ?::varchar as built_for", [str(day)])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("built_for", "published"),
+    [(date(2026, 11, 16), False), (date(2026, 11, 23), True), (date(2026, 11, 30), True)],
+)
+def test_serving_only_moves_forward(data_dir, built_for, published):
+    """A build of an earlier date than serving describes (a backfill, a re-run of a past date) is not
+    published: serving keeps its bytes and the build stays for inspection; the same date or a later one is."""
+    settings = get_settings()
+    _warehouse_describing(settings.serving_warehouse, date(2026, 11, 23), serving=True)
+    _warehouse_describing(settings.build_warehouse, built_for, serving=False)
+    before = settings.serving_warehouse.read_bytes()
+    if published:
+        pipeline.publish()
+        with duckdb.connect(str(settings.serving_warehouse), read_only=True) as con:
+            assert con.execute("select built_for from main.marker").fetchone() == (str(built_for),)
+        assert not settings.build_warehouse.exists()
+    else:
+        with pytest.raises(pipeline.ServingIsNewer, match="this build describes 2026-11-16, serving already describes"):
+            pipeline.publish()
+        assert settings.serving_warehouse.read_bytes() == before
+        assert settings.build_warehouse.exists()

@@ -14,9 +14,10 @@
 
 {#- The schema dbt writes for a serving schema: itself on DuckDB; on PostgreSQL <schema>_build, and
     marts_build for the marts' schema (the target schema). Keep in step with
-    parkplatform.warehouse.POSTGRES_BUILD_SCHEMAS. -#}
+    parkplatform.warehouse.POSTGRES_BUILD_SCHEMAS. With the var park_serving_catalog (dbt docs of what
+    is published: parkplatform.dbt.generate_docs) the serving schemas themselves. -#}
 {% macro park_build_schema(serving_schema) -%}
-    {%- if target.type == 'postgres' -%}
+    {%- if target.type == 'postgres' and not var('park_serving_catalog', false) -%}
         {{ ('marts' if serving_schema == target.schema else serving_schema) ~ '_build' }}
     {%- else -%}
         {{ serving_schema }}
