@@ -4,8 +4,8 @@ After a full build published for the logical date D (the stages part, else prepa
 writes its export as of D + 1 (set-up, not timed). Then, measured:
 
 ``daily_run``
-    What a daily run does: ``pipeline.extract`` of ``crm_projects`` and ``crm_match_events`` for D + 1 (the
-    projects and match events changed that day, above each source's watermark), then the transform with
+    What a daily run does: ``pipeline.extract`` of ``crm_projects``, ``crm_match_events`` and ``crm_payments``
+    for D + 1 (the projects, match events and payments changed that day, above each source's watermark), then the transform with
     ``PARK_FULL_REFRESH`` unset, so that ``load_build`` starts from a copy of serving and dbt's incremental
     models add the new batches: ``normalise`` → ``load_build`` → ``dbt build`` → ``quality_gate`` →
     ``publish``. Before each run, serving is put back to D's and the D + 1 batches are removed.
@@ -35,7 +35,7 @@ from benchmarks.worker import Timer
 
 # tables that differ between two runs by construction, with why
 NOT_COMPARED = {"quality_validation_results": "each run's own validation times and run ids"}
-CRM_SOURCES = ("crm_projects", "crm_match_events")
+CRM_SOURCES = ("crm_projects", "crm_match_events", "crm_payments")
 
 
 # ================================================================================ in the worker process

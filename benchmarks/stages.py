@@ -90,6 +90,7 @@ def generate(logical_date: str) -> dict:
         "submission_bytes": _folder_bytes(park_submissions.period_folder(settings, f"{day:%Y-%m}")),
         "crm_projects": export.projects if export else None,
         "crm_events": export.events if export else None,
+        "crm_payments": export.payments if export else None,
         "crm_export_bytes": _folder_bytes(crm.export_dir(settings.sources_dir, day)),
     }
 
@@ -277,7 +278,7 @@ def run_generate(ctx: Context) -> dict:
     ws = ctx.workspace
     figures = measure(ctx, "stages", "stages:generate", before=lambda: _remove(ws.data_dir / "sources"))
     out = figures["output"]
-    rows = out["submission_rows"] + (out["crm_projects"] or 0) + (out["crm_events"] or 0)
+    rows = out["submission_rows"] + sum(out.get(key) or 0 for key in ("crm_projects", "crm_events", "crm_payments"))
     figures["rows"] = rows
     figures["rows_per_second"] = rate(rows, figures["seconds"])
     ws.states.add("generated")

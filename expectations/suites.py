@@ -367,6 +367,25 @@ RECONCILIATIONS = [
         "projects_in_fct_investment_project",
         "select distinct project_id from raw__crm_projects anti join main__fct_investment_project using (project_id)",
     ),
+    Reconciliation(
+        "payments_in_fct_paid_in_payment",
+        "select distinct payment_id from raw__crm_payments anti join main__fct_paid_in_payment using (payment_id)",
+    ),
+    Reconciliation(
+        "weekly_paid_in_from_the_payment_ledger",
+        """
+        with mart as (
+            select week_start, value as paid_in_cny
+            from main__mart_weekly_indicators where indicator_code = 'paid_in_cny'
+        ), ledger as (
+            select cast(date_trunc('week', payment_date) as date) as week_start, sum(amount_cny) as paid_in_cny
+            from main__fct_paid_in_payment group by 1
+        )
+        select week_start, mart.paid_in_cny as mart_paid_in_cny, ledger.paid_in_cny as ledger_paid_in_cny
+        from mart left join ledger using (week_start)
+        where abs(mart.paid_in_cny - coalesce(ledger.paid_in_cny, 0)) > 0.01
+        """,
+    ),
 ]
 
 

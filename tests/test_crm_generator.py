@@ -1,5 +1,6 @@
 """The CRM generator: one deterministic universe per seed, snapshots that only grow, exact scale
-counts, part files that roll over, every fault kind, and the calendar's dips."""
+counts, part files that roll over, every fault kind, the calendar's dips, and a payment ledger that adds
+up to each project's paid-in."""
 
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ def spec(tiny) -> crm_generator.CrmSpec:
     )
 
 
-def _rows(spec: crm_generator.CrmSpec, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Projects and events of a snapshot with the generator's ``_fault`` column."""
+def _rows(spec: crm_generator.CrmSpec, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Projects, events and payments of a snapshot with the generator's ``_fault`` column."""
     chunks = list(crm_generator.snapshot_chunks(spec, as_of))
-    return pl.concat(c.projects for c in chunks), pl.concat(c.events for c in chunks)
+    return (
+        pl.concat(c.projects for c in chunks),
+        pl.concat(c.events for c in chunks),
+        pl.concat(c.payments for c in chunks),
+    )
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -49,12 +54,18 @@ def test_same_seed_writes_identical_bytes_and_another_seed_does_not(spec, tmp_pa
     crm_generator.write_exports(replace(spec, seed=spec.seed + 1), DAY, tmp_path / "c", part_rows=300)
     first, again, other = (_files(tmp_path / name) for name in "abc")
     assert first == again
-    parts = ["investment_projects-00000.csv", *(f"match_events-{i:05d}.jsonl" for i in range(-(-result.events // 300)))]
+    assert result.payments < 300
+    parts = [
+        "investment_projects-00000.csv",
+        "payments-00000.csv",
+        *(f"match_events-{i:05d}.jsonl" for i in range(-(-result.events // 300))),
+    ]
     assert set(first) == {
         f"crm/export_date={DAY}/{name}" for name in (*parts, "_faults.csv", "_export.json", "generated.json")
     }
-    projects = f"crm/export_date={DAY}/investment_projects-00000.csv"
-    assert first[projects] != other[projects]
+    for table in ("investment_projects", "payments"):
+        path = f"crm/export_date={DAY}/{table}-00000.csv"
+        assert first[path] != other[path]
 
 
 def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
@@ -70,6 +81,8 @@ def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
     snap = crm_generator.snapshot(spec, DAY)
     assert snap.projects.height == 200
     assert snap.events["match_id"].n_unique() == 299
+    # the ledger: one row per tranche paid by DAY, 180 on the tiny CRM (corrupted rows included)
+    assert snap.payments.height == 180
     # the same matches' events, whenever they happen (some are still to come on DAY)
     last_match = snap.events["match_id"].max()
     whole = crm_generator.snapshot(spec, DAY + timedelta(days=3 * 365)).events.filter(pl.col("match_id") <= last_match)
@@ -78,7 +91,7 @@ def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
 
 
 def test_clean_rows_obey_the_stage_order(spec):
-    projects, events = _rows(spec, DAY)
+    projects, events, _ = _rows(spec, DAY)
     faulty_matches = events.filter(pl.col("_fault").is_not_null())["match_id"].unique().implode()
     clean = events.filter(~pl.col("match_id").is_in(faulty_matches)).with_columns(
         pl.col("stage").replace_strict(crm_contract.STAGE_RANK, return_dtype=pl.Int8).alias("rank"),
@@ -129,13 +142,13 @@ def test_a_later_snapshot_only_adds_and_updates(spec):
     end = crm.end_of_day(DAY)
     first, second = crm_generator.snapshot(spec, DAY), crm_generator.snapshot(spec, later)
 
-    # events are a log: every earlier row is there unchanged, the new ones were recorded after DAY
-    assert first.events.join(
-        second.events, on=list(crm_contract.EVENT_COLUMNS), how="anti", nulls_equal=True
-    ).is_empty()
-    added = second.events.join(first.events, on=list(crm_contract.EVENT_COLUMNS), how="anti", nulls_equal=True)
-    assert added.height == second.events.height - first.events.height > 0
-    assert (added.select(crm.parse_timestamp(pl.col("updated_at")) >= end).to_series()).all()
+    # events and payments are logs: every earlier row is there unchanged, the new ones were recorded after DAY
+    for table, columns in (("events", crm_contract.EVENT_COLUMNS), ("payments", crm_contract.PAYMENT_COLUMNS)):
+        before, after = getattr(first, table), getattr(second, table)
+        assert before.join(after, on=list(columns), how="anti", nulls_equal=True).is_empty(), table
+        added = after.join(before, on=list(columns), how="anti", nulls_equal=True)
+        assert added.height == after.height - before.height > 0, table
+        assert (added.select(crm.parse_timestamp(pl.col("updated_at")) >= end).to_series()).all(), table
 
     # projects change in place: a row that changed (or is new) has updated_at after DAY, the others are equal
     keyed = [frame.filter(pl.col("project_id").is_not_null()) for frame in (first.projects, second.projects)]
@@ -163,6 +176,13 @@ def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path)
     events = pl.concat(crm.read_export_part(folder / name, crm_contract.EVENTS_TABLE) for name in small.event_files)
     single_events = crm.read_export_part(single / whole.event_files[0], crm_contract.EVENTS_TABLE)
     assert events.select(crm_contract.EVENT_COLUMNS).equals(single_events.select(crm_contract.EVENT_COLUMNS))
+    assert small.payments == whole.payments == 180 and whole.payment_files == ["payments-00000.csv"]
+    assert small.payment_files == [f"payments-{i:05d}.csv" for i in range(5)]  # 180 rows: 4 x 40 + 20
+    payments = pl.concat(
+        crm.read_export_part(folder / name, crm_contract.PAYMENTS_TABLE) for name in small.payment_files
+    )
+    single_payments = crm.read_export_part(single / whole.payment_files[0], crm_contract.PAYMENTS_TABLE)
+    assert payments.select(crm_contract.PAYMENT_COLUMNS).equals(single_payments.select(crm_contract.PAYMENT_COLUMNS))
 
     # the manifest points at the corrupted line of the right part
     manifest = pl.read_csv(folder / crm_generator.FAULTS_FILE, infer_schema=False)
@@ -170,6 +190,7 @@ def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path)
         [
             *(part.select(pl.col("project_id").alias("key"), "_source_file", "_source_row") for part in parts),
             events.select(pl.col("event_id").alias("key"), "_source_file", "_source_row"),
+            payments.select(pl.col("payment_id").alias("key"), "_source_file", "_source_row"),
         ]
     ).select(
         pl.col("_source_file").str.split("/").list.last().alias("file"),
@@ -179,15 +200,23 @@ def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path)
     pointed = manifest.join(lines, on=["file", "row"], how="left")
     assert pointed.height == manifest.height == sum(small.faults.values())
     assert (pointed["key"].eq_missing(pointed["key_in_file"])).all()
+    assert manifest.filter(pl.col("table") == crm_contract.PAYMENTS_TABLE).height > 0
 
 
 def test_every_fault_kind_appears_and_the_exports_look_like_crm_data(spec, tmp_path):
     result = crm_generator.write_exports(spec, DAY, tmp_path)
-    assert set(result.faults) == set(crm_generator.PROJECT_FAULTS) | set(crm_generator.EVENT_FAULTS)
-    assert sum(result.faults.values()) == pytest.approx(0.1 * (result.projects + result.events), rel=0.15)
+    assert set(result.faults) == (
+        set(crm_generator.PROJECT_FAULTS) | set(crm_generator.EVENT_FAULTS) | set(crm_generator.PAYMENT_FAULTS)
+    )
+    rows = result.projects + result.events + result.payments
+    assert sum(result.faults.values()) == pytest.approx(0.1 * rows, rel=0.15)
+    payment_faults = sum(result.faults[kind] for kind in crm_generator.PAYMENT_FAULTS)
+    assert payment_faults == pytest.approx(0.1 * result.payments, rel=0.25)  # chosen per project: coarser
     folder = Path(result.folder)
     header = (folder / result.project_files[0]).read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",") == list(crm_contract.PROJECT_COLUMNS)
+    header = (folder / result.payment_files[0]).read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",") == list(crm_contract.PAYMENT_COLUMNS)
     first_event = json.loads((folder / result.event_files[0]).read_text(encoding="utf-8").splitlines()[0])
     assert list(first_event) == list(crm_contract.EVENT_COLUMNS)
     assert first_event["event_at"].endswith("+08:00")
@@ -219,3 +248,49 @@ def test_spring_festival_and_weekends_are_quiet():
     assert holiday_week < 0.4 * before
     weekend_share = events.select((pl.col("at").dt.weekday() >= 6).mean()).item()
     assert weekend_share < 0.6 * 2 / 7
+
+
+def test_the_ledger_adds_up_to_each_projects_paid_in(spec):
+    """Each project's paid_in_amount is the sum of its payments recorded by then, in the contract's
+    currency; tranches start with construction, arrive on working hours and are recorded the same day;
+    some contracts are paid in full (paid-in = contract), none beyond."""
+    clean = replace(spec, bad_row_rate=0.0)
+    for as_of in (DAY, DAY + timedelta(days=200)):
+        snap = crm_generator.snapshot(clean, as_of)
+        money = pl.col("amount").cast(pl.Decimal(20, 2))
+        payments = snap.payments.with_columns(
+            money.alias("money"),
+            pl.col("payment_date").str.to_date().alias("paid_on"),
+            crm.parse_timestamp(pl.col("created_at")).dt.convert_time_zone("Asia/Shanghai").alias("recorded"),
+        )
+        assert payments.height > 0 and (payments["money"] > 0).all()
+        assert payments["payment_id"].is_unique().all()
+        assert (payments["created_at"] == payments["updated_at"]).all()
+        assert (payments["recorded"].dt.date() == payments["paid_on"]).all()  # recorded the day it arrived
+        assert payments["recorded"].dt.hour().is_between(8, 21).all()  # working hours, within 90 minutes
+        assert payments["recorded"].dt.date().max() <= as_of
+        ledger = payments.group_by("project_id").agg(
+            pl.col("money").sum().alias("ledger"),
+            pl.col("currency").unique().alias("currencies"),
+            pl.col("paid_on").min().alias("first_paid"),
+            pl.len().alias("payments"),
+        )
+        projects = snap.projects.with_columns(
+            pl.col("paid_in_amount").cast(pl.Decimal(20, 2)).alias("paid"),
+            pl.col("contracted_amount").cast(pl.Decimal(20, 2)).alias("contracted"),
+        ).join(ledger, on="project_id", how="left")
+        assert projects.filter(pl.col("ledger").is_null() & (pl.col("paid") > 0)).is_empty()
+        paying = projects.filter(pl.col("ledger").is_not_null())
+        assert (paying["ledger"] == paying["paid"]).all()  # the running total is the ledger's sum
+        assert (paying["currencies"].list.len() == 1).all()
+        assert (paying["currencies"].list.first() == paying["currency"]).all()  # in the contract's currency
+        # the first tranche when construction starts (a weekend or Spring Festival start: the next working days)
+        started = paying["construction_started_date"].str.to_date()
+        assert ((paying["first_paid"] - started).dt.total_days().is_between(0, 14)).all()
+        assert (paying["first_paid"] == started).mean() > 0.8
+        assert paying["payments"].max() <= crm_generator.MAX_TRANCHES
+        assert (paying["paid"] <= paying["contracted"]).all()
+        assert paying.filter(pl.col("paid") == pl.col("contracted")).height > 0  # paid in full
+        assert paying.filter(pl.col("paid") < pl.col("contracted")).height > 0
+        # ids: project number x 10 + tranche
+        assert (payments["payment_id"].str.slice(2, 9) == payments["project_id"].str.slice(2)).all()

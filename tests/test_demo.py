@@ -80,8 +80,8 @@ def test_generated_mode_passes_the_gate_for_the_right_reasons(generated_demo):
     assert result.returncode == 0
     with duckdb.connect(str(data_dir / "warehouse" / "serving.duckdb"), read_only=True) as con:
         projects, cny, usd, over_paid = con.execute(
-            "select count(*), count(contracted_cny), count(contracted_usd), count(*) filter (paid_in_cny > "
-            "contracted_cny) from fct_investment_project"
+            "select count(*), count(contracted_cny), count(contracted_usd), count(*) filter (paid_in_ratio > 1) "
+            "from fct_investment_project"
         ).fetchone()
         assert projects > 150 and cny == usd == projects and over_paid == 0
         assert con.execute("select distinct data_origin from dim_park where in_catalogue").fetchall() == [

@@ -61,6 +61,7 @@ def test_every_stage_ran_and_serving_was_published(platform):
         "land_alliance_members",
         "land_crm_projects",
         "land_crm_match_events",
+        "land_crm_payments",
         "land_world_bank",
         "land_nbs_province_gdp",
         "land_reference_tables",
@@ -88,6 +89,9 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "fct_investment_project": 196,
         "fct_match": 297,
         "fct_match_event": 946,
+        # the ledger's 180 payments by 2026-11-23 less 5 quarantined (test_marts_crm), 3 of them on
+        # projects quarantined at landing
+        "fct_paid_in_payment": 175,
         "mart_cluster_park_year": 54,
         "mart_cluster_province_year": 54,
         # the 105 member parks of the catalogue x 2026-11 (the first month any file arrived for; not yet due)
@@ -97,7 +101,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "mart_match_funnel": 295,
         "mart_match_funnel_stages": 1770,  # the funnel's 295 rows x 6 stages
         "mart_parks_by_province_zone_type": 192,
-        "mart_quarantine_batches": 23,  # batch x reason; its 72 rows = the 4 + 19 + 4 + 38 + 7 quarantined
+        "mart_quarantine_batches": 26,  # batch x reason; its 77 rows = the 4 + 19 + 5 + 4 + 38 + 7 quarantined
         "mart_regional_indicators": 6366,
         "mart_weekly_indicators": 791,  # 113 complete ISO weeks of CRM history x 7 indicators
     }
@@ -180,6 +184,9 @@ def test_every_batch_reconciles(platform):
         ("alliance_members", 120, 116, 4),  # one row of each member fault (test_alliance_members)
         # the CRM's first batch holds its whole generated history (26 months up to the logical date)
         ("crm_match_events", 965, 946, 19),
+        # one row per tranche paid by the logical date; 5 corrupted at the default rate (2 negative, 2 dated
+        # after the day they were recorded, 1 without its project)
+        ("crm_payments", 180, 175, 5),
         ("crm_projects", 200, 196, 4),
         ("intake_receipts", 21, 21, 0),  # a receipt per file received: 20 offices' files and the member list
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)

@@ -2,13 +2,17 @@
 
 Expected values are recomputed here from the landed CRM rows (the landing Parquet, text as the CRM sent
 it, timestamps with their +08:00 offset) with Polars, independently of the SQL: one corridor's paid-in
-ratio (到位率) and start rate (开工率), one cohort's funnel and its median recommended -> contacted cycle
-time, plus invariants. The incremental build of fct_match_event is compared with a full refresh.
+ratio (到位率) and start rate (开工率), each project's paid-in to date as the sum of its payments in the
+ledger and its yuan at each payment year's rate, one cohort's funnel and its median recommended ->
+contacted cycle time, plus invariants. The incremental build of fct_match_event is compared with a full
+refresh; a contract paid in full over years whose rates moved reads exactly 100 % on a rebuilt copy.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
@@ -42,8 +46,9 @@ COHORT = ("committee", "channel", "match_type", "cluster_code", "cohort_month")
 
 # Checked on paper from the landed rows of the tiny CRM (seed 20180101, 2026-11-23):
 # corridor domestic, Anhui (340000) -> S347025, biomedicine, signed 2025-03: IP000000449 (812,820,000.00
-# yuan, signed 2025-03-03, never started, paid 0) and IP000000464 (526,880,000.00 yuan, signed 2025-03-05,
-# started 2025-04-15, paid 325,894,366.05): 到位率 = 325,894,366.05 / 1,339,700,000.00, 开工率 = 1 / 2.
+# yuan, signed 2025-03-03, never started, no payment) and IP000000464 (526,880,000.00 yuan, signed
+# 2025-03-05, started 2025-04-15, paid in full in 6 payments of the ledger, 2025-04-15 to 2026-06):
+# 到位率 = 526,880,000.00 / 1,339,700,000.00, 开工率 = 1 / 2.
 EXPECTED_CORRIDOR = {
     "direction": "domestic",
     "origin_province_adcode": "340000",
@@ -51,7 +56,16 @@ EXPECTED_CORRIDOR = {
     "cluster_code": "biomedicine",
     "signed_month": date(2025, 3, 1),
 }
-EXPECTED_CORRIDOR_VALUES = (2, 325894366.05 / 1339700000.00, 0.5)
+EXPECTED_CORRIDOR_VALUES = (2, 526880000.00 / 1339700000.00, 0.5)
+# the ledger of the tiny CRM on 2026-11-23: 180 payments received, 5 quarantined (2 negative, 2 dated
+# after the day they were recorded, 1 without its project), 175 landed, 3 of them on projects quarantined
+# at landing (IP000000482, IP000000525, IP000000597 are the projects whose payments were quarantined);
+# 15 contracts paid in full; two USD contracts signed in 2024 and paid in 2025 (IP000000436, IP000000447)
+# convert their paid-in at 2025's rate, not their contract's 2024 one
+EXPECTED_PAYMENTS = 175
+EXPECTED_PAYMENTS_OF_QUARANTINED_PROJECTS = 3
+EXPECTED_FULLY_PAID = 15
+EXPECTED_PAID_AT_ANOTHER_RATE = ["IP000000436", "IP000000447"]
 # cohort southeast_asia x committee_referral x investment_attraction x food, 2025-03: M000000717
 # (recommended 2025-03-13, contacted 03-19: 6 days, ... landed) and M000000718 (03-17 -> 03-24: 7 days,
 # ... signed): 2 matches at every stage to signed, 1 landed, median recommended -> contacted 6.5 days.
@@ -119,6 +133,7 @@ def crm(tiny_warehouse: Path) -> dict:
             name: _table(con, name)
             for name in (
                 "fct_investment_project",
+                "fct_paid_in_payment",
                 "mart_investment_flows_month",
                 "mart_investment_corridors_year",
                 "fct_match_event",
@@ -130,15 +145,36 @@ def crm(tiny_warehouse: Path) -> dict:
         }
     tables["projects"] = _latest_versions(_landed(landing, "crm_projects", TINY_DAY), "project_id")
     tables["events"] = _latest_versions(_landed(landing, "crm_match_events", TINY_DAY), "event_id")
+    tables["payments"] = _latest_versions(_landed(landing, "crm_payments", TINY_DAY), "payment_id")
     return tables
 
 
 # --------------------------------------------------------------------------- by hand: projects
 
 
-def _hand_projects(projects: pl.DataFrame) -> pl.DataFrame:
+def _ledger(projects: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:
+    """Each project's paid-in to date from the landed payments in its contract's currency: project_id,
+    paid_in_amount (exact decimal, 0 without payments) and payments."""
+    sums = (
+        payments.join(projects.select("project_id", "currency"), on=["project_id", "currency"])
+        .group_by("project_id")
+        .agg(pl.col("amount").cast(pl.Decimal(20, 2)).sum().alias("ledger"), pl.len().alias("payments"))
+    )
+    return (
+        projects.select("project_id")
+        .join(sums, on="project_id", how="left")
+        .select(
+            "project_id",
+            pl.col("ledger").fill_null(Decimal(0)).cast(pl.Decimal(20, 2)).alias("paid_in_amount"),
+            pl.col("payments").fill_null(0),
+        )
+    )
+
+
+def _hand_projects(projects: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:
     """Signed projects with the corridor key as the mart writes it (park_id is the zone code for a code
-    the catalogue does not repeat), amounts as exact decimals."""
+    the catalogue does not repeat), amounts as exact decimals, paid-in to date from the ledger."""
+    projects = projects.drop("paid_in_amount").join(_ledger(projects, payments), on="project_id")
     return projects.filter(pl.col("signed_date").is_not_null()).select(
         "project_id",
         "direction",
@@ -158,7 +194,7 @@ def _hand_projects(projects: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_corridor_paid_in_ratio_and_start_rate(crm: dict) -> None:
-    signed = _hand_projects(crm["projects"])
+    signed = _hand_projects(crm["projects"], crm["payments"])
     # a domestic corridor (contracts in yuan, so no exchange rate enters the hand computation): the one
     # with the most signed projects, then the most started ones, then the first key
     corridors = (
@@ -231,19 +267,161 @@ def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) 
     assert crm["projects"].filter(~pl.col("currency").is_in(["CNY", "USD"])).height > 0
 
 
-def test_paid_in_converts_at_the_contracts_own_rate_so_no_ratio_exceeds_one(crm: dict) -> None:
-    """Paid-in arrives in the contract's currency and converts at the contract's rate: per project
-    paid_in_cny / contracted_cny == paid_in_amount / contracted_amount, and a project paid in full reads
-    no more than 1 (with WDI rates that moved since signing, paid-in converted at another rate read above)."""
-    fact = crm["fct_investment_project"].filter(pl.col("contracted_amount") > 0)
-    in_yuan = fact["paid_in_cny"] / fact["contracted_cny"]
-    in_currency = fact["paid_in_amount"].cast(pl.Float64) / fact["contracted_amount"].cast(pl.Float64)
-    assert in_yuan.to_list() == pytest.approx(in_currency.to_list(), rel=1e-12)
-    assert (fact["paid_in_cny"] <= fact["contracted_cny"]).all()
-    foreign = fact.filter(~pl.col("currency").is_in(["CNY", "USD"]) & (pl.col("paid_in_amount") > 0))
-    assert foreign.height > 0
-    assert crm["mart_investment_flows_month"]["paid_in_ratio"].max() <= 1.0
-    assert crm["mart_investment_corridors_year"]["paid_in_ratio"].max() <= 1.0
+def _rates(crm: dict) -> pl.DataFrame:
+    return crm["int_fx_rates_yearly"].select("currency_code", "year", "cny_per_unit", "cny_per_usd")
+
+
+def _hand_payments(crm: dict) -> pl.DataFrame:
+    """The landed payments with yuan and dollars at the average rate of their payment year."""
+    amount = pl.col("amount").cast(pl.Float64)
+    return (
+        crm["payments"]
+        .with_columns(pl.col("payment_date").str.to_date().alias("paid_on"))
+        .with_columns(pl.col("paid_on").dt.year().cast(pl.Int32).alias("year"))
+        .join(_rates(crm), left_on=["currency", "year"], right_on=["currency_code", "year"], how="left")
+        .with_columns(
+            pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit")).alias("cny"),
+            pl.when(pl.col("currency") == "USD")
+            .then(amount)
+            .when(pl.col("currency") == "CNY")
+            .then(amount / pl.col("cny_per_usd"))
+            .otherwise(amount * pl.col("cny_per_unit") / pl.col("cny_per_usd"))
+            .alias("usd"),
+        )
+    )
+
+
+def test_the_payment_ledger_converts_each_payment_at_its_payment_year(crm: dict) -> None:
+    """fct_paid_in_payment holds every landed payment, the ones of projects quarantined at landing too,
+    each in yuan and dollars at the average rate of the year it was paid."""
+    hand, fact = _hand_payments(crm), crm["fct_paid_in_payment"]
+    assert fact.height == fact["payment_id"].n_unique() == hand.height == EXPECTED_PAYMENTS
+    got = fact.join(hand, on="payment_id", how="inner").sort("payment_id")
+    assert got.height == hand.height
+    assert got["amount_cny"].to_list() == pytest.approx(got["cny"].to_list(), rel=1e-12)
+    assert got["amount_usd"].to_list() == pytest.approx(got["usd"].to_list(), rel=1e-12)
+    assert (got["payment_date"] == got["paid_on"]).all()
+    assert (got["payment_month"] == got["paid_on"].dt.month_start()).all()
+    orphans = fact.filter(pl.col("park_id").is_null())
+    known = crm["fct_investment_project"]["project_id"].implode()
+    assert orphans.height == fact.filter(~pl.col("project_id").is_in(known)).height
+    assert orphans.height == EXPECTED_PAYMENTS_OF_QUARANTINED_PROJECTS
+
+
+def test_paid_in_to_date_is_the_ledgers_sum_and_a_fully_paid_contract_reads_100_percent(crm: dict) -> None:
+    """A project's paid-in to date is the sum of its payments (in the contract's currency, exact); its
+    yuan and dollars add each payment at its payment year's rate; 到位率 compares amounts in the contract's
+    currency, so a contract paid in full reads exactly 1, and no mart reads above 1."""
+    ledger = _ledger(crm["projects"], crm["payments"])
+    paid = (
+        _hand_payments(crm)
+        .group_by("project_id")
+        .agg(pl.col("cny").sum().alias("ledger_cny"), pl.col("usd").sum().alias("ledger_usd"))
+    )
+    fact = (
+        crm["fct_investment_project"]
+        .join(ledger, on="project_id", suffix="_hand")
+        .join(paid, on="project_id", how="left")
+        .with_columns(pl.col("ledger_cny", "ledger_usd").fill_null(0.0))
+    )
+    assert fact.height == crm["fct_investment_project"].height
+    assert (fact["paid_in_amount"] == fact["paid_in_amount_hand"]).all()
+    assert (fact["payments"] == fact["payments_hand"]).all()
+    assert fact["paid_in_cny"].to_list() == pytest.approx(fact["ledger_cny"].to_list(), rel=1e-12)
+    assert fact["paid_in_usd"].to_list() == pytest.approx(fact["ledger_usd"].to_list(), rel=1e-12)
+    # 到位率 in the contract's currency: the same division of the same two amounts
+    ratio = fact["paid_in_amount_hand"].cast(pl.Float64) / fact["contracted_amount"].cast(pl.Float64)
+    assert fact["paid_in_ratio"].to_list() == ratio.to_list()
+    full = fact.filter(pl.col("paid_in_amount_hand") == pl.col("contracted_amount"))
+    assert full.height == EXPECTED_FULLY_PAID
+    assert full["paid_in_ratio"].to_list() == [1.0] * EXPECTED_FULLY_PAID  # exactly, not about
+    assert full.filter(~pl.col("currency").is_in(["CNY"])).height > 0
+    # the rate moved between signing and paying: yuan at the payment year, 到位率 unaffected
+    moved = fact.filter(
+        (pl.col("paid_in_cny") - pl.col("paid_in_amount").cast(pl.Float64) * pl.col("cny_per_unit")).abs() > 0.01
+    )
+    assert sorted(moved["project_id"]) == EXPECTED_PAID_AT_ANOTHER_RATE
+    assert (moved["fx_year"] == 2024).all() and (moved["currency"] == "USD").all()
+    for mart in ("mart_investment_flows_month", "mart_investment_corridors_year"):
+        rows = crm[mart]
+        assert rows["paid_in_ratio"].max() <= 1.0, mart
+        expected = rows["paid_in_cny_at_contract_rate"] / rows["contracted_cny"]
+        assert rows["paid_in_ratio"].to_list() == pytest.approx(expected.to_list(), rel=1e-12), mart
+    # a flows row of contracts all paid in full reads exactly 1
+    flows = crm["mart_investment_flows_month"]
+    full_rows = flows.filter(pl.col("paid_in_cny_at_contract_rate") == pl.col("contracted_cny"))
+    assert full_rows.height > 0 and full_rows["paid_in_ratio"].to_list() == [1.0] * full_rows.height
+
+
+def _rebuild_copy(tiny_warehouse: Path, statements: list[str], models: str) -> Path:
+    """A copy of the tiny build in this test's data folder, changed by ``statements`` (SQL on the copy),
+    with ``models`` (a dbt selection) rebuilt and tested on it; returns the copy."""
+    from parkplatform.config import get_settings
+    from parkplatform.dbt import build_project
+
+    build = get_settings().build_warehouse
+    build.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tiny_warehouse, build)
+    with duckdb.connect(str(build)) as con:
+        for statement in statements:
+            con.execute(statement)
+    build_project("--select", models, "--target-path", str(build.parent / "dbt-target"))
+    return build
+
+
+def test_a_contract_paid_in_full_while_the_rate_moved_reads_exactly_100_percent(tiny, tiny_warehouse) -> None:
+    """A euro contract signed in 2023 and paid in full in 2024 and 2025 (the euro rose against the yuan):
+    its yuan paid-in (each payment at its year's rate) exceeds its yuan contract (2023's rate), yet
+    到位率 reads exactly 1 in the fact, its flows row and its corridor, since it compares amounts in one
+    currency. Added to a copy of the tiny build as the CRM would hold it, then the CRM models rebuilt."""
+    source = "(select * from raw.crm_projects where project_id = 'IP000000436' limit 1)"
+    payment = (
+        "insert into raw.crm_payments select * replace ("
+        "'{id}' as payment_id, 'IP900000001' as project_id, date '{day}' as payment_date, "
+        "cast({amount} as decimal(20, 2)) as amount, 'EUR' as currency, "
+        "timestamptz '{day} 10:00:00+08' as created_at, timestamptz '{day} 10:00:00+08' as updated_at) "
+        "from (select * from raw.crm_payments limit 1)"
+    )
+    statements = [
+        "insert into raw.crm_projects select * replace ("
+        "'IP900000001' as project_id, 'inbound_foreign' as direction, 'DEU' as origin_country_iso3, "
+        "'europe' as committee, 'EUR' as currency, cast(5000000 as decimal(20, 2)) as contracted_amount, "
+        "cast(5000000 as decimal(20, 2)) as paid_in_amount, date '2023-05-10' as intention_date, "
+        "date '2023-06-12' as signed_date, date '2024-03-04' as construction_started_date, "
+        "null as in_production_date, 'active' as status) from " + source,
+        payment.format(id="PY9000000010", day="2024-03-04", amount="1999999.99"),
+        payment.format(id="PY9000000011", day="2025-01-15", amount="1500000.00"),
+        payment.format(id="PY9000000012", day="2025-09-30", amount="1500000.01"),
+    ]
+    models = "fct_investment_project fct_paid_in_payment mart_investment_flows_month mart_investment_corridors_year"
+    build = _rebuild_copy(tiny_warehouse, statements, models)
+    with duckdb.connect(str(build), read_only=True) as con:
+        fact = con.execute(
+            "select paid_in_amount, contracted_amount, paid_in_ratio, paid_in_cny, contracted_cny, payments "
+            "from fct_investment_project where project_id = 'IP900000001'"
+        ).fetchone()
+        rates = dict(
+            con.execute(
+                "select year, cny_per_unit from intermediate.int_fx_rates_yearly "
+                "where currency_code = 'EUR' and year in (2023, 2024, 2025)"
+            ).fetchall()
+        )
+        flows = con.execute(
+            "select projects, paid_in_ratio from mart_investment_flows_month "
+            "where origin_country_iso3 = 'DEU' and signed_month = date '2023-06-01'"
+        ).fetchall()
+        corridor = con.execute(
+            "select projects, paid_in_ratio from mart_investment_corridors_year "
+            "where origin_country_iso3 = 'DEU' and signed_year = 2023"
+        ).fetchall()
+    paid_in_amount, contracted_amount, ratio, paid_in_cny, contracted_cny, payments = fact
+    assert paid_in_amount == contracted_amount == Decimal("5000000.00") and payments == 3
+    assert rates[2023] < rates[2024] < rates[2025]  # the euro rose: yuan at payment years exceed the contract's
+    expected_cny = 1999999.99 * rates[2024] + 1500000.00 * rates[2025] + 1500000.01 * rates[2025]
+    assert paid_in_cny == pytest.approx(expected_cny, rel=1e-12)
+    assert contracted_cny == pytest.approx(5000000 * rates[2023], rel=1e-12)
+    assert paid_in_cny / contracted_cny > 1.03  # converting each at its own rate would read above 100 %
+    assert ratio == 1.0 and flows == [(1, 1.0)] and corridor == [(1, 1.0)]
 
 
 def test_projects_in_the_mart_are_the_signed_projects_of_the_fact(crm: dict) -> None:
@@ -251,9 +429,12 @@ def test_projects_in_the_mart_are_the_signed_projects_of_the_fact(crm: dict) -> 
     assert fact.height == crm["projects"].height
     assert fact["project_id"].n_unique() == fact.height
     signed = fact.filter(pl.col("is_signed"))
-    assert mart["projects"].sum() == signed.height == _hand_projects(crm["projects"]).height
+    assert mart["projects"].sum() == signed.height == _hand_projects(crm["projects"], crm["payments"]).height
     assert mart["contracted_cny"].sum() == pytest.approx(signed["contracted_cny"].sum(), rel=1e-9)
     assert mart["paid_in_cny"].sum() == pytest.approx(signed["paid_in_cny"].sum(), rel=1e-12)
+    assert mart["paid_in_usd"].sum() == pytest.approx(signed["paid_in_usd"].sum(), rel=1e-12)
+    at_contract_rate = (signed["paid_in_amount"].cast(pl.Float64) * signed["cny_per_unit"]).sum()
+    assert mart["paid_in_cny_at_contract_rate"].sum() == pytest.approx(at_contract_rate, rel=1e-12)
     assert mart["construction_started_projects"].sum() == signed["is_construction_started"].sum()
     for rate in ("start_rate", "production_rate"):
         assert mart[rate].is_between(0, 1).all(), rate
@@ -476,7 +657,7 @@ def test_incremental_match_events_equal_a_full_refresh(tiny: Path, tmp_path: Pat
 def test_top_corridors_and_inbound_foreign_share(crm: dict, tiny_warehouse: Path) -> None:
     """Inbound corridors (origin country -> park) of 2025 recomputed from the landed projects: the
     projects per corridor, the top corridor, and a park's inbound foreign share from the facts."""
-    signed = _hand_projects(crm["projects"]).filter(pl.col("signed_month").dt.year() == 2025)
+    signed = _hand_projects(crm["projects"], crm["payments"]).filter(pl.col("signed_month").dt.year() == 2025)
     inbound = signed.filter(pl.col("direction") == "inbound_foreign")
     by_hand = inbound.group_by("origin_country_iso3", "park_id").agg(pl.len().alias("projects"))
     with duckdb.connect(str(tiny_warehouse), read_only=True) as con:

@@ -1,7 +1,9 @@
 """The weekly indicators on the tiny build: one week's values, week-over-week and year-over-year
-changes recomputed by hand from the landed CRM events (independently of the SQL), and the laws of
-the mart."""
+changes recomputed by hand from the landed CRM events (independently of the SQL), paid-in of every week
+recomputed from the landed payment ledger by payment date, a project row updated in the CRM that moves no
+week's paid-in, and the laws of the mart."""
 
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -83,3 +85,97 @@ def test_weekly_indicators_obey_their_laws(tiny_warehouse):
         "select (select sum(value) from mart_weekly_indicators where indicator_code = 'signings') = "
         "(select count(*) from fct_investment_project where signed_date <= date '2026-11-22')",
     ) == [(True,)]
+
+
+def _hand_paid_in_per_week(warehouse: Path) -> pl.DataFrame:
+    """Paid-in yuan per ISO week (Monday) from the landed payments (each payment's latest version), each
+    at the yearly average rate of its payment year (CNY as it is), by payment date."""
+    landing = warehouse.parent.parent / "landing" / "crm_payments"
+    landed = pl.concat([pl.read_parquet(path / LANDED_FILE) for path in sorted(landing.glob("batch_date=*"))])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rates = con.execute("select currency_code, year, cny_per_unit from intermediate.int_fx_rates_yearly").pl()
+    amount = pl.col("amount").cast(pl.Float64)
+    return (
+        landed.sort("updated_at", "_batch_id", descending=True)
+        .unique("payment_id", keep="first")
+        .with_columns(pl.col("payment_date").str.to_date().alias("paid_on"))
+        .with_columns(pl.col("paid_on").dt.year().cast(pl.Int32).alias("year"))
+        .join(rates, left_on=["currency", "year"], right_on=["currency_code", "year"], how="left")
+        .with_columns(
+            pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit")).alias("cny")
+        )
+        .group_by(pl.col("paid_on").dt.truncate("1w").alias("week_start"))
+        .agg(pl.col("cny").sum().alias("hand"), pl.len().alias("payments"))
+    )
+
+
+def _weekly_paid_in(warehouse: Path) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select week_start, value, year_to_date from mart_weekly_indicators "
+            "where indicator_code = 'paid_in_cny' order by week_start"
+        ).pl()
+
+
+def test_weekly_paid_in_is_the_sum_of_the_payments_dated_in_the_week(tiny_warehouse):
+    """Every week's paid-in is the ledger's payments dated in that week (Monday to Sunday), in yuan at
+    their payment years' rates; weeks without a payment read 0; 2026-W47 by hand: 201,616,480.94 yuan."""
+    hand = _hand_paid_in_per_week(tiny_warehouse)
+    mart = _weekly_paid_in(tiny_warehouse)
+    both = mart.join(hand, on="week_start", how="left").with_columns(pl.col("hand", "payments").fill_null(0))
+    assert both.height == mart.height > 100
+    assert both["value"].to_list() == pytest.approx(both["hand"].to_list(), rel=1e-12)
+    # every payment up to the last complete week is in one week of the mart, none twice
+    in_weeks = hand.filter(pl.col("week_start") <= MONDAY)
+    assert both["payments"].sum() == in_weeks["payments"].sum() == 173  # of 175 landed: two on 2026-11-23
+    assert (
+        both.filter(pl.col("payments") == 0)["value"].to_list() == [0.0] * both.filter(pl.col("payments") == 0).height
+    )
+    week = both.filter(pl.col("week_start") == MONDAY).row(0, named=True)
+    assert week["value"] == pytest.approx(201616480.94, abs=0.01)
+
+
+def test_no_weeks_paid_in_moves_when_a_project_row_is_updated(tiny, tiny_warehouse):
+    """The CRM updates the row of every paying project, most in 2026-W47 (a new version landed a day later,
+    with a new status and a running total of paid-in that disagrees with the ledger): the old reading counted a
+    project's paid-in in the week its row last changed; from the ledger, no week's paid-in moves."""
+    from parkplatform.config import get_settings
+    from parkplatform.dbt import build_project
+
+    before = _weekly_paid_in(tiny_warehouse)
+    build = get_settings().build_warehouse
+    build.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tiny_warehouse, build)
+    with duckdb.connect(str(build)) as con:
+        updated = con.execute(
+            """
+            insert into raw.crm_projects
+            select * replace (
+                'crm_projects-20261124' as _batch_id,
+                greatest(updated_at + interval 1 minute, timestamptz '2026-11-18 15:00:00+08') as updated_at,
+                'dropped' as status,
+                paid_in_amount * 3 + 1000000 as paid_in_amount
+            )
+            from raw.crm_projects
+            where project_id in (select distinct project_id from raw.crm_payments)
+            """
+        ).fetchone()[0]
+    assert updated > 50  # every project with a payment, its row changed (in 2026-W47 for most of them)
+    build_project(
+        "--select",
+        "fct_investment_project fct_paid_in_payment mart_weekly_indicators",
+        "--target-path",
+        str(build.parent / "dbt-target"),
+    )
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*) from fct_investment_project "
+                "where status = 'dropped' and batch_id = 'crm_projects-20261124'"
+            ).fetchone()[0]
+            == updated
+        )
+    after = _weekly_paid_in(build)
+    assert after["week_start"].to_list() == before["week_start"].to_list()
+    assert after["value"].to_list() == pytest.approx(before["value"].to_list(), rel=1e-12, abs=1e-6)
+    assert after["year_to_date"].to_list() == pytest.approx(before["year_to_date"].to_list(), rel=1e-12, abs=1e-6)

@@ -123,11 +123,15 @@ def test_a_good_build_passes_with_exact_outcomes_on_tiny_data(scenario):
     assert len(rows) == scenario.first["expectations"]
     assert all(row["success"] for row in rows if row["severity"] == "critical")
     assert {row["run_id"] for row in rows} == {"run-1"} and {row["as_of"] for row in rows} == {TINY_AS_OF}
-    # 20 clusters; 9 landed batches (one per source) that all reconcile
+    # 20 clusters; 10 landed batches (one per source) that all reconcile
     assert _outcome(rows, "main.dim_cluster", "expect_table_row_count_to_equal")["observed"] == "20"
-    assert _outcome(rows, "raw.landing_batches", "expect_table_row_count_to_be_between")["observed"] == "9"
+    assert _outcome(rows, "raw.landing_batches", "expect_table_row_count_to_be_between")["observed"] == "10"
     assert _outcome(rows, "reconcile.landing_batches_received", "expect_table_row_count_to_equal")["observed"] == "0"
     assert _outcome(rows, "reconcile.flows_projects_per_park_month", "expect_table_row_count_to_equal")["success"]
+    # every landed payment in the ledger's fact, and each week's paid-in the sum of its payments
+    for reconciliation in ("payments_in_fct_paid_in_payment", "weekly_paid_in_from_the_payment_ledger"):
+        outcome = _outcome(rows, f"reconcile.{reconciliation}", "expect_table_row_count_to_equal")
+        assert outcome["observed"] == "0", reconciliation
     # types come from the exported Parquet, in the warehouse-neutral vocabulary: one check per table
     schema = _outcome(rows, "main.fct_investment_project", "expect_table_columns_to_have_logical_types")
     assert schema["observed"] == '"as declared"'

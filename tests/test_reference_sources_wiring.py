@@ -47,6 +47,7 @@ def test_the_three_sources_are_specified_with_their_cadence_and_need_the_referen
         "intake_receipts",
         "crm_projects",
         "crm_match_events",
+        "crm_payments",
     }
     assert skipped_sources(has_reference=True) == ()
 

@@ -145,12 +145,15 @@ def test_headline_numbers_in_the_html_equal_the_mart(serving, rendered):
     assert _text(zh[("match_conversion_rate", "value")]) == "66.7%"
     assert _text(zh[("signed_amount_cny", "value")]) == "1,581 万元"
     assert _text(zh[("signed_amount_cny", "year_over_year_change")]) == "同比 ▼−77.9%"
-    assert _text(zh[("paid_in_cny", "value")]) == "10.80 亿元"  # paid-in at each contract's own WDI rate
+    # paid-in received in the week: the ledger's payments dated in it (tests/test_marts_weekly.py sums them by
+    # hand: 201,616,480.94 yuan; 151,868,967.29 in 2025-W47)
+    assert _text(zh[("paid_in_cny", "value")]) == "2.02 亿元"
+    assert _text(zh[("paid_in_cny", "year_over_year_change")]) == "同比 ▲+32.8%"
     assert _text(zh[("new_matches", "year_to_date")]) == "123"
     assert _text(zh[("new_matches", "year_to_date_vs_target")]) == "91%"
     en = _cells(rendered["en"].html)
     assert _text(en[("signed_amount_cny", "value")]) == "CNY 15.8 m"
-    assert _text(en[("paid_in_cny", "value")]) == "CNY 1.08 bn"
+    assert _text(en[("paid_in_cny", "value")]) == "CNY 201.6 m"
     assert _text(en[("construction_starts", "week_over_week_change")]) == "WoW ▼−50.0%"
     # a fall is red, a rise green (every indicator is better when higher)
     html = rendered["zh"].html
@@ -171,7 +174,7 @@ def test_pdf_has_the_chinese_headings_the_numbers_and_says_the_data_is_generated
     text = " ".join(pages)
     for heading in HEADINGS_ZH:
         assert heading in text, heading
-    for number in ("1,581 万元", "10.80 亿元", "66.7%", "+50.0%", "−77.9%"):
+    for number in ("1,581 万元", "2.02 亿元", "66.7%", "+50.0%", "−77.9%"):
         assert number in text, number
     assert "演示数据" in pages[0] and "模拟数据" in pages[0]
     assert "2026年11月16日 至 2026年11月22日" in pages[0]
@@ -237,6 +240,10 @@ def test_data_quality_shows_each_sources_newest_batch_and_that_the_week_is_compl
     row = re.search(r'<tr data-source="crm_match_events">(.*?)</tr>', html, re.DOTALL).group(1)
     cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
     assert cells == ["crm_match_events", "crm_match_events-20261123", "1", "965", "946", "19", "✔"]
+    # the payment ledger: 180 payments received = 175 landed + 5 quarantined (test_marts_crm)
+    row = re.search(r'<tr data-source="crm_payments">(.*?)</tr>', html, re.DOTALL).group(1)
+    cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+    assert cells == ["crm_payments", "crm_payments-20261123", "1", "180", "175", "5", "✔"]
 
 
 def test_data_quality_shows_validation_results_and_quarantine_when_published(serving, tmp_path):

@@ -1,6 +1,14 @@
-"""The alliance CRM: one operational system, two sources (investment projects, the matchmaking log)."""
+"""The alliance CRM: one operational system, three sources (investment projects, the matchmaking log, the
+payment ledger of paid-in funds)."""
 
-from extractors.crm.contract import EVENTS_CONTRACT, PROJECTS_CONTRACT, SOURCE_EVENTS, SOURCE_PROJECTS
+from extractors.crm.contract import (
+    EVENTS_CONTRACT,
+    PAYMENTS_CONTRACT,
+    PROJECTS_CONTRACT,
+    SOURCE_EVENTS,
+    SOURCE_PAYMENTS,
+    SOURCE_PROJECTS,
+)
 from parkplatform.sources import SourceSpec
 
 PROJECTS = SourceSpec(
@@ -23,4 +31,15 @@ MATCH_EVENTS = SourceSpec(
     extract="extractors.crm.extract:extract_match_events",
     normalise="extractors.crm.normalise:normalise_match_events",
     contracts=(EVENTS_CONTRACT,),
+)
+PAYMENTS = SourceSpec(
+    name=SOURCE_PAYMENTS,
+    schedule="@daily",
+    incremental=True,
+    description="The CRM's payment ledger of paid-in funds (到位资金: project, payment date, amount in the "
+    "contract's currency; generated in the demo), read from PostgreSQL (PARK_CRM_DSN) or its CSV exports, "
+    "incrementally by updated_at: the payments recorded since the previous batch.",
+    extract="extractors.crm.extract:extract_payments",
+    normalise="extractors.crm.normalise:normalise_payments",
+    contracts=(PAYMENTS_CONTRACT,),
 )

@@ -1,4 +1,4 @@
-"""The CRM's two tables as the platform lands them: what each column is and what each may hold."""
+"""The CRM's three tables as the platform lands them: what each column is and what each may hold."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from parkplatform.origin import ORIGIN_GENERATED
 SOURCE_PROJECTS = "crm_projects"
 ORIGIN_CRM = "crm"
 SOURCE_EVENTS = "crm_match_events"
+SOURCE_PAYMENTS = "crm_payments"
 PROJECTS_TABLE = "investment_projects"
 EVENTS_TABLE = "match_events"
+PAYMENTS_TABLE = "payments"
 DEFAULT_SCHEMA = "crm"
 EXPORT_FOLDER = "crm"
 
@@ -53,13 +55,35 @@ EVENT_COLUMNS = (
     "project_id",
     "updated_at",
 )
+# The payment ledger: one row per payment received on a project (到位资金), in the contract's currency.
+PAYMENT_COLUMNS = (
+    "payment_id",
+    "project_id",
+    "payment_date",
+    "amount",
+    "currency",
+    "created_at",
+    "updated_at",
+)
 PROJECT_DATES = ("intention_date", "signed_date", "construction_started_date", "in_production_date")
 PROJECT_TIMESTAMPS = ("created_at", "updated_at")
 PROJECT_AMOUNTS = ("contracted_amount", "paid_in_amount")
 EVENT_TIMESTAMPS = ("event_at", "updated_at")
-TABLE_COLUMNS = {PROJECTS_TABLE: PROJECT_COLUMNS, EVENTS_TABLE: EVENT_COLUMNS}
-TABLE_KEYS = {PROJECTS_TABLE: "project_id", EVENTS_TABLE: "event_id"}
-SOURCE_TABLES = {SOURCE_PROJECTS: PROJECTS_TABLE, SOURCE_EVENTS: EVENTS_TABLE}
+PAYMENT_DATES = ("payment_date",)
+PAYMENT_TIMESTAMPS = ("created_at", "updated_at")
+PAYMENT_AMOUNTS = ("amount",)
+TABLE_COLUMNS = {PROJECTS_TABLE: PROJECT_COLUMNS, EVENTS_TABLE: EVENT_COLUMNS, PAYMENTS_TABLE: PAYMENT_COLUMNS}
+TABLE_KEYS = {PROJECTS_TABLE: "project_id", EVENTS_TABLE: "event_id", PAYMENTS_TABLE: "payment_id"}
+TABLE_DATES = {PROJECTS_TABLE: PROJECT_DATES, EVENTS_TABLE: (), PAYMENTS_TABLE: PAYMENT_DATES}
+TABLE_TIMESTAMPS = {
+    PROJECTS_TABLE: PROJECT_TIMESTAMPS,
+    EVENTS_TABLE: EVENT_TIMESTAMPS,
+    PAYMENTS_TABLE: PAYMENT_TIMESTAMPS,
+}
+TABLE_AMOUNTS = {PROJECTS_TABLE: PROJECT_AMOUNTS, EVENTS_TABLE: (), PAYMENTS_TABLE: PAYMENT_AMOUNTS}
+# how the exports write each table: CSV part files, or JSON lines for the event log
+CSV_TABLES = (PROJECTS_TABLE, PAYMENTS_TABLE)
+SOURCE_TABLES = {SOURCE_PROJECTS: PROJECTS_TABLE, SOURCE_EVENTS: EVENTS_TABLE, SOURCE_PAYMENTS: PAYMENTS_TABLE}
 
 DIRECTIONS = ("inbound_foreign", "domestic", "outbound")
 PROJECT_STATUSES = ("active", "dropped")
@@ -104,6 +128,7 @@ CURRENCIES = (
 PROJECT_ID_PATTERN = r"^IP\d{9}$"
 MATCH_ID_PATTERN = r"^M\d{9}$"
 EVENT_ID_PATTERN = r"^ME\d{10}$"
+PAYMENT_ID_PATTERN = r"^PY\d{10}$"
 AMOUNT_PATTERN = r"^-?\d+(\.\d{1,2})?$"
 
 
@@ -149,5 +174,17 @@ EVENTS_CONTRACT = Contract(
     },
     not_future=EVENT_TIMESTAMPS,
     source=SOURCE_EVENTS,
+    lineage=True,
+)
+PAYMENTS_CONTRACT = Contract(
+    "raw.crm_payments",
+    "payment_id text, project_id text, payment_date date, amount decimal, currency text, created_at timestamp, "
+    "updated_at timestamp, data_origin text",
+    key=("payment_id", "_batch_id"),
+    required=("payment_id", "project_id", "payment_date", "amount", "currency", "updated_at"),
+    domains={"currency": sorted(CURRENCIES), "data_origin": ORIGINS},
+    non_negative=("amount",),
+    not_future=(*PAYMENT_DATES, *PAYMENT_TIMESTAMPS),
+    source=SOURCE_PAYMENTS,
     lineage=True,
 )

@@ -1,6 +1,7 @@
-"""The alliance CRM: investment projects and the matchmaking event log (DESIGN.md sections 3 and 4).
+"""The alliance CRM: investment projects, the matchmaking event log and the payment ledger (DESIGN.md
+sections 3 and 4).
 
-Two landed sources come from one operational system:
+Three landed sources come from one operational system:
 
 ``crm_projects``
     ``<schema>.investment_projects``, one row per project in its current state (stage dates, paid-in
@@ -8,10 +9,14 @@ Two landed sources come from one operational system:
 ``crm_match_events``
     ``<schema>.match_events``, the matchmaking log: one row per stage a match reaches
     (recommended → contacted → meeting → negotiation → signed → landed, or lost with a reason).
+``crm_payments``
+    ``<schema>.payments``, the ledger of paid-in funds (到位资金): one row per payment received on a
+    project, with its payment date and amount in the contract's currency. A project's paid-in to date
+    is the sum of its payments; the warehouse counts paid-in by payment date from here.
 
 The CRM is read from PostgreSQL when ``PARK_CRM_DSN`` is set (``PARK_CRM_SCHEMA``, default ``crm``),
 else from its file exports under ``<sources_dir>/crm/export_date=YYYY-MM-DD/`` (CSV part files for
-projects, JSON lines for events). Both are read *incrementally*: a batch receives the rows with
+projects and payments, JSON lines for events). All are read *incrementally*: a batch receives the rows with
 ``watermark < updated_at <= end of the logical date`` (Asia/Shanghai), where the watermark is the
 newest ``updated_at`` received (landed or quarantined) by the source's batches of *earlier* logical
 dates. The watermark is therefore a function of those batches' own content, written atomically with
@@ -22,7 +27,7 @@ swap as the rows.
 
 Both modes land the same rows as text, timestamps as ISO 8601 with the +08:00 offset, so that the
 normalisation step types them once. Every row is validated (:func:`project_rules`,
-:func:`event_rules`); a failing row is quarantined with the first rule it breaks. The stage order of a
+:func:`event_rules`, :func:`payment_rules`); a failing row is quarantined with the first rule it breaks. The stage order of a
 match is checked across the batch and against the match's events landed by earlier batches.
 
 No public CRM exists: the demo and the tests have a simulator (:mod:`simulators.crm`) write the snapshot
@@ -46,6 +51,7 @@ from extractors.crm.contract import (
     AMOUNT_PATTERN,
     CHANNELS,
     COMMITTEES,
+    CSV_TABLES,
     CURRENCIES,
     DEFAULT_SCHEMA,
     DIRECTIONS,
@@ -57,18 +63,24 @@ from extractors.crm.contract import (
     MATCH_ID_PATTERN,
     MATCH_TYPES,
     ORIGIN_CRM,
-    PROJECT_AMOUNTS,
+    PAYMENT_ID_PATTERN,
+    PAYMENT_TIMESTAMPS,
+    PAYMENTS_TABLE,
     PROJECT_DATES,
     PROJECT_ID_PATTERN,
     PROJECT_STATUSES,
     PROJECT_TIMESTAMPS,
     PROJECTS_TABLE,
     SOURCE_EVENTS,
+    SOURCE_PAYMENTS,
     SOURCE_PROJECTS,
     STAGE_RANK,
     STAGES,
+    TABLE_AMOUNTS,
     TABLE_COLUMNS,
+    TABLE_DATES,
     TABLE_KEYS,
+    TABLE_TIMESTAMPS,
 )
 from parkplatform import catalogue, registry_enrichment
 from parkplatform.config import Settings
@@ -88,6 +100,7 @@ DSN_VARIABLE = "PARK_CRM_DSN"  # read by parkplatform.config (Settings.crm_dsn .
 SCHEMA_VARIABLE = "PARK_CRM_SCHEMA"
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+SHANGHAI_ZONE = "Asia/Shanghai"  # the same, as Polars names a time zone
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"  # 2026-11-23T10:15:00+08:00
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -214,7 +227,7 @@ def export_dir(sources_dir: Path, as_of: date) -> Path:
 
 
 def export_parts(folder: Path, table: str) -> list[Path]:
-    suffix = ".csv" if table == PROJECTS_TABLE else ".jsonl"
+    suffix = ".csv" if table in CSV_TABLES else ".jsonl"
     return sorted(folder.glob(f"{table}-[0-9][0-9][0-9][0-9][0-9]{suffix}"))
 
 
@@ -257,16 +270,15 @@ def read_export(folder: Path, table: str, window: Window) -> pl.DataFrame:
 
 def _select_list(table: str) -> str:
     """Columns as the exports write them: timestamps ISO 8601 at +08:00, dates ISO, amounts with 2 decimals."""
-    timestamps = PROJECT_TIMESTAMPS if table == PROJECTS_TABLE else EVENT_TIMESTAMPS
     out = []
     for column in TABLE_COLUMNS[table]:
-        if column in timestamps:
+        if column in TABLE_TIMESTAMPS[table]:
             out.append(
                 f"""to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS {column}"""
             )
-        elif column in PROJECT_DATES:
+        elif column in TABLE_DATES[table]:
             out.append(f"to_char({column}, 'YYYY-MM-DD') AS {column}")
-        elif column in PROJECT_AMOUNTS:
+        elif column in TABLE_AMOUNTS[table]:
             out.append(f"{column}::text AS {column}")
         else:
             out.append(column)
@@ -422,6 +434,39 @@ def event_rules(catalogue: Collection[str], clusters: Collection[str]) -> list[t
     ]
 
 
+def payment_rules() -> list[tuple[str, pl.Expr]]:
+    """(reason, fails) per rule of the payment ledger, first failing rule wins. A payment is money received:
+    its amount is positive and in a currency the platform converts, and it cannot be dated after the day
+    the CRM recorded it. Whether its currency is its contract's is checked in dbt (the contract may land
+    in another batch)."""
+    amount = pl.col("amount")
+    recorded_on = parse_timestamp(pl.col("created_at")).dt.convert_time_zone(SHANGHAI_ZONE).dt.date()
+    return [
+        ("payment_id: missing", pl.col("payment_id").is_null()),
+        ("payment_id: not PY followed by 10 digits", ~pl.col("payment_id").str.contains(PAYMENT_ID_PATTERN)),
+        ("payment_id: duplicate (kept the first)", ~_first_of("payment_id")),
+        ("project_id: missing", pl.col("project_id").is_null()),
+        ("project_id: not IP followed by 9 digits", ~pl.col("project_id").str.contains(PROJECT_ID_PATTERN)),
+        ("payment_date: missing", pl.col("payment_date").is_null()),
+        _not_a_date("payment_date"),
+        ("currency: not an ISO 4217 code we convert", ~pl.col("currency").is_in(list(CURRENCIES))),
+        ("amount: not a number", ~amount.str.contains(AMOUNT_PATTERN)),
+        (
+            "amount: not positive (a payment is money received)",
+            amount.str.starts_with("-") | (amount.cast(pl.Decimal(20, 2), strict=False) == 0),
+        ),
+        *(_not_a_timestamp(column) for column in PAYMENT_TIMESTAMPS),
+        (
+            "payment_date: after the day the CRM recorded the payment (created_at)",
+            (_as_date("payment_date") > recorded_on).fill_null(False),
+        ),
+    ]
+
+
+def validate_payments(received: pl.DataFrame) -> pl.DataFrame:
+    return received.with_columns(first_reject_reason(payment_rules()))
+
+
 def validate_projects(received: pl.DataFrame, catalogue: Collection[str], clusters: Collection[str]) -> pl.DataFrame:
     return received.with_columns(first_reject_reason(project_rules(catalogue, clusters)))
 
@@ -536,6 +581,16 @@ def land_events(received: pl.DataFrame, settings: Settings, logical_date: date, 
     )
 
 
+def land_payments(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
+    return land_batch(
+        _labelled(validate_payments(received), settings, logical_date),
+        source=SOURCE_PAYMENTS,
+        logical_date=logical_date,
+        landing_dir=settings.landing_dir,
+        details=window_details(window, received),
+    )
+
+
 def _labelled(rows: pl.DataFrame, settings: Settings, logical_date: date) -> pl.DataFrame:
     """``data_origin``: generated when the simulator wrote what was read, else crm (the real system)."""
     origin = ORIGIN_GENERATED if crm_is_generated(settings, logical_date) else ORIGIN_CRM
@@ -554,3 +609,10 @@ def extract_match_events(settings: Settings, logical_date: date) -> BatchReport:
     window = batch_window(settings.landing_dir, SOURCE_EVENTS, logical_date)
     received = read_source(settings, EVENTS_TABLE, logical_date, window)
     return land_events(received, settings, logical_date, window)
+
+
+def extract_payments(settings: Settings, logical_date: date) -> BatchReport:
+    """Land the payments recorded in the ledger since the watermark, up to the end of ``logical_date``."""
+    window = batch_window(settings.landing_dir, SOURCE_PAYMENTS, logical_date)
+    received = read_source(settings, PAYMENTS_TABLE, logical_date, window)
+    return land_payments(received, settings, logical_date, window)

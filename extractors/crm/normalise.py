@@ -7,6 +7,10 @@ import polars as pl
 from extractors.crm.contract import (
     EVENT_COLUMNS,
     EVENT_TIMESTAMPS,
+    PAYMENT_AMOUNTS,
+    PAYMENT_COLUMNS,
+    PAYMENT_DATES,
+    PAYMENT_TIMESTAMPS,
     PROJECT_AMOUNTS,
     PROJECT_COLUMNS,
     PROJECT_DATES,
@@ -52,6 +56,25 @@ def normalise_match_events(landed: pl.DataFrame) -> pl.DataFrame:
     """The matchmaking log, typed: ``event_at`` and ``updated_at`` in UTC."""
     return landed.select(
         *(_crm_timestamp(column) if column in EVENT_TIMESTAMPS else pl.col(column) for column in EVENT_COLUMNS),
+        "data_origin",
+        *LINEAGE_COLUMNS,
+    )
+
+
+def normalise_payments(landed: pl.DataFrame) -> pl.DataFrame:
+    """The payment ledger, typed: ``payment_date`` as a date, timestamps in UTC, ``amount`` as an exact
+    decimal in the contract's currency (``currency``)."""
+    return landed.select(
+        *(
+            _crm_date(column)
+            if column in PAYMENT_DATES
+            else _crm_timestamp(column)
+            if column in PAYMENT_TIMESTAMPS
+            else _crm_amount(column)
+            if column in PAYMENT_AMOUNTS
+            else pl.col(column)
+            for column in PAYMENT_COLUMNS
+        ),
         "data_origin",
         *LINEAGE_COLUMNS,
     )

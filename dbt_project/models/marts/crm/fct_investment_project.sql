@@ -1,15 +1,20 @@
 {#- One row per investment project of the alliance CRM, in its current version: where it comes from
     and goes to, its cluster and sourcing committee, the contracted amount in its currency and
-    converted to CNY and USD, paid-in funds (到位资金) and the stage dates with the delays between them.
+    converted to CNY and USD, paid-in funds (到位资金) to date from the payment ledger, 到位率, and the
+    stage dates with the delays between them.
 
-    Conversion (the contract of int_fx_rates_yearly): the yearly average rate of the signing year, or
-    of the intention year for a project not signed yet; CNY = amount x cny_per_unit, USD = CNY /
-    cny_per_usd. An amount in CNY is its own CNY amount, one in USD its own USD amount (exact). Without
-    WDI rates (a run without PARK_REFERENCE_DIR) the conversions that need a rate are null.
+    Contract conversion (macros/currency.sql, the contract of int_fx_rates_yearly): the yearly average
+    rate of the signing year, or of the intention year for a project not signed yet; CNY = amount x
+    cny_per_unit, USD = CNY / cny_per_usd. An amount in CNY is its own CNY amount, one in USD its own USD
+    amount (exact). Without WDI rates (a run without PARK_REFERENCE_DIR) the conversions that need a
+    rate are null.
 
-    Paid-in arrives from the CRM in the contract's currency and converts at the SAME rate as the
-    contract, so paid-in / contracted is the same in yuan as in the contract's currency and a fully
-    paid contract reads exactly 100 % (converting each at a different rate made some read above). -#}
+    Paid-in to date is the sum of the project's payments in the CRM's ledger (int_crm__payments_current)
+    in the contract's currency (a payment in another currency is left out here and reported by the test
+    assert_payments_in_their_contracts_currency). Its yuan and dollar amounts add each payment converted
+    at the rate of its payment year (money counts at the rate of the year it arrived), so they can
+    differ from paid_in_amount x cny_per_unit; 到位率 (paid_in_ratio) compares amounts in one currency,
+    the contract's, so a fully paid contract reads exactly 1. -#}
 
 with projects as (
     select
@@ -22,11 +27,37 @@ converted as (
     select
         projects.*,
         fx.rate_year_used as fx_rate_year_used,
-        case when projects.currency = 'CNY' then 1.0 else fx.cny_per_unit end as cny_per_unit,
+        {{ cny_per_unit('projects.currency') }} as cny_per_unit,
         fx.cny_per_usd
     from projects
-    left join {{ ref('int_fx_rates_yearly') }} as fx
-        on projects.currency = fx.currency_code and projects.fx_year = fx.year
+    {{ fx_rates_join('projects.currency', 'projects.fx_year') }}
+),
+
+ledger as (
+    select
+        payments.project_id,
+        count(*) as payments,
+        sum(payments.amount) as paid_in_amount,
+        sum(payments.amount_cny) as paid_in_cny,
+        sum(payments.amount_usd) as paid_in_usd,
+        max(payments.payment_date) as last_payment_date
+    from {{ ref('int_crm__payments_current') }} as payments
+    inner join projects
+        on payments.project_id = projects.project_id and payments.currency = projects.currency
+    group by payments.project_id
+),
+
+with_ledger as (
+    select
+        converted.*,
+        cast(coalesce(ledger.paid_in_amount, 0) as decimal(20, 2)) as paid_in_amount_to_date,
+        case when ledger.project_id is null then 0.0 else ledger.paid_in_cny end as paid_in_cny,
+        case when ledger.project_id is null then 0.0 else ledger.paid_in_usd end as paid_in_usd,
+        coalesce(ledger.payments, 0) as payments,
+        ledger.last_payment_date
+    from converted
+    left join ledger
+        on converted.project_id = ledger.project_id
 )
 
 select
@@ -46,13 +77,16 @@ select
     projects.fx_year,
     projects.fx_rate_year_used,
     projects.cny_per_unit,
-    cast(projects.contracted_amount as double precision) * projects.cny_per_unit as contracted_cny,
-    case
-        when projects.currency = 'USD' then cast(projects.contracted_amount as double precision)
-        else cast(projects.contracted_amount as double precision) * projects.cny_per_unit / projects.cny_per_usd
-    end as contracted_usd,
-    projects.paid_in_amount,
-    cast(projects.paid_in_amount as double precision) * projects.cny_per_unit as paid_in_cny,
+    {{ to_cny('projects.contracted_amount', 'projects.cny_per_unit') }} as contracted_cny,
+    {{ to_usd('projects.contracted_amount', 'projects.currency', 'projects.cny_per_unit', 'projects.cny_per_usd') }}
+        as contracted_usd,
+    projects.paid_in_amount_to_date as paid_in_amount,
+    projects.paid_in_cny,
+    projects.paid_in_usd,
+    cast(projects.paid_in_amount_to_date as double precision)
+    / nullif(cast(projects.contracted_amount as double precision), 0) as paid_in_ratio,
+    cast(projects.payments as integer) as payments,
+    projects.last_payment_date,
     projects.intention_date,
     projects.signed_date,
     projects.construction_started_date,
@@ -69,6 +103,6 @@ select
     projects.created_at,
     projects.updated_at,
     projects.batch_id
-from converted as projects
+from with_ledger as projects
 left join {{ ref('int_crm__park_codes') }} as parks
     on projects.park_code = parks.park_code

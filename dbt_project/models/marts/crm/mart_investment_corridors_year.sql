@@ -6,7 +6,9 @@
     whose amount cannot be converted comes last), then origin and park, so the top N is stable.
     park_inbound_foreign_share is the park's inbound foreign share of the year: contracted yuan of
     its inbound foreign projects over contracted yuan of all projects signed into it (foreign and
-    domestic). -#}
+    domestic). Paid-in is the corridor's paid-in to date from the CRM's payment ledger, each payment at
+    its payment year's rate; 到位率 compares amounts at each contract's own rate
+    (paid_in_cny_at_contract_rate / contracted_cny), so fully paid contracts read exactly 1. -#}
 
 with signed_into_parks as (
     select
@@ -37,6 +39,8 @@ corridors as (
         sum(contracted_cny) as contracted_cny,
         sum(contracted_usd) as contracted_usd,
         sum(paid_in_cny) as paid_in_cny,
+        sum(paid_in_usd) as paid_in_usd,
+        sum({{ to_cny('paid_in_amount', 'cny_per_unit') }}) as paid_in_cny_at_contract_rate,
         max(data_origin) as data_origin
     from signed_into_parks
     where direction = 'inbound_foreign'
@@ -53,7 +57,9 @@ select
     corridors.contracted_cny,
     corridors.contracted_usd,
     corridors.paid_in_cny,
-    corridors.paid_in_cny * 1.0 / nullif(corridors.contracted_cny, 0) as paid_in_ratio,
+    corridors.paid_in_usd,
+    corridors.paid_in_cny_at_contract_rate,
+    corridors.paid_in_cny_at_contract_rate / nullif(corridors.contracted_cny, 0) as paid_in_ratio,
     row_number() over (
         partition by corridors.signed_year
         order by

@@ -6,6 +6,12 @@
     date of the CRM), and the rates are that signing cohort's progress as of the build (of the projects
     signed in the month, how many started construction, how many reached production so far).
 
+    Paid-in is the cohort's paid-in to date from the CRM's payment ledger (fct_investment_project): in
+    yuan and dollars each payment at its payment year's rate; 到位率 compares amounts in one currency,
+    each project's paid-in and contract both at its contract's rate (paid_in_cny_at_contract_rate /
+    contracted_cny), so fully paid contracts read exactly 1. Paid-in by the month the money arrived:
+    fct_paid_in_payment.
+
     For outbound projects the destination country's FDI net inflows (WDI BX.KLT.DINV.CD.WD, current
     US$) of the signing year are given as context; when the World Bank has not published that year
     yet, the latest earlier year, named in destination_fdi_year. Each row also names its corridor's
@@ -39,6 +45,8 @@ flows as (
         sum(contracted_cny) as contracted_cny,
         sum(contracted_usd) as contracted_usd,
         sum(paid_in_cny) as paid_in_cny,
+        sum(paid_in_usd) as paid_in_usd,
+        sum({{ to_cny('paid_in_amount', 'cny_per_unit') }}) as paid_in_cny_at_contract_rate,
         cast(sum(case when is_construction_started then 1 else 0 end) as bigint) as construction_started_projects,
         cast(sum(case when is_in_production then 1 else 0 end) as bigint) as in_production_projects,
         percentile_cont(0.5) within group (order by days_signed_to_started) as median_days_signed_to_started,
@@ -92,7 +100,9 @@ select
     flows.contracted_cny,
     flows.contracted_usd,
     flows.paid_in_cny,
-    cast(flows.paid_in_cny as double precision) / nullif(flows.contracted_cny, 0) as paid_in_ratio,
+    flows.paid_in_usd,
+    flows.paid_in_cny_at_contract_rate,
+    flows.paid_in_cny_at_contract_rate / nullif(flows.contracted_cny, 0) as paid_in_ratio,
     flows.construction_started_projects,
     flows.in_production_projects,
     cast(flows.construction_started_projects as double precision) / flows.projects as start_rate,

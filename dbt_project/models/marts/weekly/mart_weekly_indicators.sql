@@ -53,28 +53,15 @@ starts as (
     group by dates.week_start
 ),
 
--- paid-in recorded in the CRM: each landed version's increase over the project's previous version,
--- in the week of its update (a project's first version counts from zero), in the contract's currency,
--- converted to yuan at the contract's rate (fct_investment_project.cny_per_unit)
-paid_in_versions as (
-    select
-        project_id,
-        {{ shanghai_date('updated_at') }} as updated_date,
-        paid_in_amount - coalesce(
-            lag(paid_in_amount) over (partition by project_id order by updated_at, batch_id), 0
-        ) as paid_in_increase
-    from {{ ref('stg_crm__investment_projects') }}
-),
-
+-- paid-in funds received: the CRM's payment ledger summed by payment date, each payment in yuan at the
+-- average rate of its payment year (fct_paid_in_payment); a change to a project's row moves nothing here
 paid_in as (
     select
         dates.week_start,
-        sum(cast(paid_in_versions.paid_in_increase as double precision) * projects.cny_per_unit) as paid_in_cny
-    from paid_in_versions
-    inner join {{ ref('fct_investment_project') }} as projects
-        on paid_in_versions.project_id = projects.project_id
+        sum(payments.amount_cny) as paid_in_cny
+    from {{ ref('fct_paid_in_payment') }} as payments
     inner join {{ ref('dim_date') }} as dates
-        on paid_in_versions.updated_date = dates.date_day
+        on payments.payment_date = dates.date_day
     group by dates.week_start
 ),
 
