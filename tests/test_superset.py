@@ -786,18 +786,26 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
             expected = len(_charts(admin, dashboards[slug]))
             page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
             page.wait_for_selector(".dashboard-chart, .chart-container", timeout=60_000)
-            # every chart rendered and nothing loading, three polls in a row: on a busy machine the grid was
-            # seen rendered in full, then empty a moment later (the dashboard rendering again)
-            deadline, settled = time.monotonic() + 90, 0
-            while time.monotonic() < deadline and settled < 3:
+            # every chart rendered and nothing loading, three polls in a row, and still so after the screenshot:
+            # on a busy machine the grid was seen rendered in full, then empty a moment later (the dashboard
+            # rendering again once its native filters were restored into the URL), so a count taken after a
+            # fixed pause could read 0
+            deadline, settled, rendered, errors = time.monotonic() + 120, 0, 0, []
+            while time.monotonic() < deadline:
                 loading = page.locator(".loading, [data-test='loading-indicator']").count()
                 rendered = page.locator(".chart-container").count()
                 settled = settled + 1 if loading == 0 and rendered >= expected else 0
+                if settled >= 3:
+                    page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+                    errors = page.locator(
+                        "[data-test='error-message'], .ant-alert-error, .alert-danger"
+                    ).all_inner_texts()
+                    rendered = page.locator(".chart-container").count()
+                    if rendered >= expected:
+                        break
+                    settled = 0
                 page.wait_for_timeout(500)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
-            errors = page.locator("[data-test='error-message'], .ant-alert-error, .alert-danger").all_inner_texts()
-            assert page.locator(".chart-container").count() >= expected, slug
+            assert rendered >= expected, (slug, rendered, expected)
             assert not errors, (slug, errors)
         browser.close()
 
