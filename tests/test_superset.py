@@ -849,3 +849,56 @@ def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset,
     assert not failures, failures[:3]
     assert after == before + 1000
     assert before in seen and before + 1000 in seen
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def test_csv_and_excel_downloads_neutralise_text_that_starts_like_a_formula(
+    superset: Superset, admin: httpx.Client, tmp_path: Path
+) -> None:
+    """Issue 16: names land as sent, so an enterprise named ``=HYPERLINK(...)`` reaches the marts verbatim;
+    what an analyst downloads from a chart (CSV or Excel) must open as text in a spreadsheet, never as a formula.
+    The values are built in the chart query from dim_enterprise's real names, each behind one prefix."""
+    import csv
+    import io
+    import json
+
+    import fastexcel
+
+    response = admin.get(
+        "/api/v1/dataset/",
+        params={"q": "(filters:!((col:table_name,opr:eq,value:dim_enterprise)))"},
+    )
+    dataset_id = response.json()["result"][0]["id"]
+    labels = {f"name_{index}": prefix for index, prefix in enumerate(FORMULA_PREFIXES)}
+    columns = [
+        {"label": label, "expressionType": "SQL", "sqlExpression": f"'{prefix}' || enterprise_name"}
+        for label, prefix in labels.items()
+    ]
+    columns.append({"label": "hyperlink", "expressionType": "SQL",
+                    "sqlExpression": "'=HYPERLINK(\"https://example.invalid/\"' || ', \"' || enterprise_name || '\")'"})  # fmt: skip
+    labels["hyperlink"] = "="
+
+    def download(result_format: str) -> bytes:
+        body = {
+            "datasource": {"id": dataset_id, "type": "table"},
+            "queries": [{"columns": columns, "metrics": [], "orderby": [], "row_limit": 5}],
+            "result_format": result_format,
+            "result_type": "full",
+        }
+        answer = admin.post(
+            "/api/v1/chart/data", content=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.content
+
+    rows = list(csv.DictReader(io.StringIO(download("csv").decode("utf-8-sig")), escapechar="\\"))
+    workbook = tmp_path / "download.xlsx"
+    workbook.write_bytes(download("xlsx"))
+    sheet = fastexcel.read_excel(workbook).load_sheet(0).to_polars()
+    for values in ([row for row in rows], sheet.to_dicts()):
+        assert len(values) == 5
+        for row in values:
+            for label, prefix in labels.items():
+                assert row[label].startswith("'" + prefix), (label, row[label])
