@@ -95,7 +95,7 @@ class ParkMatch:
 
 
 class ParkResolver:
-    """A park as an office names its folder: a catalogue code, or a name resolving to exactly one zone."""
+    """A park as an office names its folder: a catalogue or alliance code, or a name resolving to exactly one park."""
 
     def __init__(self, zones: pl.DataFrame) -> None:
         """``zones``: ``zone_code``, ``zone_name``, ``province_name`` of every catalogue zone (a code may repeat)."""
@@ -110,9 +110,16 @@ class ParkResolver:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ParkResolver:
+        """The catalogue's zones and the alliance's own members that the catalogue does not list."""
         from parkplatform import catalogue
 
-        return cls(catalogue.valid_registry(settings))
+        zones = catalogue.valid_registry(settings).select("zone_code", "zone_name", "province_name")
+        return cls(pl.concat([zones, alliance_only_parks(settings)]))
+
+    @cached_property
+    def codes(self) -> list[str]:
+        """Every park code an office may submit under: the catalogue's and the alliance-only members'."""
+        return self._zones["zone_code"].unique().sort().to_list()
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -122,12 +129,15 @@ class ParkResolver:
 
     def resolve(self, park: str) -> ParkMatch:
         text = park.strip()
-        by_code = self._zones.filter(pl.col("zone_code") == text.upper())
+        # codes as offices type them: g121002 is G121002; alliance A-codes carry lower-case hex digits
+        by_code = self._zones.filter(pl.col("zone_code").str.to_uppercase() == text.upper())
         if by_code.height == 1:
-            return ParkMatch(text.upper(), None)
+            return ParkMatch(by_code["zone_code"][0], None)
         if by_code.height > 1:
             names = "、".join(by_code["zone_name"].to_list())
-            return ParkMatch(None, f"park code {text.upper()} is shared by several catalogue zones ({names})")
+            return ParkMatch(
+                None, f"park code {by_code['zone_code'][0]} is shared by several catalogue zones ({names})"
+            )
         # a name starting with its province (天津经开区) is compared within that province only
         key, province = self._key(text)
         by_name = self._zones.filter(pl.col("key") == key)
@@ -139,7 +149,33 @@ class ParkResolver:
         if by_name.height >= 1:
             candidates = ", ".join(f"{c} {n}" for c, n in by_name.select("zone_code", "zone_name").iter_rows())
             return ParkMatch(None, f"park {text!r} is ambiguous: it names {candidates}")
-        return ParkMatch(None, f"park {text!r} is neither a catalogue code nor the name of a catalogue zone")
+        return ParkMatch(
+            None,
+            f"park {text!r} is neither a catalogue or alliance code nor the name of a catalogue zone or alliance member",
+        )
+
+
+def alliance_only_parks(settings: Settings) -> pl.DataFrame:
+    """Members of the alliance that the catalogue does not list (company-run, approved after 2018, overseas),
+    under their alliance A-code, name and province, from the newest landed member list; none before one landed.
+    Their offices submit like any other park's."""
+    from parkplatform.landing import LANDED_FILE, latest_batch
+
+    columns = {"zone_code": pl.String, "zone_name": pl.String, "province_name": pl.String}
+    try:
+        members = pl.read_parquet(latest_batch(settings.landing_dir, "alliance_members") / LANDED_FILE)
+    except FileNotFoundError:
+        return pl.DataFrame(schema=columns)
+    return (
+        members.filter(pl.col("match_status") == "alliance_only")
+        .select(
+            pl.col("park_id").alias("zone_code"),
+            pl.col("member_name").alias("zone_name"),
+            pl.col("member_province").alias("province_name"),
+        )
+        .unique("zone_code", maintain_order=True)
+        .cast(columns)
+    )
 
 
 # ----------------------------------------------------------------------------------------- receipts
@@ -317,7 +353,7 @@ class Inbox:
             raise IntakeError(f"no such file: {', '.join(missing)}")
         if source == SUBMISSIONS:
             if any(not park or not park.strip() for _, park in items):
-                raise IntakeError("a park submission needs its park (--park: catalogue code or name)")
+                raise IntakeError("a park submission needs its park (--park: catalogue or alliance code, or name)")
             resolver = resolver or ParkResolver.from_settings(get_settings())
         receipts = []
         with self._locked():

@@ -88,7 +88,11 @@ def test_anything_else_is_not_a_period(text):
         ("天津经开区", TIANJIN, None),  # the usual abbreviation, the province in the name
         ("东乡经济开发区", None, "is ambiguous: it names S367087 江西东乡经济开发区, S627030 甘肃东乡经济开发区"),
         ("S377018", None, "is shared by several catalogue zones"),
-        ("火星经济技术开发区", None, "is neither a catalogue code nor the name of a catalogue zone"),
+        (
+            "火星经济技术开发区",
+            None,
+            "is neither a catalogue or alliance code nor the name of a catalogue zone or alliance member",
+        ),
     ],
 )
 def test_a_park_is_a_code_or_a_name_that_names_one_zone(resolver, park, code, reason):
@@ -272,3 +276,29 @@ def test_the_receipts_land_as_a_table_with_their_outcomes(inbox, tmp_path):
     ]
     ledger = [json.loads(line) for line in inbox.ledger.read_text(encoding="utf-8").splitlines()]
     assert [event["event"] for event in ledger] == ["received", "landed", "received"]
+
+
+def test_a_member_park_the_catalogue_does_not_list_submits_under_its_name_or_alliance_code(inbox, tmp_path):
+    """Company-run, post-2018 and overseas members have no catalogue code: once the member list has landed,
+    their offices submit under the member's name or its alliance A-code, and the rows land under that code."""
+    from extractors.alliance_members.extract import alliance_code
+    from parkplatform.park_names import normalise_park_name
+    from simulators import members as members_simulator
+
+    settings = get_settings()
+    sent = office_csv(tmp_path / "by.csv", [("中白工业园区开发股份有限公司", CODE_A, "310")])
+    (early,) = inbox.submit("park_submissions", [sent], period="2026-11", park="中白工业园", sender="by")
+    assert early.status == "review"  # before any member list: the name is no park the platform knows
+
+    members_simulator.write_export(settings, DAY)
+    members_source.extract(settings, DAY)
+    code = alliance_code(pl.select(normalise_park_name(pl.lit("中白工业园"))).item(), None)
+    resolver = ParkResolver.from_settings(settings)
+    assert resolver.resolve("中白工业园").code == code
+    assert resolver.resolve(code).code == code
+
+    (released,) = inbox.submit("park_submissions", [sent], period="2026-11", park="中白工业园", sender="by")
+    assert (released.status, released.park_code) == ("accepted", code)
+    report = submissions_source.extract(settings, DAY)
+    landed = pl.read_parquet(Path(report.path) / LANDED_FILE)
+    assert landed.select("credit_code", "park_code").rows() == [(CODE_A, code)]

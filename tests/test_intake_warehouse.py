@@ -128,7 +128,7 @@ def test_every_file_has_its_outcome_in_the_warehouse(built):
     assert outcomes[receipts["october"].receipt_id] == ("landed", None, 1, 0)
     review = outcomes[receipts["review"].receipt_id]
     assert review[0] == "review" and review[1] == (
-        "park '火星园区' is neither a catalogue code nor the name of a catalogue zone"
+        "park '火星园区' is neither a catalogue or alliance code nor the name of a catalogue zone or alliance member"
     )
     rejected = outcomes[receipts["rejected"].receipt_id]
     assert rejected[0] == "rejected" and rejected[1].startswith("required column(s) credit_code")

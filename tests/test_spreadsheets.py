@@ -498,7 +498,7 @@ def test_files_of_a_period_validate_and_land_reconciled_per_file(tmp_path, refer
         (5, BLANK),
         (6, TOTALS),
         (2, None),
-        (3, "park_code (园区代码) is not a zone of the park registry"),
+        (3, "park_code (园区代码) is neither a zone of the park registry nor an alliance member"),
         (4, TOTALS),
     ]
     assert spreadsheets.file_counts(validated).rows() == [

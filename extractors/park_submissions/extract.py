@@ -77,7 +77,7 @@ def land_receipts(
     )
     received = read.join(per_file, on="_source_file", how="left", maintain_order="left")
     rules = reader.submission_rules(
-        known_parks=parks["zone_code"].to_list(),
+        known_parks=resolver.codes,
         shared_codes=parks.filter("code_is_shared")["zone_code"].to_list(),
         classes=reader.industry_classes(settings.reference_dir) if settings.reference_dir else None,
     )

@@ -164,7 +164,10 @@ def validation_rules(known_parks: list[str], shared_codes: list[str]) -> list[tu
             "park_code (园区代码) is shared by several registry zones; the park cannot be told apart",
             pl.col("park_code").is_in(shared_codes),
         ),
-        ("park_code (园区代码) is not a zone of the park registry", ~pl.col("park_code").is_in(known_parks)),
+        (
+            "park_code (园区代码) is neither a zone of the park registry nor an alliance member",
+            ~pl.col("park_code").is_in(known_parks),
+        ),
         # the optional columns: an empty cell is allowed (not reported), a wrong value is not
         (
             "industry_code (行业代码) is not a 4-digit GB/T 4754 class",
