@@ -31,19 +31,19 @@ class WarehouseReader(Protocol):
     def exists(self, schema: str, table: str) -> bool: ...
 
 
-class _DuckDBReader:
-    engine = "duckdb"
+class _Reader:
+    """What both readers share: everything but opening the connection and running a query."""
 
-    def __init__(self, path: Path) -> None:
-        import duckdb
-
-        self.location = str(path)
-        self._con = duckdb.connect(str(path), read_only=True)
+    engine: str
+    location: str
+    _con: Any
 
     def rows(self, query: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        cursor = self._con.execute(query, list(parameters or []))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        raise NotImplementedError
+
+    @staticmethod
+    def _records(names: Sequence[str], fetched: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
     def exists(self, schema: str, table: str) -> bool:
         return bool(
@@ -56,7 +56,22 @@ class _DuckDBReader:
         self._con.close()
 
 
-class _PostgresReader:
+class _DuckDBReader(_Reader):
+    engine = "duckdb"
+
+    def __init__(self, path: Path) -> None:
+        import duckdb
+
+        self.location = str(path)
+        self._con = duckdb.connect(str(path), read_only=True)
+
+    def rows(self, query: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._con.execute(query, list(parameters or []))
+        names = [column[0] for column in cursor.description]
+        return self._records(names, cursor.fetchall())
+
+
+class _PostgresReader(_Reader):
     engine = "postgres"
 
     def __init__(self, settings: Settings) -> None:
@@ -71,17 +86,7 @@ class _PostgresReader:
         with self._con.cursor() as cursor:
             cursor.execute(query.replace("%", "%%").replace("?", "%s"), list(parameters or []))
             names = [column.name for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def exists(self, schema: str, table: str) -> bool:
-        return bool(
-            self.rows(
-                "select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-            )
-        )
-
-    def close(self) -> None:
-        self._con.close()
+            return self._records(names, cursor.fetchall())
 
 
 @contextmanager
@@ -90,7 +95,7 @@ def open_serving(settings: Settings | None = None, *, warehouse: Path | None = N
     (a build, an archived copy) instead."""
     settings = settings or get_settings()
     if warehouse is None and settings.warehouse_engine == "postgres":
-        reader: _DuckDBReader | _PostgresReader = _PostgresReader(settings)
+        reader: _Reader = _PostgresReader(settings)
     else:
         path = warehouse or settings.serving_warehouse
         if not path.exists():
