@@ -173,17 +173,9 @@ class WeeklyReportData:
         return next(indicator for indicator in self.indicators if indicator.code == code)
 
 
-def _rows(con: WarehouseReader, query: str, parameters: list | None = None) -> list[dict[str, Any]]:
-    return con.rows(query, parameters)
-
-
 def _value(con: WarehouseReader, query: str, parameters: list | None = None) -> Any:
     """The first column of the first row."""
     return next(iter(con.rows(query, parameters)[0].values()))
-
-
-def _exists(con: WarehouseReader, schema: str, table: str) -> bool:
-    return con.exists(schema, table)
 
 
 def _month_start(day: date, months_back: int = 0) -> date:
@@ -208,8 +200,7 @@ def _read(con: WarehouseReader, week: IsoWeek) -> WeeklyReportData:
     as_of = _value(con, "select max(as_of_date) from fct_match")
     indicators = _indicators(con, week)
     if not indicators:
-        weeks = _rows(
-            con,
+        weeks = con.rows(
             "select min(iso_week_label) as first_week, max(iso_week_label) as last_week from mart_weekly_indicators",
         )[0]
         raise WeekNotAvailable(
@@ -234,8 +225,7 @@ def _read(con: WarehouseReader, week: IsoWeek) -> WeeklyReportData:
 
 
 def _indicators(con: WarehouseReader, week: IsoWeek) -> list[Indicator]:
-    rows = _rows(
-        con,
+    rows = con.rows(
         """
         select weekly.*, targets.indicator_name_cn, targets.indicator_name_en, targets.unit,
             targets.higher_is_better
@@ -246,8 +236,7 @@ def _indicators(con: WarehouseReader, week: IsoWeek) -> list[Indicator]:
         """,
         [week.label],
     )
-    trend = _rows(
-        con,
+    trend = con.rows(
         """
         select indicator_code, iso_week_label, week_start, value, same_week_last_year_value
         from mart_weekly_indicators
@@ -308,13 +297,12 @@ def _generated_parts(con: WarehouseReader) -> list[str]:
         "submissions": "select count(*) from fct_enterprise_period where data_origin = 'generated'",
         "registry": "select count(*) from dim_park where in_catalogue and data_origin = 'generated'",
     }
-    return [part for part, query in checks.items() if any(any(row.values()) for row in _rows(con, query))]
+    return [part for part, query in checks.items() if any(any(row.values()) for row in con.rows(query))]
 
 
 def _funnel(con: WarehouseReader, first_month: date, last_month: date) -> Funnel:
     stage_sums = ", ".join(f"coalesce(sum({stage}_matches), 0) as {stage}" for stage in FUNNEL_STAGES)
-    row = _rows(
-        con,
+    row = con.rows(
         f"select {stage_sums}, coalesce(sum(lost_matches), 0) as lost, coalesce(sum(stalled_matches), 0) as stalled "
         "from mart_match_funnel where cohort_month between ? and ?",
         [first_month, last_month],
@@ -333,10 +321,9 @@ def _funnel(con: WarehouseReader, first_month: date, last_month: date) -> Funnel
 def _corridors(con: WarehouseReader, year: int) -> list[dict[str, Any]] | None:
     """The year's top inbound corridors (origin country → park) as mart_investment_corridors_year ranks them;
     None for a warehouse published before that mart existed."""
-    if not _exists(con, "main", "mart_investment_corridors_year"):
+    if not con.exists("main", "mart_investment_corridors_year"):
         return None
-    return _rows(
-        con,
+    return con.rows(
         f"""
         select corridors.corridor_rank, corridors.origin_country_iso3,
             coalesce(origin.name_cn, corridors.origin_country_iso3) as origin_cn,
@@ -354,8 +341,7 @@ def _corridors(con: WarehouseReader, year: int) -> list[dict[str, Any]] | None:
 
 
 def _top_parks(con: WarehouseReader, first_month: date, last_month: date) -> list[dict[str, Any]]:
-    return _rows(
-        con,
+    return con.rows(
         f"""
         select parks.park_id, parks.zone_name as park_name, parks.province_name, parks.province_name_en,
             parks.level, sum(flows.projects) as projects, sum(flows.contracted_cny) as contracted_cny,
@@ -374,8 +360,7 @@ def _top_parks(con: WarehouseReader, first_month: date, last_month: date) -> lis
 
 def _stalled(con: WarehouseReader) -> list[dict[str, Any]]:
     """The stalled matches furthest down the funnel first (closest to a signature), then the longest silent."""
-    return _rows(
-        con,
+    return con.rows(
         f"""
         select matches.match_id, matches.furthest_stage, matches.furthest_stage_rank, matches.committee,
             committees.committee_name_cn, committees.committee_name_en, matches.demand_party,
@@ -396,8 +381,7 @@ def _tier_changes(con: WarehouseReader, week: IsoWeek) -> TierChanges:
     """Park × cluster pairs whose tier differs from the year before, in the newest year up to the week's."""
     years = [
         row["year"]
-        for row in _rows(
-            con,
+        for row in con.rows(
             "select distinct year from mart_cluster_park_year where year <= ? order by year desc limit 2",
             [week.sunday.year],
         )
@@ -405,8 +389,7 @@ def _tier_changes(con: WarehouseReader, week: IsoWeek) -> TierChanges:
     if len(years) < 2:
         return TierChanges(year=years[0] if years else None, previous_year=None, rows=[])
     year, previous_year = years
-    rows = _rows(
-        con,
+    rows = con.rows(
         f"""
         select parks.zone_name as park_name, parks.province_name, parks.province_name_en,
             clusters.cluster_name_cn, clusters.cluster_name_en, earlier.cluster_tier as previous_tier,
@@ -432,8 +415,7 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
     (the report's cut-off) with its reconciliation, the week's batch count; the gate's validation
     results and the quarantine mart when the warehouse has them."""
     cut_off = week.sunday + timedelta(days=1)
-    batches = _rows(
-        con,
+    batches = con.rows(
         """
         select source, batch_id, logical_date, received_rows, landed_rows, quarantined_rows,
             received_rows = landed_rows + quarantined_rows as reconciles, batches_in_week
@@ -452,9 +434,8 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
     newest = {batch["source"]: batch["logical_date"] for batch in batches}
     missing = [source for source in DAILY_SOURCES if newest.get(source) is None or newest[source] < week.sunday]
     validation = validation_run = quarantine = None
-    if _exists(con, "main", "quality_validation_results"):
-        run = _rows(
-            con,
+    if con.exists("main", "quality_validation_results"):
+        run = con.rows(
             """
             select run_id, max(validated_at) as validated_at, max(as_of) as as_of, count(*) as expectations,
                 count(*) filter (where not success) as failed,
@@ -469,8 +450,7 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
         )
         validation_run = run[0] if run else None
         validation = (
-            _rows(
-                con,
+            con.rows(
                 """
                 select suite, expectation, column_name, severity, success, expected, observed
                 from main.quality_validation_results
@@ -482,9 +462,8 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
             if validation_run
             else []
         )
-    if _exists(con, "main", "mart_quarantine_batches"):
-        quarantine = _rows(
-            con,
+    if con.exists("main", "mart_quarantine_batches"):
+        quarantine = con.rows(
             f"""
             select source, batch_id, logical_date, reason, quarantined_rows
             from main.mart_quarantine_batches
@@ -502,15 +481,14 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
         validation=validation,
         validation_run=validation_run,
         quarantine=quarantine,
-        intake=_intake(con, cut_off) if _exists(con, "main", "mart_intake_status") else None,
+        intake=_intake(con, cut_off) if con.exists("main", "mart_intake_status") else None,
     )
 
 
 def _intake(con: WarehouseReader, cut_off: date) -> Intake:
     """From ``mart_intake_status`` and ``fct_intake_receipt``: the newest month ended before the cut-off."""
     period = _value(con, "select max(period) from main.mart_intake_status where period_end < ?", [cut_off])
-    parks = _rows(
-        con,
+    parks = con.rows(
         """
         select park_code, park_name, intake_status
         from main.mart_intake_status
@@ -519,8 +497,7 @@ def _intake(con: WarehouseReader, cut_off: date) -> Intake:
         """,
         [period],
     )
-    problems = _rows(
-        con,
+    problems = con.rows(
         f"""
         select original_name, coalesce(park_name, park_as_sent) as park, period, outcome, outcome_reason
         from main.fct_intake_receipt
