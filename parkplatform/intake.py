@@ -229,6 +229,40 @@ def _safe_part(text: str) -> str:
     return cleaned or "_"
 
 
+def _receipts_in(events: Sequence[dict], source: str | None = None) -> list[Receipt]:
+    """The receipts of the ledger's ``events`` in the order received (of ``source`` only, when given)."""
+    found = [
+        Receipt(**{k: v for k, v in event.items() if k != "event"}) for event in events if event["event"] == "received"
+    ]
+    return [receipt for receipt in found if source is None or receipt.source == source]
+
+
+def _landings_in(events: Sequence[dict]) -> dict[str, Landing]:
+    """The newest landing of each receipt among the ledger's ``events``."""
+    landed: dict[str, Landing] = {}
+    for event in events:
+        if event["event"] == "landed":
+            landed[event["receipt_id"]] = Landing(**{k: v for k, v in event.items() if k != "event"})
+    return landed
+
+
+def _superseded_in(receipts: Sequence[Receipt]) -> dict[str, str]:
+    """Receipt id -> the id of the receipt replacing it, among the ``receipts`` of one source (see
+    :meth:`Inbox.superseded`)."""
+    by_key: dict[tuple[str | None, str], list[str]] = {}
+    accepted_by_digest: dict[str, str] = {}
+    for receipt in receipts:
+        if receipt.accepted:
+            by_key.setdefault((receipt.park_code, receipt.period), []).append(receipt.receipt_id)
+            accepted_by_digest.setdefault(receipt.sha256, receipt.receipt_id)
+    replaced = {old: ids[-1] for ids in by_key.values() for old in ids[:-1]}
+    for receipt in receipts:
+        release = accepted_by_digest.get(receipt.sha256)
+        if not receipt.accepted and release is not None and release > receipt.receipt_id:
+            replaced[receipt.receipt_id] = release
+    return replaced
+
+
 class Inbox:
     """The inbox folder and its ledger of receipts."""
 
@@ -269,38 +303,17 @@ class Inbox:
 
     def receipts(self, source: str | None = None) -> list[Receipt]:
         """Every receipt in the order received (of ``source`` only, when given)."""
-        found = [
-            Receipt(**{k: v for k, v in event.items() if k != "event"})
-            for event in self._events()
-            if event["event"] == "received"
-        ]
-        return [receipt for receipt in found if source is None or receipt.source == source]
+        return _receipts_in(self._events(), source)
 
     def landings(self) -> dict[str, Landing]:
         """The newest landing of each receipt."""
-        landed: dict[str, Landing] = {}
-        for event in self._events():
-            if event["event"] == "landed":
-                landed[event["receipt_id"]] = Landing(**{k: v for k, v in event.items() if k != "event"})
-        return landed
+        return _landings_in(self._events())
 
     def superseded(self, source: str) -> dict[str, str]:
         """Receipt id -> the id of the receipt that replaces it: for an accepted file, the current (newest
         accepted) receipt for the same park and period; for a file in review, the receipt under which the
         same bytes were accepted later (the file released from review with its park)."""
-        receipts = self.receipts(source)
-        by_key: dict[tuple[str | None, str], list[str]] = {}
-        accepted_by_digest: dict[str, str] = {}
-        for receipt in receipts:
-            if receipt.accepted:
-                by_key.setdefault((receipt.park_code, receipt.period), []).append(receipt.receipt_id)
-                accepted_by_digest.setdefault(receipt.sha256, receipt.receipt_id)
-        replaced = {old: ids[-1] for ids in by_key.values() for old in ids[:-1]}
-        for receipt in receipts:
-            release = accepted_by_digest.get(receipt.sha256)
-            if not receipt.accepted and release is not None and release > receipt.receipt_id:
-                replaced[receipt.receipt_id] = release
-        return replaced
+        return _superseded_in(self.receipts(source))
 
     # -- receiving
 
@@ -490,11 +503,13 @@ class Inbox:
         """Current accepted receipts of ``source`` not landed yet, or landed by ``batch_id`` (a re-run of the
         same logical date lands them again), oldest first. A file superseded before it was landed is not
         read: its newer file is."""
-        landed = self.landings()
-        superseded = self.superseded(source)
+        events = self._events()
+        receipts = _receipts_in(events, source)
+        landed = _landings_in(events)
+        superseded = _superseded_in(receipts)
         return [
             receipt
-            for receipt in self.receipts(source)
+            for receipt in receipts
             if receipt.accepted
             and receipt.receipt_id not in superseded
             and (receipt.receipt_id not in landed or landed[receipt.receipt_id].batch_id == batch_id)
@@ -511,9 +526,14 @@ class Inbox:
 
     def table(self) -> pl.DataFrame:
         """Every receipt with its period's dates, whether a newer one superseded it, and its landing."""
-        receipts = self.receipts()
-        landed = self.landings()
-        superseded = {rid: new for source in INBOX_SOURCES for rid, new in self.superseded(source).items()}
+        events = self._events()
+        receipts = _receipts_in(events)
+        landed = _landings_in(events)
+        superseded = {
+            rid: new
+            for source in INBOX_SOURCES
+            for rid, new in _superseded_in([receipt for receipt in receipts if receipt.source == source]).items()
+        }
         rows = []
         for receipt in receipts:
             try:
