@@ -57,7 +57,6 @@ from extractors.crm.contract import (
     DIRECTIONS,
     EVENT_ID_PATTERN,
     EVENT_TIMESTAMPS,
-    EVENTS_TABLE,
     EXPORT_FOLDER,
     LOST_REASONS,
     MATCH_ID_PATTERN,
@@ -65,15 +64,14 @@ from extractors.crm.contract import (
     ORIGIN_CRM,
     PAYMENT_ID_PATTERN,
     PAYMENT_TIMESTAMPS,
-    PAYMENTS_TABLE,
     PROJECT_DATES,
     PROJECT_ID_PATTERN,
     PROJECT_STATUSES,
     PROJECT_TIMESTAMPS,
-    PROJECTS_TABLE,
     SOURCE_EVENTS,
     SOURCE_PAYMENTS,
     SOURCE_PROJECTS,
+    SOURCE_TABLES,
     STAGE_RANK,
     STAGES,
     TABLE_AMOUNTS,
@@ -560,31 +558,31 @@ def crm_is_generated(settings: Settings, logical_date: date) -> bool:
 
 def land_projects(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
     validated = validate_projects(received, catalogue.catalogue_codes(settings), cluster_codes())
-    return land_batch(
-        _labelled(validated, settings, logical_date),
-        source=SOURCE_PROJECTS,
-        logical_date=logical_date,
-        landing_dir=settings.landing_dir,
-        details=window_details(window, received),
-    )
+    return _land(SOURCE_PROJECTS, validated, received, settings, logical_date, window)
 
 
 def land_events(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
     earlier = earlier_events(settings.landing_dir, logical_date, received["match_id"])
     validated = validate_events(received, catalogue.catalogue_codes(settings), cluster_codes(), earlier)
-    return land_batch(
-        _labelled(validated, settings, logical_date),
-        source=SOURCE_EVENTS,
-        logical_date=logical_date,
-        landing_dir=settings.landing_dir,
-        details=window_details(window, received),
-    )
+    return _land(SOURCE_EVENTS, validated, received, settings, logical_date, window)
 
 
 def land_payments(received: pl.DataFrame, settings: Settings, logical_date: date, window: Window) -> BatchReport:
+    return _land(SOURCE_PAYMENTS, validate_payments(received), received, settings, logical_date, window)
+
+
+def _land(
+    source: str,
+    validated: pl.DataFrame,
+    received: pl.DataFrame,
+    settings: Settings,
+    logical_date: date,
+    window: Window,
+) -> BatchReport:
+    """Land the ``validated`` rows of ``source`` with their origin, the window and what was ``received``."""
     return land_batch(
-        _labelled(validate_payments(received), settings, logical_date),
-        source=SOURCE_PAYMENTS,
+        _labelled(validated, settings, logical_date),
+        source=source,
         logical_date=logical_date,
         landing_dir=settings.landing_dir,
         details=window_details(window, received),
@@ -599,20 +597,23 @@ def _labelled(rows: pl.DataFrame, settings: Settings, logical_date: date) -> pl.
 
 def extract_projects(settings: Settings, logical_date: date) -> BatchReport:
     """Land the projects created or changed since the watermark, up to the end of ``logical_date``."""
-    window = batch_window(settings.landing_dir, SOURCE_PROJECTS, logical_date)
-    received = read_source(settings, PROJECTS_TABLE, logical_date, window)
+    received, window = _received(settings, SOURCE_PROJECTS, logical_date)
     return land_projects(received, settings, logical_date, window)
 
 
 def extract_match_events(settings: Settings, logical_date: date) -> BatchReport:
     """Land the match events recorded since the watermark, up to the end of ``logical_date``."""
-    window = batch_window(settings.landing_dir, SOURCE_EVENTS, logical_date)
-    received = read_source(settings, EVENTS_TABLE, logical_date, window)
+    received, window = _received(settings, SOURCE_EVENTS, logical_date)
     return land_events(received, settings, logical_date, window)
 
 
 def extract_payments(settings: Settings, logical_date: date) -> BatchReport:
     """Land the payments recorded in the ledger since the watermark, up to the end of ``logical_date``."""
-    window = batch_window(settings.landing_dir, SOURCE_PAYMENTS, logical_date)
-    received = read_source(settings, PAYMENTS_TABLE, logical_date, window)
+    received, window = _received(settings, SOURCE_PAYMENTS, logical_date)
     return land_payments(received, settings, logical_date, window)
+
+
+def _received(settings: Settings, source: str, logical_date: date) -> tuple[pl.DataFrame, Window]:
+    """What ``source``'s table holds in the window since its watermark, and that window."""
+    window = batch_window(settings.landing_dir, source, logical_date)
+    return read_source(settings, SOURCE_TABLES[source], logical_date, window), window
