@@ -20,6 +20,10 @@ SCALE ?= demo
 BENCH_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Installed packages come with their bytecode: where PYTHONDONTWRITEBYTECODE is set (CI's machines set it),
+# nothing is ever cached, and every Python process (each dbt call, Airflow task, GX run, Superset start) would
+# compile Airflow's, GX's and dbt's sources again: measured 11.4 s -> 4.2 s to import great_expectations
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help setup demo test lint bench docs dbt-parse airflow-env clean superset-setup browser up down status superset-export superset-import
 
