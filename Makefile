@@ -103,14 +103,17 @@ airflow-env: setup
 	@$(RUN) python -c "from parkplatform.config import get_settings, runtime_environment; \
 	[print(f'export {k}={v}') for k, v in runtime_environment(get_settings()).items()]"
 
+# the services read .env when there is one (PARK_PROFILE=production and its secrets: .env.example)
+WITH_DOTENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a;
+
 up: setup superset-setup
-	$(RUN) python -m park.services up
+	$(WITH_DOTENV) $(RUN) python -m park.services up
 
 down: setup
-	$(RUN) python -m park.services down
+	$(WITH_DOTENV) $(RUN) python -m park.services down
 
 status: setup
-	$(RUN) python -m park.services status
+	$(WITH_DOTENV) $(RUN) python -m park.services status
 
 superset-export: superset-setup
 	$(SUPERSET_DIR)/.venv/bin/python $(SUPERSET_DIR)/export_assets.py

@@ -32,7 +32,7 @@ SUPERSET_DIR = REPO_ROOT / "infra" / "superset"
 SUPERSET_BIN = SUPERSET_DIR / ".venv" / "bin"
 AIRFLOW_BIN = REPO_ROOT / ".venv" / "bin" / "airflow"
 
-from parkplatform.config import get_settings, runtime_environment
+from parkplatform.config import get_settings, production_problems, runtime_environment
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,22 @@ def superset_home(data_dir: Path) -> Path:
 
 
 def superset_environment(data_dir: Path, port: int) -> dict[str, str]:
+    """Superset's environment: its home under the data folder; on the PostgreSQL warehouse it reads the serving
+    marts as the read-only reader role (PARK_PG_READER_ROLE), never as the role that builds them."""
+    settings = get_settings()
     env = dict(os.environ)
+    if settings.warehouse_engine == "postgres" and not env.get("SUPERSET_WAREHOUSE_URI"):
+        from sqlalchemy.engine import URL
+
+        reader = URL.create(
+            "postgresql",
+            username=settings.pg_reader_role,
+            password=settings.pg_reader_password,
+            host=settings.pg_host,
+            port=settings.pg_port,
+            database=settings.pg_database,
+        )
+        env["SUPERSET_WAREHOUSE_URI"] = reader.render_as_string(hide_password=False)
     env.update(
         {
             "PARK_DATA_DIR": str(data_dir),
@@ -192,10 +207,25 @@ def airflow_background_services(port: int = 8080) -> list[Service]:
     settings = get_settings()
     health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
     writable = (settings.airflow_home, settings.data_dir, settings.inbox_dir)
+    components = [("airflow-scheduler", "scheduler"), ("airflow-dag-processor", "dag-processor")]
+    if settings.profile == "production":  # deferred tasks get their own process, as in any deployment
+        components.append(("airflow-triggerer", "triggerer"))
     return [
         Service(name, [str(AIRFLOW_BIN), component], airflow_environment(port), health, "", writable=writable)
-        for name, component in (("airflow-scheduler", "scheduler"), ("airflow-dag-processor", "dag-processor"))
+        for name, component in components
     ]
+
+
+def refuse_unsafe_production() -> None:
+    """PARK_PROFILE=production starts nothing while a component is embedded or a secret is missing or a
+    shipped default (:func:`parkplatform.config.production_problems`)."""
+    settings = get_settings()
+    if settings.profile != "production":
+        return
+    problems = production_problems(settings, os.environ)
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise SystemExit(f"PARK_PROFILE=production: nothing started, because\n{listed}\nSee .env.example.")
 
 
 def bootstrap_superset(data_dir: Path, port: int = 8088) -> None:
@@ -301,10 +331,11 @@ def airflow_password(settings_home: Path, user: str = "admin") -> str | None:
     return None
 
 
-SERVICE_NAMES = ("superset", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor")
+SERVICE_NAMES = ("superset", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 
 
 def up(superset_port: int, airflow_port: int) -> None:
+    refuse_unsafe_production()
     settings = get_settings()
     data_dir = settings.data_dir
     if not settings.serving_warehouse.exists():
@@ -320,7 +351,10 @@ def up(superset_port: int, airflow_port: int) -> None:
         wait_healthy(service)
     user = os.environ.get("SUPERSET_ADMIN_USER") or "admin"
     password = os.environ.get("SUPERSET_ADMIN_PASSWORD") or "admin (dev default; set SUPERSET_ADMIN_PASSWORD)"
+    if settings.profile == "production":
+        password = "from SUPERSET_ADMIN_PASSWORD"
     print()
+    print(f"profile {settings.profile}: {_where(settings)}")
     print(f"Superset    {web[0].login_url}   user {user}, password {password}")
     print("            dashboards: Leadership weekly overview, Industrial clusters, Investment flows,")
     print("            Matchmaking outcomes, Data quality (roles Analyst, Leadership, Park, Admin)")
@@ -329,16 +363,43 @@ def up(superset_port: int, airflow_port: int) -> None:
     print(f"logs and pid files in {run_dir(data_dir)}; `make status` says what runs; `make down` stops them all")
 
 
+def _where(settings) -> str:
+    """Where the profile keeps its state, without passwords."""
+    from sqlalchemy.engine import make_url
+
+    airflow = runtime_environment(settings)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    superset = (
+        os.environ.get("SUPERSET_DATABASE_URI") or f"sqlite:///{superset_home(settings.data_dir) / 'superset.db'}"
+    )
+    warehouse = (
+        make_url(f"postgresql://{settings.pg_host}:{settings.pg_port}/{settings.pg_database}")
+        if settings.warehouse_engine == "postgres"
+        else settings.serving_warehouse
+    )
+    return (
+        f"Airflow metadata {make_url(airflow).render_as_string(hide_password=True)}, "
+        f"Superset metadata {make_url(superset).render_as_string(hide_password=True)}, warehouse {warehouse}"
+    )
+
+
+def _expected_services(settings) -> tuple[str, ...]:
+    return SERVICE_NAMES if settings.profile == "production" else SERVICE_NAMES[:-1]
+
+
 def status() -> int:
-    """One line per service: running (process group) or not, its log; exit 0 when all run."""
-    data_dir = get_settings().data_dir
+    """The profile and where it keeps its state, then one line per service: running (process group) or not,
+    its log; exit 0 when all of the profile's services run."""
+    settings = get_settings()
+    data_dir = settings.data_dir
+    print(f"profile {settings.profile}: {_where(settings)}")
     running = 0
-    for name in SERVICE_NAMES:
+    expected = _expected_services(settings)
+    for name in expected:
         pid = running_pid(data_dir, name)
         running += pid is not None
         state = f"running (process group {pid})" if pid else "not running"
         print(f"{name:<22} {state:<32} log {run_dir(data_dir) / (name + '.log')}")
-    return 0 if running == len(SERVICE_NAMES) else 1
+    return 0 if running == len(expected) else 1
 
 
 def down() -> None:

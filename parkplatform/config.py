@@ -8,6 +8,7 @@ time, and turns a bad value into a :class:`ConfigurationError` naming the variab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -73,6 +74,14 @@ class Settings(BaseSettings):
     airflow_home: Path | None = Field(None, validation_alias=AliasChoices("AIRFLOW_HOME"))
     inbox_dir: Path | None = Field(
         None, description="where park offices' files and member-list exports arrive (default <data_dir>/inbox)"
+    )
+    profile: Literal["demo", "production"] = Field(
+        "demo",
+        description="demo: everything embedded (SQLite metadata, DuckDB); production: PostgreSQL for Airflow's and "
+        "Superset's metadata and the warehouse, secrets only from the environment (production_problems)",
+    )
+    airflow_database_url: str | None = Field(
+        None, description="Airflow's metadata database (SQLAlchemy URL); default SQLite in the Airflow home"
     )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
@@ -244,8 +253,8 @@ def get_settings() -> Settings:
 
 
 def runtime_environment(settings: Settings) -> dict[str, str]:
-    """Environment for an embedded Airflow and the dbt it starts: SQLite metadata under the data
-    folder, the repository's DAGs, no examples, Cosmos with its cache inside the Airflow home and
+    """Environment for Airflow and the dbt it starts: its metadata database (SQLite under the data folder
+    unless PARK_AIRFLOW_DATABASE_URL names one), the repository's DAGs, no examples, Cosmos with its cache inside the Airflow home and
     telemetry off, and the resolved data folder that dbt's profile reads."""
     home = settings.airflow_home
     return {
@@ -253,7 +262,7 @@ def runtime_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.airflow_database_url or f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
@@ -262,3 +271,41 @@ def runtime_environment(settings: Settings) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
+
+
+# Values that ship with Superset, Airflow or this repository's examples: never a production secret.
+SHIPPED_DEFAULTS = frozenset(
+    {"admin", "CHANGE_ME", "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET", "thisISaSECRET_1234", "secret"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+def production_problems(settings: Settings, environ: Mapping[str, str]) -> list[str]:
+    """Why the production profile may not start, one line per variable (empty when it may): every component
+    on PostgreSQL, and every secret set in the environment, long enough and none of the shipped defaults."""
+    problems: list[str] = []
+
+    def on_postgres(variable: str, value: str | None) -> None:
+        if not (value or "").startswith("postgresql"):
+            problems.append(f"{variable} must name a PostgreSQL database (postgresql://...), not {value or 'unset'}")
+
+    def secret(variable: str, minimum: int = MIN_SECRET_LENGTH) -> None:
+        value = (environ.get(variable) or "").strip()
+        if not value:
+            problems.append(f"{variable} is not set (secrets come only from the environment)")
+        elif value in SHIPPED_DEFAULTS or len(value) < minimum:
+            problems.append(f"{variable} is a shipped default or shorter than {minimum} characters")
+
+    if settings.warehouse_engine != "postgres":
+        problems.append("PARK_WAREHOUSE_ENGINE must be postgres (the schema-swap publish), not duckdb")
+    on_postgres("PARK_AIRFLOW_DATABASE_URL", settings.airflow_database_url)
+    on_postgres("SUPERSET_DATABASE_URI", environ.get("SUPERSET_DATABASE_URI"))
+    secret("SUPERSET_SECRET_KEY")
+    secret("SUPERSET_ADMIN_PASSWORD", 12)
+    secret("PARK_PG_READER_PASSWORD", 12)
+    # the API server and the scheduler sign and check the tasks' tokens with it: one value for all components
+    secret("AIRFLOW__API_AUTH__JWT_SECRET")
+    secret("AIRFLOW__CORE__FERNET_KEY", 44)
+    if (environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS") or "").lower() in {"1", "true"}:
+        problems.append("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS makes every visitor an admin: unset it")
+    return problems

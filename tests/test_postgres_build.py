@@ -3,7 +3,6 @@ build, its marts hold the same numbers. Write–audit–publish on PostgreSQL: d
 the gate validates them, one transaction swaps them for the serving schemas."""
 
 import json
-import math
 import re
 import shutil
 import threading
@@ -12,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
+from marts_comparison import COMPARED, assert_same_mart
 
 from expectations import gate
 from expectations.gate import QualityGateFailed
@@ -30,39 +29,6 @@ from parkplatform.warehouse import (
 )
 from report.data import read_report_data
 from report.render import latest_complete_week, render_html
-
-# table -> the columns that order its rows (its grain)
-COMPARED = {
-    "dim_park": ["park_id"],
-    "dim_cluster": ["cluster_code"],
-    "bridge_park_cluster": ["park_id", "cluster_code"],
-    "mart_parks_by_province_zone_type": ["province_adcode", "level", "zone_type"],
-    "fct_enterprise_period": ["credit_code", "period"],
-    "mart_cluster_park_year": ["park_id", "cluster_code", "year"],
-    "mart_cluster_province_year": ["province_adcode", "cluster_code", "year"],
-    "fct_investment_project": ["project_id"],
-    "fct_paid_in_payment": ["payment_id"],
-    "fct_match_event": ["event_id"],
-    "fct_match": ["match_id"],
-    "mart_investment_flows_month": [
-        "direction",
-        "origin_country_iso3",
-        "committee",
-        "origin_province_adcode",
-        "park_id",
-        "destination_country_iso3",
-        "cluster_code",
-        "signed_month",
-    ],
-    "mart_match_funnel": ["committee", "channel", "match_type", "cluster_code", "cohort_month"],
-    "mart_match_funnel_stages": ["committee", "channel", "match_type", "cluster_code", "cohort_month", "stage_rank"],
-    "dim_region": ["region_key"],
-    "bridge_country_committee": ["country_iso3", "committee"],
-    "mart_regional_indicators": ["region_type", "region_key", "year"],
-    "mart_weekly_indicators": ["iso_week_label", "indicator_code"],
-    "fct_intake_receipt": ["receipt_id"],
-    "mart_intake_status": ["park_code", "period"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -121,39 +87,13 @@ def postgres_build(postgres_warehouse) -> dict:
     return postgres_warehouse
 
 
-def _rows(cursor, table: str, order: list[str]) -> tuple[list[str], list[tuple]]:
-    cursor.execute(f"select * from main.{table} order by {', '.join(order)}")
-    return [column[0] for column in cursor.description], cursor.fetchall()
-
-
-def _same(left, right) -> bool:
-    if isinstance(left, float) or isinstance(right, float):
-        if left is None or right is None:
-            return left is right
-        return math.isclose(float(left), float(right), rel_tol=1e-9, abs_tol=1e-9)
-    return left == right
-
-
 @pytest.mark.parametrize("table", sorted(COMPARED))
 def test_postgres_marts_equal_the_duckdb_marts_number_for_number(table, tiny_warehouse, postgres_build):
-    order = COMPARED[table]
-    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
-        duck = con.execute(f"select * from main.{table} order by {', '.join(order)}")
-        duck_columns = [column[0] for column in duck.description]
-        duck_rows = duck.fetchall()
     connection = psycopg2.connect(**postgres_build)
     try:
-        with connection.cursor() as cursor:
-            pg_columns, pg_rows = _rows(cursor, table, order)
+        assert_same_mart(table, tiny_warehouse, connection)
     finally:
         connection.close()
-    assert pg_columns == duck_columns
-    assert len(pg_rows) == len(duck_rows) > 0
-    for pg_row, duck_row in zip(pg_rows, duck_rows, strict=True):
-        differing = [
-            (column, p, d) for column, p, d in zip(pg_columns, pg_row, duck_row, strict=True) if not _same(p, d)
-        ]
-        assert not differing, f"{table} row {duck_row[: len(order)]}: {differing}"
 
 
 def _serving_checksums(cursor) -> dict[str, str]:

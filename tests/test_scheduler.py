@@ -1,22 +1,25 @@
-"""The DAGs run by themselves: Airflow's real scheduler and DAG processor as `make up` starts them (embedded
-profile: SQLite, LocalExecutor), driven through Airflow's REST API, not ``dag.test()``."""
+"""The DAGs run by themselves: Airflow's real scheduler, DAG processor (and, in production, triggerer) as
+`make up` starts them, driven through Airflow's REST API, not ``dag.test()``: the embedded profile (SQLite,
+LocalExecutor) and the production profile (PostgreSQL for Airflow's metadata and the warehouse)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from park import services
-from parkplatform.config import get_settings
+from parkplatform.config import get_settings, production_problems
 from parkplatform.landing import batch_dir, read_report
 
 DAY = date(2026, 11, 23)
@@ -28,18 +31,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _api(base: str, path: str, method: str = "GET", body: dict | None = None) -> dict:
+def _api(base: str, path: str, method: str = "GET", body: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     request = urllib.request.Request(
         f"{base}/api/v2{path}",
         method=method,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json"},
+        headers=headers,
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"{}")
 
 
-def _until(what: str, check, timeout: float = 240.0):
+def _until(what: str, check, timeout: float = 240.0, interval: float = 2.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -48,7 +52,7 @@ def _until(what: str, check, timeout: float = 240.0):
             found = None
         if found:
             return found
-        time.sleep(2)
+        time.sleep(interval)
     raise TimeoutError(f"{what} not within {timeout:.0f} s")
 
 
@@ -113,3 +117,226 @@ def test_the_scheduler_runs_an_extract_triggered_through_the_rest_api_and_it_emi
     # test_dag_integrity; paused here: its dbt build is the end-to-end tests')
     events = _api(base, "/assets/events?source_dag_id=extract_park_registry&source_run_id=by-the-scheduler")
     assert [event["uri"] for event in events["asset_events"]] == ["landing.park_registry"]
+
+
+# ------------------------------------------------------------------------------------- production profile
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _week_the_report_covers(now: datetime) -> tuple[date, str]:
+    """The Sunday ending the ISO week that the weekly report's latest scheduled run (Monday 08:00 Shanghai)
+    covers, and that week's label."""
+    local = now.astimezone(SHANGHAI)
+    monday = (local - timedelta(days=local.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
+    if monday > local:
+        monday -= timedelta(weeks=1)
+    sunday = (monday - timedelta(days=1)).date()
+    year, week, _ = sunday.isocalendar()
+    return sunday, f"{year}-W{week:02d}"
+
+
+@pytest.mark.parametrize(
+    ("earliest", "week"),
+    [
+        # the run at 08:00 Shanghai on Monday 2026-12-28 (00:00 UTC) covers the week before
+        (datetime(2026, 12, 28, 0, 0, tzinfo=UTC), "2026-W52"),
+        # at 07:59 Shanghai on Monday 2027-01-04 (still Sunday in UTC) the next run is 08:00 that day: it covers
+        # ISO week 2026-W53 (Mon 28 Dec to Sun 3 Jan), the 53rd week, not week 1 of 2027
+        (datetime(2027, 1, 3, 23, 59, tzinfo=UTC), "2026-W53"),
+        (datetime(2027, 1, 11, 0, 0, tzinfo=UTC), "2027-W01"),
+    ],
+)
+def test_a_scheduled_weekly_report_covers_the_iso_week_just_ended_in_shanghai(earliest, week):
+    """The weekly_report DAG's own timetable and the week its render task derives from the data interval."""
+    import importlib.util
+
+    from airflow.timetables.base import TimeRestriction
+
+    from parkplatform.config import REPO_ROOT
+    from report.run import week_of_data_interval
+
+    spec = importlib.util.spec_from_file_location("weekly_report_dag", REPO_ROOT / "dags" / "weekly_report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    info = module.dag.timetable.next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=earliest, latest=None, catchup=True)
+    )
+    assert info.run_after.astimezone(SHANGHAI).strftime("%a %H:%M") == "Mon 08:00"
+    assert week_of_data_interval(info.data_interval.start).label == week
+
+
+def _create(admin_dsn: str, statement: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(admin_dsn)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def production(tiny, monkeypatch, postgres_dsn):
+    """PARK_PROFILE=production as .env.example describes it, on the test PostgreSQL: Airflow's metadata and the
+    warehouse in databases of their own, secrets generated for the test, the API server, scheduler, DAG
+    processor and triggerer started as `make up` starts them. Every source but the park registry has landed
+    beforehand (generated for the Sunday that ends the week the report will cover), so the scheduler's
+    registry landing is what starts the transform."""
+    import secrets
+
+    from cryptography.fernet import Fernet
+    from psycopg2.extensions import parse_dsn
+
+    from park.runs import wdi_served_from_reference
+    from parkplatform import pipeline
+    from parkplatform.dbt import parse_project
+    from parkplatform.sources import runnable_sources
+    from simulators.sources import write_sources
+
+    suffix = secrets.token_hex(4)
+    airflow_db, warehouse_db, reader = f"park_prod_airflow_{suffix}", f"park_prod_{suffix}", f"park_reader_{suffix}"
+    server = parse_dsn(postgres_dsn)
+    host, port = server.get("host", "127.0.0.1"), server.get("port", "5432")
+    for database in (airflow_db, warehouse_db):
+        _create(postgres_dsn, f'create database "{database}"')
+    base = Path(tempfile.mkdtemp(prefix="park-production-"))
+    base.chmod(0o755)
+    sunday, week = _week_the_report_covers(datetime.now(UTC))
+    environment = {
+        "PARK_PROFILE": "production",
+        "PARK_DATA_DIR": str(base / "data"),
+        "AIRFLOW_HOME": str(base / "data" / "airflow"),
+        "PARK_WAREHOUSE_ENGINE": "postgres",
+        "PARK_PG_HOST": host,
+        "PARK_PG_PORT": str(port),
+        "PARK_PG_USER": server.get("user", "postgres"),
+        "PARK_PG_DATABASE": warehouse_db,
+        "PARK_PG_READER_ROLE": reader,
+        "PARK_PG_READER_PASSWORD": secrets.token_urlsafe(24),
+        "PARK_AIRFLOW_DATABASE_URL": f"postgresql+psycopg2://{server.get('user', 'postgres')}@{host}:{port}/{airflow_db}",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
+        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+        "SUPERSET_DATABASE_URI": f"postgresql://{server.get('user', 'postgres')}@{host}:{port}/superset_unused",
+        "SUPERSET_SECRET_KEY": secrets.token_urlsafe(48),
+        "SUPERSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "PARK_EXTRACT_RETRIES": "0",
+    }
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.delenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", raising=False)
+    settings = get_settings()
+    assert production_problems(settings, os.environ) == []
+    settings.airflow_home.mkdir(parents=True)
+    parse_project()  # the manifest the transform DAG's Cosmos group is drawn from
+    write_sources(settings, sunday)
+    with wdi_served_from_reference():
+        for spec in runnable_sources(settings.uses_real_registry):
+            if spec.name != "park_registry":
+                pipeline.extract(spec.name, sunday)
+    api_port = _free_port()
+    subprocess.run([str(services.AIRFLOW_BIN), "db", "migrate"], env=services.airflow_environment(api_port),
+                   check=True, capture_output=True)  # fmt: skip
+    started = [services.airflow_service(api_port), *services.airflow_background_services(api_port)]
+    assert [service.name for service in started][-1] == "airflow-triggerer"
+    try:
+        for service in started:
+            services.start(service, settings.data_dir)
+        services.wait_healthy(started[0])
+        base_url = f"http://127.0.0.1:{api_port}"
+        password = _until(
+            "the API server's generated admin password", lambda: services.airflow_password(settings.airflow_home)
+        )
+        token = _until(
+            "a token for the admin",
+            lambda: json.loads(
+                urllib.request.urlopen(
+                    urllib.request.Request(
+                        f"{base_url}/auth/token",
+                        data=json.dumps({"username": "admin", "password": password}).encode(),
+                        headers={"Content-Type": "application/json"},
+                    ),
+                    timeout=30,
+                ).read()
+            )["access_token"],
+        )
+        yield base_url, token, settings, sunday, week
+    finally:
+        for service in started:
+            services.stop(settings.data_dir, service.name)
+        for database in (airflow_db, warehouse_db):
+            _create(postgres_dsn, f'drop database if exists "{database}" with (force)')
+        _create(postgres_dsn, f'drop role if exists "{reader}"')
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _runs(base: str, token: str, dag_id: str) -> list[dict]:
+    return _api(base, f"/dags/{dag_id}/dagRuns?limit=100", token=token)["dag_runs"]
+
+
+def _all_finished(base: str, token: str, dag_id: str) -> list[dict] | None:
+    runs = _runs(base, token, dag_id)
+    return runs if runs and all(run["state"] in ("success", "failed") for run in runs) else None
+
+
+def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_equals_the_embedded_build(
+    production, tmp_path
+):
+    """Production, end to end by the scheduler: a registry landing triggered through the REST API starts the
+    transform by its Asset (the monthly and daily sources' own schedules are not waited for), the transform
+    publishes into PostgreSQL, and its marts equal, number for number, a DuckDB build of the same landed
+    batches (the embedded profile); then the weekly report's scheduled run covers the ISO week just ended in
+    Shanghai, from PostgreSQL."""
+    import psycopg2
+    from marts_comparison import COMPARED, assert_same_mart
+
+    from parkplatform import pipeline
+    from parkplatform.dbt import build_project
+
+    base, token, settings, sunday, week = production
+    for dag_id in ("extract_park_registry", "transform_publish", "weekly_report"):
+        _until(f"the DAG processor parsing {dag_id}", lambda dag_id=dag_id: _api(base, f"/dags/{dag_id}", token=token))
+    _api(base, "/dags/transform_publish", "PATCH", {"is_paused": False}, token=token)
+    run = _api(base, "/dags/extract_park_registry/dagRuns", "POST",
+               {"logical_date": f"{sunday}T12:00:00Z", "dag_run_id": "registry-by-rest"}, token=token)  # fmt: skip
+    assert run["state"] == "queued"
+    _api(base, "/dags/extract_park_registry", "PATCH", {"is_paused": False}, token=token)
+    registry_runs = _until("the registry's runs", lambda: _all_finished(base, token, "extract_park_registry"), 600)
+    assert {run["dag_run_id"]: run["state"] for run in registry_runs}["registry-by-rest"] == "success"
+    assert all(run["state"] == "success" for run in registry_runs), registry_runs
+    transforms = _until(
+        "the Asset-triggered transform publishing",
+        lambda: (runs := _all_finished(base, token, "transform_publish")) and len(runs) >= 1 and runs,
+        1200,
+        5,
+    )
+    assert [run["state"] for run in transforms] == ["success"] * len(transforms)
+    assert {run["run_type"] for run in transforms} == {"asset_triggered"}
+
+    # the embedded profile on the same input: the landed batches, built in DuckDB
+    embedded = tmp_path / "embedded"
+    shutil.copytree(settings.landing_dir, embedded / "landing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARK_DATA_DIR", str(embedded))
+        patch.setenv("PARK_WAREHOUSE_ENGINE", "duckdb")
+        patch.setenv("PARK_PROFILE", "demo")
+        patch.delenv("PARK_AIRFLOW_DATABASE_URL")
+        patch.delenv("AIRFLOW_HOME")
+        pipeline.load_build(None, pipeline.normalise(None))
+        build_project()
+        duckdb_build = get_settings().build_warehouse
+    connection = psycopg2.connect(settings.postgres_dsn)
+    try:
+        for table in sorted(COMPARED):
+            assert_same_mart(table, duckdb_build, connection)
+    finally:
+        connection.close()
+
+    _api(base, "/dags/weekly_report", "PATCH", {"is_paused": False}, token=token)
+    (report_run,) = _until(
+        "the weekly report's scheduled run", lambda: _all_finished(base, token, "weekly_report"), 600
+    )
+    assert (report_run["state"], report_run["run_type"]) == ("success", "scheduled")
+    assert (settings.reports_dir / week / "report.zh.pdf").stat().st_size > 10_000

@@ -55,10 +55,11 @@ def grants(assets: Path = ASSETS) -> dict[str, list[str]]:
 
 
 def admin_credentials() -> tuple[str, str]:
-    return (
-        os.environ.get("SUPERSET_ADMIN_USER") or DEFAULT_ADMIN_USER,
-        os.environ.get("SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
-    )
+    """The admin's log-in; the shipped default password only in the demo profile."""
+    password = os.environ.get("SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
+    if os.environ.get("PARK_PROFILE", "").strip() == "production" and password == DEFAULT_ADMIN_PASSWORD:
+        raise SystemExit("PARK_PROFILE=production: set SUPERSET_ADMIN_PASSWORD (the default is refused)")
+    return os.environ.get("SUPERSET_ADMIN_USER") or DEFAULT_ADMIN_USER, password
 
 
 def warehouse_uri() -> str:

@@ -25,12 +25,18 @@ SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or _DATA_DIR / "superset").
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 
 
+# PARK_PROFILE=production: every secret and the metadata database come from the environment, none generated
+_PRODUCTION = os.environ.get("PARK_PROFILE", "").strip() == "production"
+
+
 def _secret_key() -> str:
-    """The key from the environment, else one generated once for this checkout (under the git-ignored data
-    folder, readable by its owner only)."""
+    """The key from the environment, else (demo profile only) one generated once for this checkout (under the
+    git-ignored data folder, readable by its owner only)."""
     from_env = os.environ.get("SUPERSET_SECRET_KEY", "").strip()
     if from_env:
         return from_env
+    if _PRODUCTION:
+        raise RuntimeError("PARK_PROFILE=production: SUPERSET_SECRET_KEY must come from the environment")
     key_file = SUPERSET_HOME / "secret_key"
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -41,6 +47,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
+if _PRODUCTION and not SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+    raise RuntimeError("PARK_PROFILE=production: SUPERSET_DATABASE_URI must name a PostgreSQL database")
 # SQLite metadata: Superset warns about it in production; here it keeps the default embedded (DESIGN.md)
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
