@@ -273,11 +273,22 @@ def runtime_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+# The secrets of the production profile, each with its shortest acceptable length: only from the environment
+# (production_problems; .env.example and the deployment files in infra/ name the same ones)
+PRODUCTION_SECRETS = {
+    "SUPERSET_SECRET_KEY": 32,
+    "SUPERSET_ADMIN_PASSWORD": 12,
+    "PARK_PG_READER_PASSWORD": 12,
+    # the API server checks with it the tokens the scheduler's tasks carry: one value for all components
+    "AIRFLOW__API_AUTH__JWT_SECRET": 32,
+    "AIRFLOW__CORE__FERNET_KEY": 44,
+}
+# The databases of the production profile: PostgreSQL, never the embedded default
+PRODUCTION_DATABASES = ("PARK_AIRFLOW_DATABASE_URL", "SUPERSET_DATABASE_URI")
 # Values that ship with Superset, Airflow or this repository's examples: never a production secret.
 SHIPPED_DEFAULTS = frozenset(
     {"admin", "CHANGE_ME", "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET", "thisISaSECRET_1234", "secret"}
 )
-MIN_SECRET_LENGTH = 32
 
 
 def production_problems(settings: Settings, environ: Mapping[str, str]) -> list[str]:
@@ -289,7 +300,7 @@ def production_problems(settings: Settings, environ: Mapping[str, str]) -> list[
         if not (value or "").startswith("postgresql"):
             problems.append(f"{variable} must name a PostgreSQL database (postgresql://...), not {value or 'unset'}")
 
-    def secret(variable: str, minimum: int = MIN_SECRET_LENGTH) -> None:
+    def secret(variable: str, minimum: int) -> None:
         value = (environ.get(variable) or "").strip()
         if not value:
             problems.append(f"{variable} is not set (secrets come only from the environment)")
@@ -298,14 +309,10 @@ def production_problems(settings: Settings, environ: Mapping[str, str]) -> list[
 
     if settings.warehouse_engine != "postgres":
         problems.append("PARK_WAREHOUSE_ENGINE must be postgres (the schema-swap publish), not duckdb")
-    on_postgres("PARK_AIRFLOW_DATABASE_URL", settings.airflow_database_url)
-    on_postgres("SUPERSET_DATABASE_URI", environ.get("SUPERSET_DATABASE_URI"))
-    secret("SUPERSET_SECRET_KEY")
-    secret("SUPERSET_ADMIN_PASSWORD", 12)
-    secret("PARK_PG_READER_PASSWORD", 12)
-    # the API server and the scheduler sign and check the tasks' tokens with it: one value for all components
-    secret("AIRFLOW__API_AUTH__JWT_SECRET")
-    secret("AIRFLOW__CORE__FERNET_KEY", 44)
+    for variable in PRODUCTION_DATABASES:
+        on_postgres(variable, environ.get(variable))
+    for variable, minimum in PRODUCTION_SECRETS.items():
+        secret(variable, minimum)
     if (environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS") or "").lower() in {"1", "true"}:
         problems.append("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS makes every visitor an admin: unset it")
     return problems
