@@ -1,5 +1,6 @@
 -- One row per complete ISO week (Asia/Shanghai dates) and weekly indicator of DESIGN.md section 5:
--- the week's value, the week before, the same ISO week a year before, the year to date and its target
+-- the week's value, the week before, the same ISO week a year before (week 53: the year before's last
+-- week when it has no week 53), the year to date and its target
 -- (seed weekly_indicator_targets: last year's year to date grown by the target growth), and the
 -- changes. Counts and amounts come from the CRM facts; nothing is recomputed another way here.
 with as_of as (
@@ -80,6 +81,13 @@ weekly as (
     left join signings on weeks.week_start = signings.week_start
     left join starts on weeks.week_start = starts.week_start
     left join paid_in on weeks.week_start = paid_in.week_start
+),
+
+-- how many ISO weeks each year has (52, or 53 as 2020 and 2026)
+weeks_per_year as (
+    select iso_year, max(iso_week) as last_iso_week
+    from {{ ref('dim_date') }}
+    group by iso_year
 ),
 
 -- long: one row per week and indicator, as numerator and denominator (1 for a sum); the branches after
@@ -174,8 +182,12 @@ left join valued as previous_week
     on
         this_week.indicator_code = previous_week.indicator_code
         and previous_week.week_start = this_week.week_start - 7
+left join weeks_per_year as year_before
+    on year_before.iso_year = this_week.iso_year - 1
+-- the same ISO week a year before; week 53 of a year whose year before has 52 weeks (2026-W53) is compared
+-- with that year's last week (2025-W52): both are the week ending the year
 left join valued as last_year
     on
         this_week.indicator_code = last_year.indicator_code
         and last_year.iso_year = this_week.iso_year - 1
-        and this_week.iso_week = last_year.iso_week
+        and last_year.iso_week = least(this_week.iso_week, year_before.last_iso_week)
