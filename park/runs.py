@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from parkplatform.config import get_settings, runtime_environment
 
 TRANSFORM_DAG = "transform_publish"
 REPORT_STEP = "weekly_report"
+
+log = logging.getLogger(__name__)
 
 
 class DagRunFailed(RuntimeError):
@@ -130,21 +133,51 @@ def planned_dags() -> list[str]:
     return [spec.dag_id for spec in runnable_sources(get_settings().uses_real_registry)] + [TRANSFORM_DAG]
 
 
-def run_platform(logical_date: date, *, simulate_sources: bool = True) -> list[StageTiming]:
+def backfill_submission_history(logical_date: date) -> list[StageTiming]:
+    """The first run of a fresh installation (no park submission received yet): the generated offices' files
+    of each history period (:func:`simulators.submissions.history_periods`: last year's and the year before's
+    annual reports), sent through the inbox one period at a time, each landed by a run of the submissions'
+    extract DAG for the period's last day, as a backfill of that source would; so the marts hold the years
+    before the current one (growth on the year before, incubation-stage movements) from the first run.
+    Nothing on an installation that has received submissions, or without the registry they need."""
+    from parkplatform.intake import Inbox
+    from parkplatform.receipts import SUBMISSIONS
+    from parkplatform.sources import runnable_sources
+    from simulators import submissions
+
+    settings = get_settings()
+    if SUBMISSIONS not in {spec.name for spec in runnable_sources(settings.uses_real_registry)}:
+        return []
+    if Inbox.from_settings(settings).receipts(SUBMISSIONS):
+        return []
+    timings: list[StageTiming] = []
+    for period in submissions.history_periods(logical_date):
+        log.info("back-filling the generated offices' submissions of %s", period.label)
+        submissions.write_period(settings, logical_date, period)
+        timings += run_dag(f"extract_{SUBMISSIONS}", midnight_utc(period.end))
+    return timings
+
+
+def run_platform(
+    logical_date: date, *, simulate_sources: bool = True, backfill_history: bool = False
+) -> list[StageTiming]:
     """Every runnable extract DAG, then transform_publish, for ``logical_date``; returns task timings.
 
     First the simulators write what the sources without public data read (park submissions, the member
     list, the CRM: :mod:`simulators.sources`), where the real ones would be, unless ``simulate_sources`` is
-    false (they were written beforehand). Without PARK_REFERENCE_DIR
+    false (they were written beforehand); with ``backfill_history``, a fresh installation first gets the
+    offices' history (:func:`backfill_submission_history`). Without PARK_REFERENCE_DIR
     the sources that need it are not run (the transform loads them empty). World Bank WDI is served from
     the reference folder by ``wdi_served_from_reference``.
     """
     from simulators.sources import write_sources
 
     prepare_airflow()
+    timings: list[StageTiming] = []
+    if simulate_sources and backfill_history:
+        timings += backfill_submission_history(logical_date)
     if simulate_sources:
         write_sources(get_settings(), logical_date)
-    timings: list[StageTiming] = []
     with wdi_served_from_reference():
         for dag_id in planned_dags():
             timings += run_dag(dag_id, midnight_utc(logical_date))
@@ -166,7 +199,7 @@ def run_and_record(logical_date: date, result_file: Path) -> int:
     error and its traceback. Returns the process exit code."""
     outcome: dict = {"ok": False, "logical_date": logical_date.isoformat(), "timings": [], "reports": []}
     try:
-        timings = run_platform(logical_date)
+        timings = run_platform(logical_date, backfill_history=True)
         outcome["timings"] = [asdict(t) for t in timings]
         outcome["dag_id"] = REPORT_STEP  # what runs now, named if it fails
         outcome["reports"] = [str(path) for path in render_weekly_report()]

@@ -28,6 +28,7 @@ from parkplatform import catalogue
 from parkplatform.config import REPO_ROOT, Settings
 from parkplatform.intake import ParkResolver
 from parkplatform.progress import progress_bar
+from parkplatform.receipts import Period, parse_period
 from simulators.sending import send
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 CLUSTER_CLASSES_FILE = REPO_ROOT / "dbt_project" / "seeds" / "cluster_industry_classes.csv"
 # Share of a park's enterprises drawn from its declared clusters (the rest from any cluster).
 DECLARED_CLUSTER_SHARE = 0.75
+# The generated history: the months before the logical date (DESIGN.md section 7)
+HISTORY_MONTHS = 26
 # Enterprises generated and written at a time: bounds memory at the national and stress scales.
 CHUNK_ROWS = 1_000_000
 PARK_CLUSTERS_SCHEMA = {"zone_code": pl.String, "clusters": pl.List(pl.String)}
@@ -434,9 +437,12 @@ def generate_park_submissions(
     seed: int,
     bad_row_rate: float,
     chunk_rows: int = CHUNK_ROWS,
+    period_end: date | None = None,
+    current_end: date | None = None,
 ) -> list[Path]:
     """Replace the period's submissions in ``target`` for ``registry`` (zone_code, province_adcode2,
-    clusters), streaming chunk by chunk with a progress bar; return the files in name order."""
+    clusters), streaming chunk by chunk with a progress bar; return the files in name order. With
+    ``period_end`` before ``current_end``, the same enterprises as they stood then (:func:`as_it_stood`)."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -457,15 +463,61 @@ def generate_park_submissions(
     with progress_bar() as progress:
         task = progress.add_task("park submissions (generated offices)", total=enterprises)
         for chunk in chunks:
+            if period_end is not None and current_end is not None and period_end < current_end:
+                chunk = as_it_stood(chunk, period_end, (current_end - period_end).days / 365.25, seed)
             paths += write_submissions(chunk, target, incomplete_file=incomplete, first_file=len(paths))
             progress.advance(task, chunk.height)
     log.info("generated %d enterprise rows in %d files under %s", enterprises, len(paths), target)
     return sorted(paths)
 
 
-def write_period(settings: Settings, logical_date: date) -> list[Path]:
-    """Write the month's files as the park offices would (generated: no public data) and send each into the
-    inbox for its park; returns the period's current generated files in the inbox."""
+def as_it_stood(rows: pl.DataFrame, period_end: date, years_back: float, seed: int) -> pl.DataFrame:
+    """The enterprises of ``rows`` (as they are now) as an earlier period's file lists them: only those
+    established by ``period_end``; headcount, revenue, tax and R&D smaller by each enterprise's own annual
+    growth (2% to 18%, fixed per credit code) over ``years_back`` years; some enterprises one incubation stage
+    earlier per year (an accelerator was in the incubator, an industrialisation base an accelerator). Cells
+    that are not numbers or are negative (the injected faults) stay as they are."""
+    draw = (pl.col("credit_code").fill_null("").hash(seed) % 1_000_000).cast(pl.Float64) / 1_000_000
+    shrink = (1.02 + 0.16 * draw).pow(-years_back)
+    established = pl.col("established").str.to_date("%Y-%m-%d", strict=False)
+
+    def scaled(column: str, *, whole: bool) -> pl.Expr:
+        number = pl.col(column).cast(pl.Float64, strict=False)
+        value = number * shrink
+        value = pl.max_horizontal(value.round(0), pl.lit(1.0)).cast(pl.Int64) if whole else value.round(1)
+        # a negative figure is one of the injected faults: it stays one, unscaled
+        scalable = number.is_not_null() & (number >= 0)
+        return pl.when(scalable).then(value.cast(pl.String)).otherwise(pl.col(column)).alias(column)
+
+    moved_back = pl.lit(years_back) >= 0.5 + 2 * draw  # the smaller its draw, the sooner an enterprise moved on
+    stages = dict(zip(INCUBATION_STAGES[1:3], INCUBATION_STAGES[0:2], strict=True))
+    return rows.filter(established.is_null() | (established <= period_end)).with_columns(
+        scaled("employees", whole=True),
+        scaled("revenue_10k_cny", whole=False),
+        scaled("tax_10k_cny", whole=False),
+        scaled("rnd_10k_cny", whole=False),
+        pl.when(moved_back & pl.col("incubation_stage").is_in(list(stages)))
+        .then(pl.col("incubation_stage").replace(stages))
+        .otherwise(pl.col("incubation_stage"))
+        .alias("incubation_stage"),
+    )
+
+
+def history_periods(logical_date: date, months: int = HISTORY_MONTHS) -> list[Period]:
+    """The periods the offices' history is back-filled with (DESIGN.md section 7: the ``months`` months before
+    ``logical_date``): each full year from the one the window starts in up to last year, as the offices' annual
+    reports, oldest first (year on year needs the year before; 2024 and 2025 for a date in 2026)."""
+    first_year = (logical_date.year * 12 + logical_date.month - 1 - months) // 12
+    return [parse_period(str(year)) for year in range(first_year, logical_date.year)]
+
+
+def write_period(settings: Settings, logical_date: date, period: Period | None = None) -> list[Path]:
+    """Write a period's files as the park offices would (generated: no public data) and send each into the
+    inbox for its park; returns the period's current generated files in the inbox. The period is the month
+    of ``logical_date`` unless ``period`` names an earlier one (:func:`history_periods`): then the
+    enterprises as they stood at its end."""
+    current = parse_period(f"{logical_date:%Y-%m}")
+    period = period or current
     parks = registry_parks(settings)
     # Park offices of zones with a shared catalogue code cannot be told apart: none is generated.
     submitting = parks.filter(~pl.col("code_is_shared") & pl.col("province_adcode2").is_not_null())
@@ -478,13 +530,15 @@ def write_period(settings: Settings, logical_date: date) -> list[Path]:
             parks=settings.scale.parks,
             seed=settings.seed,
             bad_row_rate=settings.bad_row_rate,
+            period_end=period.end,
+            current_end=current.end,
         )
         # each file is named after its park's code, as the office's own copy would be
         return send(
             settings,
             SOURCE,
             [(file, file.stem) for file in files],
-            period=f"{logical_date:%Y-%m}",
+            period=period.label,
             sender="simulators.submissions",
             resolver=ParkResolver(catalogue.valid_registry(settings)),
         )

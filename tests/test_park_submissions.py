@@ -240,3 +240,43 @@ def test_a_batch_landed_before_the_optional_columns_normalises_with_nulls(tiny, 
     old_rows = normalised.head(3).select("tax_cny", "rnd_cny", "origin_country_iso3", "incubation_stage")
     assert old_rows.null_count().row(0) == (3, 3, 3, 3)
     assert normalised.tail(new_rows.height)["incubation_stage"].null_count() < new_rows.height
+
+
+def test_the_history_is_each_full_year_of_the_26_months_before_the_logical_date():
+    assert [period.label for period in generator.history_periods(date(2026, 11, 23))] == ["2024", "2025"]
+    # 26 months before February 2026 is December 2023: that year's annual report belongs to the window
+    assert [period.label for period in generator.history_periods(date(2026, 2, 10))] == ["2023", "2024", "2025"]
+    assert {period.kind for period in generator.history_periods(date(2026, 11, 23))} == {"year"}
+
+
+def test_an_earlier_period_lists_the_enterprises_as_they_stood_then():
+    rows = pl.DataFrame(
+        {
+            "credit_code": ["A1", "B2", "C3", "D4", "E5"],
+            "established": ["2020-01-01", "2025-03-01", "19xx", "2010-06-01", "2001-01-01"],
+            "employees": ["100", "50", "-7", "x12", "3"],
+            "revenue_10k_cny": ["1000.0", "20.0", "3.5", "", "1.0"],
+            "tax_10k_cny": ["50.0", "1.0", "0.1", "", "0.0"],
+            "rnd_10k_cny": ["10.0", "0.0", "0.0", "", "0.0"],
+            "incubation_stage": ["accelerator", "incubator", "industrialisation_base", "none", "accelerator"],
+        }
+    )
+    then = generator.as_it_stood(rows, date(2024, 12, 31), years_back=1.92, seed=7)
+    # established after the period's end: not in its list; a date that is no date (a fault) stays to be seen
+    assert then["credit_code"].to_list() == ["A1", "C3", "D4", "E5"]
+    first = then.row(0, named=True)
+    # 2% to 18% a year over 1.92 years: 100 people then were 73 to 96
+    assert 72 <= int(first["employees"]) <= 97 and float(first["revenue_10k_cny"]) < 1000
+    assert then.filter(pl.col("credit_code") == "D4").row(0) == rows.filter(pl.col("credit_code") == "D4").row(0)
+    assert then.filter(pl.col("credit_code") == "C3")["employees"].item() == "-7"  # a fault stays a fault
+    assert int(then.filter(pl.col("credit_code") == "E5")["employees"].item()) >= 1  # never below one person
+    earlier = {
+        "accelerator": {"accelerator", "incubator"},
+        "industrialisation_base": {"industrialisation_base", "accelerator"},
+    }
+    for now, before in zip(
+        rows.filter(pl.col("credit_code") != "B2")["incubation_stage"], then["incubation_stage"], strict=True
+    ):
+        assert before in earlier.get(now, {now}), (now, before)
+    # the period of now: everyone, with the same figures
+    assert generator.as_it_stood(rows, date(2026, 11, 30), years_back=0.0, seed=7).equals(rows)
