@@ -228,10 +228,71 @@ def refuse_unsafe_production() -> None:
         raise SystemExit(f"PARK_PROFILE=production: nothing started, because\n{listed}\nSee .env.example.")
 
 
-def bootstrap_superset(data_dir: Path, port: int = 8088) -> None:
-    """Migrations, admin, roles, the warehouse connection and the dashboards (idempotent)."""
+def bootstrap_superset(data_dir: Path, port: int = 8088, users: list[str] | None = None) -> None:
+    """Migrations, admin, roles, the warehouse connection and the dashboards (idempotent); ``users`` as
+    ``USERNAME:PASSWORD:ROLE[:PARK_ID]``."""
     env = superset_environment(data_dir, port)
-    subprocess.run([str(SUPERSET_BIN / "python"), str(SUPERSET_DIR / "bootstrap.py"), "setup"], env=env, check=True)
+    command = [str(SUPERSET_BIN / "python"), str(SUPERSET_DIR / "bootstrap.py"), "setup", *(users or [])]
+    subprocess.run(command, env=env, check=True)
+
+
+# The embedded demo's users, one per role, so that a newcomer sees each view at once; none in production
+DEMO_USERS = {"analyst": "Analyst", "leader": "Leadership", "park": "Park"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    park: str | None = None
+    park_name: str | None = None
+
+    @property
+    def spec(self) -> str:
+        return ":".join([self.username, self.password, self.role, *([self.park] if self.park else [])])
+
+
+def busiest_park(settings) -> tuple[str, str] | None:
+    """The park with the most enterprises in serving (its id and name), the demo Park user's park; None
+    before anything was published."""
+    from parkplatform.serving import ServingNotFound, open_serving
+
+    try:
+        with open_serving(settings) as reader:
+            rows = reader.rows(
+                "select parks.park_id, parks.zone_name, count(*) as enterprises from main.dim_enterprise as firms "
+                "inner join main.dim_park as parks on firms.park_id = parks.park_id "
+                "group by parks.park_id, parks.zone_name order by enterprises desc, parks.park_id limit 1"
+            )
+    except ServingNotFound:
+        return None
+    return (rows[0]["park_id"], rows[0]["zone_name"]) if rows else None
+
+
+def demo_users(settings) -> list[DemoUser]:
+    """In the demo profile, one Superset user per role (:data:`DEMO_USERS`), the Park user for
+    :func:`busiest_park`; each password generated once per data folder and kept, readable by its owner only,
+    in ``$PARK_DATA_DIR/superset/demo-users.json``. None in production: no default user exists there."""
+    import json
+    import secrets
+
+    if settings.profile != "demo":
+        return []
+    path = superset_home(settings.data_dir) / "demo-users.json"
+    passwords = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    park = busiest_park(settings)
+    users = []
+    for username, role in DEMO_USERS.items():
+        if role == "Park" and park is None:
+            continue
+        passwords.setdefault(username, secrets.token_urlsafe(12))
+        users.append(DemoUser(username, passwords[username], role, *(park if role == "Park" else (None, None))))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(passwords, handle, indent=2)
+    return users
 
 
 def pid_file(data_dir: Path, name: str) -> Path:
@@ -342,7 +403,8 @@ def up(superset_port: int, airflow_port: int) -> None:
         print(
             f"note: no serving warehouse at {settings.serving_warehouse} yet: run `make demo` for the dashboards' data"
         )
-    bootstrap_superset(data_dir, superset_port)
+    users = demo_users(settings)
+    bootstrap_superset(data_dir, superset_port, [user.spec for user in users])
     subprocess.run([str(AIRFLOW_BIN), "db", "migrate"], env=airflow_environment(airflow_port), check=True)
     web = [superset_service(data_dir, superset_port), airflow_service(airflow_port)]
     for service in [*web, *airflow_background_services(airflow_port)]:
@@ -358,6 +420,11 @@ def up(superset_port: int, airflow_port: int) -> None:
     print(f"Superset    {web[0].login_url}   user {user}, password {password}")
     print("            dashboards: Leadership weekly overview, Industrial clusters, Investment flows,")
     print("            Matchmaking outcomes, Data quality (roles Analyst, Leadership, Park, Admin)")
+    for user in users:
+        park = f" of {user.park} {user.park_name}" if user.park else ""
+        print(f"            demo user {user.username}, password {user.password}: the {user.role} role{park}")
+    if settings.profile == "demo" and not any(user.park for user in users):
+        print("            (a Park user is created once `make demo` has published: run `make up` again)")
     print(f"Airflow UI  {web[1].login_url}   user admin, password {airflow_password(settings.airflow_home) or '?'}")
     print("            the scheduler and the DAG processor run too: DAGs run on their schedules once unpaused")
     print(f"logs and pid files in {run_dir(data_dir)}; `make status` says what runs; `make down` stops them all")

@@ -106,3 +106,38 @@ def test_superset_itself_refuses_production_without_its_secret_or_on_sqlite(tmp_
     )  # fmt: skip
     assert completed.returncode != 0 and message in completed.stderr, completed.stderr[-2000:]
     assert not (tmp_path / "superset" / "secret_key").exists()  # no key generated behind the operator's back
+
+
+def test_the_demo_has_one_user_per_role_and_production_none(tiny_warehouse, tmp_path, monkeypatch):
+    """`make up` in the demo creates (and prints) an Analyst, a Leadership and a Park user of the park with the
+    most enterprises, their passwords generated once and kept for the owner only; production creates none."""
+    import shutil
+    import stat
+
+    import duckdb
+
+    from park import services
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("PARK_DATA_DIR", str(data))
+    before_publish = services.demo_users(get_settings())
+    assert [(user.username, user.role) for user in before_publish] == [("analyst", "Analyst"), ("leader", "Leadership")]
+
+    (data / "warehouse").mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse, data / "warehouse" / "serving.duckdb")
+    users = services.demo_users(get_settings())
+    assert [(user.username, user.role) for user in users] == [
+        ("analyst", "Analyst"), ("leader", "Leadership"), ("park", "Park")
+    ]  # fmt: skip
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        busiest = con.execute(
+            "select park_id from dim_enterprise group by park_id order by count(*) desc, park_id limit 1"
+        ).fetchone()[0]
+    assert users[2].park == busiest and users[2].spec.endswith(f":Park:{busiest}")
+    assert [user.password for user in users[:2]] == [user.password for user in before_publish]  # kept
+    assert len({user.password for user in users}) == 3 and all(len(user.password) >= 16 for user in users)
+    stored = data / "superset" / "demo-users.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+
+    monkeypatch.setenv("PARK_PROFILE", "production")
+    assert services.demo_users(get_settings()) == []
