@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from park import services
@@ -122,6 +123,9 @@ def test_the_scheduler_runs_an_extract_triggered_through_the_rest_api_and_it_emi
 # ------------------------------------------------------------------------------------- production profile
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# the source the production test lands through the scheduler: scheduled on the inbox's Assets, not on a
+# clock, so unpausing it starts no run of its own (one landing, one transform run)
+TRIGGERED_SOURCE = "intake_receipts"
 
 
 def _week_the_report_covers(now: datetime) -> tuple[date, str]:
@@ -182,9 +186,9 @@ def _create(admin_dsn: str, statement: str) -> None:
 def production(tiny, monkeypatch, postgres_dsn):
     """PARK_PROFILE=production as .env.example describes it, on the test PostgreSQL: Airflow's metadata and the
     warehouse in databases of their own, secrets generated for the test, the API server, scheduler, DAG
-    processor and triggerer started as `make up` starts them. Every source but the park registry has landed
+    processor and triggerer started as `make up` starts them. Every source but the inbox's receipts has landed
     beforehand (generated for the Sunday that ends the week the report will cover), so the scheduler's
-    registry landing is what starts the transform."""
+    landing of the receipts is what starts the transform."""
     import secrets
 
     from cryptography.fernet import Fernet
@@ -198,9 +202,10 @@ def production(tiny, monkeypatch, postgres_dsn):
 
     suffix = secrets.token_hex(4)
     airflow_db, warehouse_db, reader = f"park_prod_airflow_{suffix}", f"park_prod_{suffix}", f"park_reader_{suffix}"
+    superset_db = f"park_prod_superset_{suffix}"
     server = parse_dsn(postgres_dsn)
     host, port = server.get("host", "127.0.0.1"), server.get("port", "5432")
-    for database in (airflow_db, warehouse_db):
+    for database in (airflow_db, warehouse_db, superset_db):
         _create(postgres_dsn, f'create database "{database}"')
     base = Path(tempfile.mkdtemp(prefix="park-production-"))
     base.chmod(0o755)
@@ -219,7 +224,7 @@ def production(tiny, monkeypatch, postgres_dsn):
         "PARK_AIRFLOW_DATABASE_URL": f"postgresql+psycopg2://{server.get('user', 'postgres')}@{host}:{port}/{airflow_db}",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
         "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-        "SUPERSET_DATABASE_URI": f"postgresql://{server.get('user', 'postgres')}@{host}:{port}/superset_unused",
+        "SUPERSET_DATABASE_URI": f"postgresql://{server.get('user', 'postgres')}@{host}:{port}/{superset_db}",
         "SUPERSET_SECRET_KEY": secrets.token_urlsafe(48),
         "SUPERSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "PARK_EXTRACT_RETRIES": "0",
@@ -234,7 +239,7 @@ def production(tiny, monkeypatch, postgres_dsn):
     write_sources(settings, sunday)
     with wdi_served_from_reference():
         for spec in runnable_sources(settings.uses_real_registry):
-            if spec.name != "park_registry":
+            if spec.name != TRIGGERED_SOURCE:
                 pipeline.extract(spec.name, sunday)
     api_port = _free_port()
     subprocess.run([str(services.AIRFLOW_BIN), "db", "migrate"], env=services.airflow_environment(api_port),
@@ -266,7 +271,8 @@ def production(tiny, monkeypatch, postgres_dsn):
     finally:
         for service in started:
             services.stop(settings.data_dir, service.name)
-        for database in (airflow_db, warehouse_db):
+        services.stop(settings.data_dir, "superset")
+        for database in (airflow_db, warehouse_db, superset_db):
             _create(postgres_dsn, f'drop database if exists "{database}" with (force)')
         _create(postgres_dsn, f'drop role if exists "{reader}"')
         shutil.rmtree(base, ignore_errors=True)
@@ -284,11 +290,11 @@ def _all_finished(base: str, token: str, dag_id: str) -> list[dict] | None:
 def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_equals_the_embedded_build(
     production, tmp_path
 ):
-    """Production, end to end by the scheduler: a registry landing triggered through the REST API starts the
+    """Production, end to end by the scheduler: a source's landing triggered through the REST API starts the
     transform by its Asset (the monthly and daily sources' own schedules are not waited for), the transform
     publishes into PostgreSQL, and its marts equal, number for number, a DuckDB build of the same landed
     batches (the embedded profile); then the weekly report's scheduled run covers the ISO week just ended in
-    Shanghai, from PostgreSQL."""
+    Shanghai, from PostgreSQL; Superset, its metadata on PostgreSQL, serves the published marts."""
     import psycopg2
     from marts_comparison import COMPARED, assert_same_mart
 
@@ -296,23 +302,23 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
     from parkplatform.dbt import build_project
 
     base, token, settings, sunday, week = production
-    for dag_id in ("extract_park_registry", "transform_publish", "weekly_report"):
+    extract = f"extract_{TRIGGERED_SOURCE}"
+    for dag_id in (extract, "transform_publish", "weekly_report"):
         _until(f"the DAG processor parsing {dag_id}", lambda dag_id=dag_id: _api(base, f"/dags/{dag_id}", token=token))
     _api(base, "/dags/transform_publish", "PATCH", {"is_paused": False}, token=token)
-    run = _api(base, "/dags/extract_park_registry/dagRuns", "POST",
-               {"logical_date": f"{sunday}T12:00:00Z", "dag_run_id": "registry-by-rest"}, token=token)  # fmt: skip
+    run = _api(base, f"/dags/{extract}/dagRuns", "POST",
+               {"logical_date": f"{sunday}T12:00:00Z", "dag_run_id": "landed-by-rest"}, token=token)  # fmt: skip
     assert run["state"] == "queued"
-    _api(base, "/dags/extract_park_registry", "PATCH", {"is_paused": False}, token=token)
-    registry_runs = _until("the registry's runs", lambda: _all_finished(base, token, "extract_park_registry"), 600)
-    assert {run["dag_run_id"]: run["state"] for run in registry_runs}["registry-by-rest"] == "success"
-    assert all(run["state"] == "success" for run in registry_runs), registry_runs
+    _api(base, f"/dags/{extract}", "PATCH", {"is_paused": False}, token=token)
+    (landed,) = _until("the extract's run", lambda: _all_finished(base, token, extract), 600)
+    assert (landed["dag_run_id"], landed["state"]) == ("landed-by-rest", "success")
     transforms = _until(
         "the Asset-triggered transform publishing",
         lambda: (runs := _all_finished(base, token, "transform_publish")) and len(runs) >= 1 and runs,
         1200,
         5,
     )
-    assert [run["state"] for run in transforms] == ["success"] * len(transforms)
+    assert [run["state"] for run in transforms] == ["success"]  # one landing, one run
     assert {run["run_type"] for run in transforms} == {"asset_triggered"}
 
     # the embedded profile on the same input: the landed batches, built in DuckDB
@@ -340,3 +346,31 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
     )
     assert (report_run["state"], report_run["run_type"]) == ("success", "scheduled")
     assert (settings.reports_dir / week / "report.zh.pdf").stat().st_size > 10_000
+
+    # Superset as `make up` starts it in this profile: metadata in PostgreSQL, the marts read as the reader role
+    superset_port = _free_port()
+    services.bootstrap_superset(settings.data_dir, superset_port)
+    superset = services.superset_service(settings.data_dir, superset_port)
+    assert superset.env["SUPERSET_WAREHOUSE_URI"].startswith(f"postgresql://{settings.pg_reader_role}:")
+    services.start(superset, settings.data_dir)
+    services.wait_healthy(superset)
+    with httpx.Client(base_url=f"http://127.0.0.1:{superset_port}", timeout=60) as client:
+        login = client.post(
+            "/api/v1/security/login",
+            json={"username": "admin", "password": os.environ["SUPERSET_ADMIN_PASSWORD"], "provider": "db"},
+        )
+        assert login.status_code == 200, login.text[:300]
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        dashboards = client.get("/api/v1/dashboard/", params={"q": "(page_size:100)"}).json()["result"]
+        leadership = next(d["id"] for d in dashboards if d["slug"] == "leadership-weekly")
+        for chart in client.get(f"/api/v1/dashboard/{leadership}/charts").json()["result"]:
+            data = client.get(f"/api/v1/chart/{chart['id']}/data/", params={"format": "json", "force": "true"})
+            assert data.status_code == 200, (chart["slice_name"], data.text[:300])
+            assert data.json()["result"][0]["rowcount"] > 0, chart["slice_name"]
+    metadata = psycopg2.connect(os.environ["SUPERSET_DATABASE_URI"])
+    try:
+        with metadata.cursor() as cursor:
+            cursor.execute("select count(*) from dashboards")
+            assert cursor.fetchone()[0] >= 5  # Superset's own metadata is in PostgreSQL
+    finally:
+        metadata.close()
