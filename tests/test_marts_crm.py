@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from marts_comparison import COMPARED
 
 TINY_DAY = date(2026, 11, 23)  # the logical date of the tiny_warehouse fixture
 STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
@@ -32,16 +33,7 @@ FUNNEL_RATES = (
     "overall_conversion_rate",
     "landing_rate",
 )
-CORRIDOR = (
-    "direction",
-    "origin_country_iso3",
-    "committee",
-    "origin_province_adcode",
-    "park_id",
-    "destination_country_iso3",
-    "cluster_code",
-    "signed_month",
-)
+CORRIDOR = COMPARED["mart_investment_flows_month"]
 COHORT = ("committee", "channel", "match_type", "cluster_code", "cohort_month")
 
 # Checked on paper from the landed rows of the tiny CRM (seed 20180101, 2026-11-23):
@@ -235,9 +227,8 @@ def test_corridor_paid_in_ratio_and_start_rate(crm: dict) -> None:
 def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) -> None:
     """CNY = amount x cny_per_unit and USD = CNY / cny_per_usd of the signing year (else the intention
     year), the contract of int_fx_rates_yearly; amounts in CNY or USD stay exact."""
-    rates = crm["int_fx_rates_yearly"].select("currency_code", "year", "cny_per_unit", "cny_per_usd")
+    rates = _rates(crm)
     assert rates.height > 0
-    amount = pl.col("amount")
     expected = (
         crm["projects"]
         .select(
@@ -247,16 +238,7 @@ def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) 
             pl.coalesce("signed_date", "intention_date").str.slice(0, 4).cast(pl.Int32).alias("year"),
         )
         .join(rates, left_on=["currency", "year"], right_on=["currency_code", "year"], how="left")
-        .select(
-            "project_id",
-            pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit")).alias("cny"),
-            pl.when(pl.col("currency") == "USD")
-            .then(amount)
-            .when(pl.col("currency") == "CNY")
-            .then(amount / pl.col("cny_per_usd"))
-            .otherwise(amount * pl.col("cny_per_unit") / pl.col("cny_per_usd"))
-            .alias("usd"),
-        )
+        .select("project_id", *_in_cny_and_usd(pl.col("amount")))
     )
     fact = crm["fct_investment_project"]
     got = fact.join(expected, on="project_id", how="full", coalesce=True)
@@ -267,27 +249,32 @@ def test_contracted_amounts_convert_at_the_signing_or_intention_year(crm: dict) 
     assert crm["projects"].filter(~pl.col("currency").is_in(["CNY", "USD"])).height > 0
 
 
+def _in_cny_and_usd(amount: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``cny`` and ``usd`` of ``amount`` in ``currency`` at ``cny_per_unit`` and ``cny_per_usd`` (joined rates),
+    worked out by hand; yuan and dollar amounts stay exact."""
+    cny = pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit"))
+    usd = (
+        pl.when(pl.col("currency") == "USD")
+        .then(amount)
+        .when(pl.col("currency") == "CNY")
+        .then(amount / pl.col("cny_per_usd"))
+        .otherwise(amount * pl.col("cny_per_unit") / pl.col("cny_per_usd"))
+    )
+    return cny.alias("cny"), usd.alias("usd")
+
+
 def _rates(crm: dict) -> pl.DataFrame:
     return crm["int_fx_rates_yearly"].select("currency_code", "year", "cny_per_unit", "cny_per_usd")
 
 
 def _hand_payments(crm: dict) -> pl.DataFrame:
     """The landed payments with yuan and dollars at the average rate of their payment year."""
-    amount = pl.col("amount").cast(pl.Float64)
     return (
         crm["payments"]
         .with_columns(pl.col("payment_date").str.to_date().alias("paid_on"))
         .with_columns(pl.col("paid_on").dt.year().cast(pl.Int32).alias("year"))
         .join(_rates(crm), left_on=["currency", "year"], right_on=["currency_code", "year"], how="left")
-        .with_columns(
-            pl.when(pl.col("currency") == "CNY").then(amount).otherwise(amount * pl.col("cny_per_unit")).alias("cny"),
-            pl.when(pl.col("currency") == "USD")
-            .then(amount)
-            .when(pl.col("currency") == "CNY")
-            .then(amount / pl.col("cny_per_usd"))
-            .otherwise(amount * pl.col("cny_per_unit") / pl.col("cny_per_usd"))
-            .alias("usd"),
-        )
+        .with_columns(*_in_cny_and_usd(pl.col("amount").cast(pl.Float64)))
     )
 
 
