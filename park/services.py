@@ -449,8 +449,9 @@ def _where(settings) -> str:
     )
 
 
-def _expected_services(settings) -> tuple[str, ...]:
-    return SERVICE_NAMES if settings.profile == "production" else SERVICE_NAMES[:-1]
+def _expected_services() -> tuple[str, ...]:
+    """The services `up` starts in this profile (the triggerer only in production)."""
+    return ("superset", "airflow-api-server", *(service.name for service in airflow_background_services()))
 
 
 def status() -> int:
@@ -460,7 +461,7 @@ def status() -> int:
     data_dir = settings.data_dir
     print(f"profile {settings.profile}: {_where(settings)}")
     running = 0
-    expected = _expected_services(settings)
+    expected = _expected_services()
     for name in expected:
         pid = running_pid(data_dir, name)
         running += pid is not None
