@@ -15,6 +15,9 @@ LOGICAL_DATE ?= $(shell date -u +%F)
 # the demo uses the real reference data beside the checkout when it is there (as CI does)
 DEMO_REFERENCE_DIR := $(if $(wildcard ../shared/data/reference/parks),$(abspath ../shared/data/reference),)
 PYTEST_ARGS ?=
+# the suite runs on two workers, a whole test file each (its module fixtures built once), slowest files
+# first (tests/conftest.py); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= 2
 # make bench SCALE="demo national" BENCH_ARGS="--only stages,floors" (python -m benchmarks --help)
 SCALE ?= demo
 BENCH_ARGS ?=
@@ -93,7 +96,7 @@ lint: setup
 
 # the tests find the real reference data as the demo does (without it, those that need it are skipped)
 test: setup superset-setup browser lint
-	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) pytest $(PYTEST_ARGS)
+	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: setup superset-setup
 	PARK_REFERENCE_DIR="$${PARK_REFERENCE_DIR:-$(DEMO_REFERENCE_DIR)}" $(RUN) python -m benchmarks \

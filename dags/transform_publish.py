@@ -15,10 +15,10 @@ from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
 from parkplatform.dbt import (
     DBT_PROJECT_DIR,
-    MANIFEST,
     PROFILE_NAME,
     PROFILES_YML,
     dbt_executable,
+    manifest_path,
     watchers_after_the_build,
 )
 from parkplatform.sources import sources
@@ -89,7 +89,9 @@ suite and expectations failed with observed versus expected values.
     # Airflow still shows (and fails at) each node without paying a dbt start-up per node
     dbt_build = DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST, install_dbt_deps=False),
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR, manifest_path=manifest_path(), install_dbt_deps=False
+        ),
         profile_config=DBT_PROFILE,
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,

@@ -1,4 +1,5 @@
-"""Test set-up: an isolated data folder and Airflow home per session, set before Airflow is imported.
+"""Test set-up: an isolated data folder, Airflow home and dbt target per session (per xdist worker: `make
+test` runs two), set before Airflow is imported.
 
 The real reference data is found as `make demo` finds it: ``PARK_REFERENCE_DIR``, else
 ``../shared/data/reference`` beside the checkout. Without it, the tests that need it are skipped with a
@@ -9,17 +10,23 @@ makes them fail instead.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="park-tests-"))
 os.environ["PARK_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ["AIRFLOW_HOME"] = str(_SESSION_DIR / "airflow")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# dbt writes its manifest, partial parse and run results under the target path: one per session, so two
+# workers never rewrite the same manifest.json while the other reads it (the DAG reads manifest_path())
+os.environ["DBT_TARGET_PATH"] = str(_SESSION_DIR / "dbt-target")
+os.environ["DBT_LOG_PATH"] = str(_SESSION_DIR / "dbt-logs")
 
 from parkplatform.config import REPO_ROOT, get_settings, runtime_environment
 
@@ -124,11 +131,30 @@ def airflow_ready() -> None:
 TINY_DAY = date(2026, 11, 23)
 
 
+def shared_by_workers(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every xdist worker of this run sees (the run's base temporary folder), or the session's
+    own when pytest runs without workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
 @pytest.fixture(scope="session")
-def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Path:
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path, worker_id: str) -> Path:
     """The BUILD warehouse of the tiny scale on the real reference data for 2026-11-23, built once per
-    session by the pipeline's own steps (every source extracted, normalised, loaded, then ``dbt
-    build`` of the whole project, tests included). Open it read-only; do not change it."""
+    run by the pipeline's own steps (every source extracted, normalised, loaded, then ``dbt build`` of
+    the whole project, tests included): the first worker to need it builds it under a lock, the others
+    wait and open the same file. Open it read-only; do not change it."""
+    shared = shared_by_workers(tmp_path_factory, worker_id)
+    with FileLock(str(shared / "tiny-warehouse.lock")):
+        built = shared / "tiny-warehouse" / "built"
+        if not built.exists():
+            shutil.rmtree(built.parent, ignore_errors=True)  # what a worker's failed build left
+            warehouse = _build_tiny_warehouse(built.parent / "data", reference_dir)
+            built.write_text(str(warehouse), encoding="utf-8")
+        return Path(built.read_text(encoding="utf-8"))
+
+
+def _build_tiny_warehouse(data_dir: Path, reference_dir: Path) -> Path:
     from park.runs import wdi_served_from_reference
     from parkplatform import pipeline
     from parkplatform.dbt import build_project
@@ -136,7 +162,7 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path
     from simulators.sources import write_sources
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARK_DATA_DIR", str(tmp_path_factory.mktemp("tiny-warehouse") / "data"))
+        patch.setenv("PARK_DATA_DIR", str(data_dir))
         patch.setenv("PARK_SCALE", "tiny")
         patch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
         for variable in ("PARK_SEED", "PARK_BAD_ROW_RATE", "PARK_WDI_BASE_URL", "PARK_CRM_DSN"):
@@ -149,3 +175,29 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path
         pipeline.load_build(TINY_DAY, pipeline.normalise(TINY_DAY))
         build_project()
         return settings.build_warehouse
+
+
+# The files whose tests take longest (measured with --durations on a clean clone), longest first: `make test`
+# hands whole files to its workers in collection order, so starting these first keeps one worker from being
+# left with a long file at the end. The order changes when tests run, never what they check.
+SLOWEST_FILES = (
+    "test_scheduler.py",
+    "test_end_to_end.py",
+    "test_demo.py",
+    "test_postgres_build.py",
+    "test_write_audit_publish.py",
+    "test_superset.py",
+    "test_benchmarks.py",
+    "test_dbt_docs.py",
+    "test_marts_crm.py",
+    "test_intake_warehouse.py",
+    "test_quality_gate.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FILES.index(name) if name in SLOWEST_FILES else len(SLOWEST_FILES)
+
+    items.sort(key=rank)  # stable: the other files, and the tests within a file, keep their order

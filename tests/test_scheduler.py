@@ -57,6 +57,16 @@ def _until(what: str, check, timeout: float = 240.0, interval: float = 2.0):
     raise TimeoutError(f"{what} not within {timeout:.0f} s")
 
 
+def _dbt_in_the_airflow_home(settings, monkeypatch) -> None:
+    """dbt's target and logs in the services' Airflow home (the service account writes only there), with
+    the manifest the transform DAG's Cosmos group is drawn from parsed into it."""
+    from parkplatform.dbt import parse_project
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(settings.airflow_home / "dbt-target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(settings.airflow_home / "dbt-logs"))
+    parse_project()
+
+
 @pytest.fixture
 def airflow(tiny, monkeypatch):
     """The API server, the scheduler and the DAG processor of `make up`, on a free port, with a data folder
@@ -70,6 +80,7 @@ def airflow(tiny, monkeypatch):
     monkeypatch.setenv("PARK_EXTRACT_RETRIES", "0")
     settings = get_settings()
     settings.airflow_home.mkdir(parents=True)
+    _dbt_in_the_airflow_home(settings, monkeypatch)
     subprocess.run([str(services.AIRFLOW_BIN), "db", "migrate"], env=services.airflow_environment(), check=True,
                    capture_output=True)  # fmt: skip
     port = _free_port()
@@ -196,7 +207,6 @@ def production(tiny, monkeypatch, postgres_dsn):
 
     from park.runs import wdi_served_from_reference
     from parkplatform import pipeline
-    from parkplatform.dbt import parse_project
     from parkplatform.sources import runnable_sources
     from simulators.sources import write_sources
 
@@ -235,7 +245,7 @@ def production(tiny, monkeypatch, postgres_dsn):
     settings = get_settings()
     assert production_problems(settings, os.environ) == []
     settings.airflow_home.mkdir(parents=True)
-    parse_project()  # the manifest the transform DAG's Cosmos group is drawn from
+    _dbt_in_the_airflow_home(settings, monkeypatch)
     write_sources(settings, sunday)
     with wdi_served_from_reference():
         for spec in runnable_sources(settings.uses_real_registry):
