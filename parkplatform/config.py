@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     airflow_database_url: str | None = Field(
         None, description="Airflow's metadata database (SQLAlchemy URL); default SQLite in the Airflow home"
     )
+    # the DAG files change only with a deployment; parsing transform_publish (Cosmos draws 114 tasks from the
+    # manifest) every 30 s, Airflow's default, keeps a tenth of a core of a 2-core machine busy
+    dag_reparse_seconds: int = Field(
+        120, ge=1, description="how often the DAG processor parses each DAG file again (Airflow's default: 30)"
+    )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
     extract_retries: int = Field(2, ge=0)
@@ -265,6 +270,7 @@ def runtime_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.airflow_database_url or f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(settings.dag_reparse_seconds),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
