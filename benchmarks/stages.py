@@ -30,7 +30,7 @@ under the scratch folder, never the checkout's ``dbt_project/target``.
 
 End to end: ``park.runs.run_platform`` (``prepare_airflow`` - metadata migrated, ``dbt parse`` for
 Cosmos - then ``dag.test()`` of every extract DAG and ``transform_publish``), then the weekly report, on a data
-folder holding only the generated sources.
+folder holding only the generated sources and the inbox as the simulators sent into it.
 """
 
 from __future__ import annotations
@@ -274,14 +274,29 @@ def prepare_dbt_target(ctx: Context) -> None:
         ctx.workspace.states.add("dbt_parsed")
 
 
+# what the simulators write: the files of the sources without public data, and the offices' and the CRM's
+# member files sent into the inbox (whose ledger the extracts then add their landings to)
+GENERATED = ("sources", "inbox")
+
+
+def _generated(ws) -> None:
+    """The workspace holds the generated inputs; the inbox is kept as sent, before any extract records a
+    landing in its ledger: what a run on the generated sources starts from."""
+    _remove(ws.snapshots / "inbox")
+    shutil.copytree(ws.data_dir / "inbox", ws.snapshots / "inbox")
+    ws.states.add("generated")
+
+
 def run_generate(ctx: Context) -> dict:
     ws = ctx.workspace
-    figures = measure(ctx, "stages", "stages:generate", before=lambda: _remove(ws.data_dir / "sources"))
+    figures = measure(
+        ctx, "stages", "stages:generate", before=lambda: _remove(*(ws.data_dir / name for name in GENERATED))
+    )
     out = figures["output"]
     rows = out["submission_rows"] + sum(out.get(key) or 0 for key in ("crm_projects", "crm_events", "crm_payments"))
     figures["rows"] = rows
     figures["rows_per_second"] = rate(rows, figures["seconds"])
-    ws.states.add("generated")
+    _generated(ws)
     return figures
 
 
@@ -356,7 +371,7 @@ def ensure(ctx: Context, state: str) -> None:
     prepared = ctx.results.setdefault("prepared", {})
     if "generated" in wanted and "generated" not in ws.states:
         prepared["generate"] = measure(ctx, "prepare", "stages:generate", runs=1)
-        ws.states.add("generated")
+        _generated(ws)
     for stage, produces in (
         ("extract", "landed"),
         ("normalise", "normalised"),
@@ -408,13 +423,13 @@ def airflow_view(tasks: list[dict]) -> dict:
 
 
 def run_end_to_end(ctx: Context) -> dict:
-    """``run_platform`` and the weekly report on a data folder holding only the generated sources."""
+    """``run_platform`` and the weekly report on a data folder holding only the generated sources and the inbox as the simulators sent into it."""
     ws = ctx.workspace
     ensure(ctx, "generated")
-    kept = {"sources"}
 
     def fresh() -> None:
-        _remove(*(path for path in ws.data_dir.iterdir() if path.name not in kept))
+        _remove(*(path for path in ws.data_dir.iterdir() if path.name != "sources"))
+        shutil.copytree(ws.snapshots / "inbox", ws.data_dir / "inbox")
 
     figures = measure(ctx, "end_to_end", "stages:end_to_end", env=ws.env(own_dbt_target=False), before=fresh)
     figures["airflow"] = airflow_view(figures["output"].pop("tasks"))
