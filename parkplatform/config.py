@@ -8,6 +8,7 @@ time, and turns a bad value into a :class:`ConfigurationError` naming the variab
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,11 @@ class Settings(BaseSettings):
     # manifest) every 30 s, Airflow's default, keeps a tenth of a core of a 2-core machine busy
     dag_reparse_seconds: int = Field(
         120, ge=1, description="how often the DAG processor parses each DAG file again (Airflow's default: 30)"
+    )
+    read_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="processes that read a batch of park offices' files (default: one per CPU; 1 reads in the task)",
     )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"

@@ -8,6 +8,7 @@ values, after the same validation the extractor applies (real catalogue, real GB
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -301,3 +302,26 @@ def test_every_office_file_of_a_period_reads_in_one_pass_and_reconciles_per_file
         ("tianjin_title_gbk.csv", 8, 6, 2),
     ]
     assert frame.height == 71 and frame[REJECT_REASON].null_count() == 53
+
+
+def test_a_batch_read_in_worker_processes_gives_the_same_rows_in_order_and_logs_each_files_lines(
+    registry, caplog, monkeypatch
+):
+    """A big batch is located in worker processes (``workers``, :data:`reader.PARALLEL_FROM_FILES`); the
+    rows, their order and the log lines (an unknown header, a file rejected whole) are what one process
+    gives, and the lines come from the workers (their process ids), so the test fails if nothing ran there."""
+    paths = sorted(path for path in FIXTURES.iterdir() if path.suffix != ".md")
+    park_of = {path: path.name[:7] for path in paths if path.name.startswith("G")}
+    with caplog.at_level(logging.INFO, logger=reader.__name__):
+        alone = reader.read_submissions(paths, park_of=park_of, park_names=registry.names)
+    in_one_process = [(record.levelname, record.getMessage()) for record in caplog.records]
+    caplog.clear()
+
+    monkeypatch.setattr(reader, "PARALLEL_FROM_FILES", 2)
+    with caplog.at_level(logging.INFO, logger=reader.__name__):
+        in_workers = reader.read_submissions(paths, park_of=park_of, park_names=registry.names, workers=2)
+    assert in_workers.equals(alone) and in_workers.columns == alone.columns and in_workers.height == 71
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == in_one_process
+    rejected = next(record for record in caplog.records if "G356030_old_org_code.csv" in record.getMessage())
+    assert rejected.levelname == "ERROR" and "file rejected whole" in rejected.getMessage()
+    assert os.getpid() not in {record.process for record in caplog.records}

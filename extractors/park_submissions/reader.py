@@ -75,10 +75,13 @@ from __future__ import annotations
 import difflib
 import io
 import logging
+import multiprocessing
 import re
 import unicodedata
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -766,10 +769,12 @@ def _data_rows(raw: pl.DataFrame, header: Header) -> int:
 
 def _unit_line(raw: pl.DataFrame) -> str | None:
     """The unit of a ``单位：万元`` / ``金额单位：千元`` line or a title ``…（单位：亿元）`` in ``raw``."""
+    # a few lines above a header or a short notes sheet: plain Python, since a Polars query per
+    # column costs more than the search itself, thousands of times over in a batch of office files
     for column in raw.columns:
-        found = raw[column].drop_nulls().str.extract(_UNIT_LINE.pattern, 2).drop_nulls()
-        if found.len():
-            return found[0]
+        for cell in raw[column]:
+            if cell and (found := _UNIT_LINE.search(cell)):
+                return found.group(2)
     return None
 
 
@@ -802,8 +807,9 @@ def without_thousands_separators(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.str.contains(THOUSANDS_PATTERN)).then(expr.str.replace_all(",", "")).otherwise(expr)
 
 
-def shift_decimal(expr: pl.Expr, places: int) -> pl.Expr:
-    """The decimal text ``expr`` times 10**places, as canonical decimal text, exactly.
+def shift_decimal(expr: pl.Expr, places: int | pl.Expr) -> pl.Expr:
+    """The decimal text ``expr`` times 10**places (a number, or an integer column: each row its own), as
+    canonical decimal text, exactly.
 
     Works on the digit string: ``"1.2345"`` shifted 4 -> ``"12345"``, ``"12345600"`` shifted -4 ->
     ``"1234.56"``; leading and trailing zeros go, ``"-0"`` is ``"0"``, ``1.2E+5`` is understood. Text
@@ -821,13 +827,12 @@ def shift_decimal(expr: pl.Expr, places: int) -> pl.Expr:
     zeros = pl.lit("0" * _SHIFT_PAD)
     digits = pl.concat_str(zeros, integer, fraction, zeros)
     point = (integer.str.len_chars().cast(pl.Int64) + _SHIFT_PAD + exponent).clip(0)
-    whole = digits.str.slice(0, point).str.strip_chars_start("0")
+    # each piece is used once (a piece used twice is computed twice, and again in every piece built on it)
+    whole = pl.concat_str(pl.lit("0"), digits.str.slice(0, point)).str.replace(r"^0*(\d)", "${1}")
     part = digits.str.slice(point).str.strip_chars_end("0")
-    whole = pl.when(whole == "").then(pl.lit("0")).otherwise(whole)
-    value = pl.when(part == "").then(whole).otherwise(pl.concat_str(whole, pl.lit("."), part))
-    negative = (sign == "-") & (value != "0")
-    shifted = pl.when(negative).then(pl.concat_str(pl.lit("-"), value)).otherwise(value)
-    return pl.when(~is_number).then(expr).otherwise(shifted)  # named like ``expr``
+    value = pl.concat_str(whole, pl.lit("."), part).str.strip_suffix(".")
+    shifted = pl.concat_str(sign, value).str.replace(r"^-0$", "0")
+    return pl.when(is_number).then(shifted).otherwise(expr)  # named like ``expr``
 
 
 def number_text(expr: pl.Expr, *, suffix: str | None = None) -> pl.Expr:
@@ -1175,10 +1180,8 @@ def clean_located(located: pl.DataFrame) -> pl.DataFrame:
 def _in_10k(money: str) -> pl.Expr:
     """A money column shifted from its file's unit to 万元 (as sent where the unit is unknown)."""
     places = pl.col(places_column(money))
-    shifted = pl.col(money)
-    for power in sorted(set(UNIT_NAMES)):
-        shifted = pl.when(places == power).then(shift_decimal(pl.col(money), power)).otherwise(shifted)
-    return shifted.alias(money)
+    # one shift by each row's own places: a branch per unit would shift every row once per unit
+    return pl.when(places.is_null()).then(pl.col(money)).otherwise(shift_decimal(pl.col(money), places)).alias(money)
 
 
 def read_submissions(
@@ -1186,25 +1189,91 @@ def read_submissions(
     *,
     park_of: Mapping[Path, str] | None = None,
     park_names: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Every file of ``paths`` as :func:`read_spreadsheet` reads it, cleaned in one pass; a file
     rejected whole does not stop the others: its lines come back quarantined with the file's error
     (:func:`rejected_file_rows`).
 
     ``park_of[path]`` is the park a file was submitted for (its inbox folder); a file without an
-    entry has its park read from a title line naming one of ``park_names`` (full name -> code)."""
+    entry has its park read from a title line naming one of ``park_names`` (full name -> code).
+
+    With ``workers`` above 1 and at least :data:`PARALLEL_FROM_FILES` files, the files are located in
+    that many processes, in chunks, and come back in the order of ``paths`` with their log lines: the
+    same rows as one process reads, in the same order (locating a file is Python and small Polars
+    queries, one core's work; the cleaning after it is one multi-threaded query)."""
     park_of = park_of or {}
+    files = [(path, park_of.get(path)) for path in map(Path, paths)]
     located = []
     with progress_bar() as progress:
-        task = progress.add_task("reading submissions", total=len(paths))
-        for path in map(Path, paths):
-            try:
-                located.append(_locate(path, None, park_of.get(path), park_names).frame)
-            except SubmissionFileError as error:
-                log.error("%s", error)
-                located.append(rejected_file_rows(path, error, park_code=park_of.get(path)))
-            progress.advance(task)
+        task = progress.add_task("reading submissions", total=len(files))
+        if workers > 1 and len(files) >= PARALLEL_FROM_FILES and not multiprocessing.current_process().daemon:
+            # spawn, not fork: the parent runs Polars' and DuckDB's thread pools, which a fork would copy
+            # mid-flight; a daemonic process (some executors' workers) may not start children at all
+            chunks = _chunks(files, workers)
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for chunk, (frame, records) in zip(
+                    chunks, pool.map(_locate_chunk, chunks, repeat(park_names)), strict=True
+                ):
+                    for record in records:
+                        log.handle(record)
+                    located.append(frame)
+                    progress.advance(task, len(chunk))
+        else:
+            for path, park_code in files:
+                located.append(_locate_or_reject(path, park_code, park_names))
+                progress.advance(task)
     return clean_located(pl.concat(located, how="diagonal"))
+
+
+# below this many files a batch is read in one process: starting a process and importing Polars in it
+# takes longer than locating a few dozen files
+PARALLEL_FROM_FILES = 64
+# chunks per worker: enough for the workers to finish together and the progress bar to move
+CHUNKS_PER_WORKER = 8
+
+
+def _locate_or_reject(path: Path, park_code: str | None, park_names: Mapping[str, str] | None) -> pl.DataFrame:
+    """The located rows of one file, or its lines quarantined with the error that rejected it whole."""
+    try:
+        return _locate(path, None, park_code, park_names).frame
+    except SubmissionFileError as error:
+        log.error("%s", error)
+        return rejected_file_rows(path, error, park_code=park_code)
+
+
+def _chunks(files: list[tuple[Path, str | None]], workers: int) -> list[list[tuple[Path, str | None]]]:
+    size = max(1, -(-len(files) // (workers * CHUNKS_PER_WORKER)))
+    return [files[start : start + size] for start in range(0, len(files), size)]
+
+
+class _Collected(logging.Handler):
+    """Log records of a worker process, kept to be logged by the parent, where the task's handlers are."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None
+        self.records.append(record)
+
+
+def _locate_chunk(
+    files: list[tuple[Path, str | None]], park_names: Mapping[str, str] | None
+) -> tuple[pl.DataFrame, list[logging.LogRecord]]:
+    """In a worker process: :func:`_locate_or_reject` of each file, as one frame, and the log records."""
+    collected = _Collected()
+    log.addHandler(collected)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        frames = [_locate_or_reject(path, park_code, park_names) for path, park_code in files]
+        return pl.concat(frames, how="diagonal"), collected.records
+    finally:
+        log.removeHandler(collected)
+        log.propagate = True
 
 
 # ------------------------------------------------------------------------------------ validation
