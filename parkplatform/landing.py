@@ -94,31 +94,32 @@ def land_batch(
         pl.lit(loaded_at).alias("_loaded_at"),
     )
     is_rejected = pl.col(REJECT_REASON).is_not_null()
-    landed = stamped.filter(~is_rejected).drop(REJECT_REASON)
     quarantined = stamped.filter(is_rejected)
-
-    report = BatchReport(
-        source=source,
-        batch_id=batch_id,
-        logical_date=logical_date.isoformat(),
-        loaded_at=loaded_at.isoformat(),
-        received=received.height,
-        landed=landed.height,
-        quarantined=quarantined.height,
-        quarantine_reasons=_count_by(quarantined, REJECT_REASON),
-        files=_file_counts(stamped),
-        details=details or {},
-    )
-    _check_reconciliation(report)
 
     final = batch_dir(landing_dir, source, logical_date)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".staging-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        landed.write_parquet(staging / LANDED_FILE)
+        # streamed from the received frame: the landed rows are most of a batch, and a copy of them
+        # in memory would double a national batch's footprint
+        stamped.lazy().filter(~is_rejected).drop(REJECT_REASON).sink_parquet(staging / LANDED_FILE)
         quarantined.write_parquet(staging / QUARANTINED_FILE)
-        report = BatchReport(**{**asdict(report), "files": report.files, "path": str(final)})
+        report = BatchReport(
+            source=source,
+            batch_id=batch_id,
+            logical_date=logical_date.isoformat(),
+            loaded_at=loaded_at.isoformat(),
+            received=received.height,
+            # the rows in the written file, so the reconciliation below checks what was landed
+            landed=pl.scan_parquet(staging / LANDED_FILE).select(pl.len()).collect().item(),
+            quarantined=quarantined.height,
+            quarantine_reasons=_count_by(quarantined, REJECT_REASON),
+            files=_file_counts(stamped),
+            details=details or {},
+            path=str(final),
+        )
+        _check_reconciliation(report)
         (staging / REPORT_FILE).write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(staging, final)
     finally:

@@ -55,8 +55,26 @@ def land_receipts(
     settings: Settings, logical_date: date, receipts: list[Receipt], *, inbox: Inbox, resolver: ParkResolver
 ) -> BatchReport:
     """Read, validate and deduplicate the receipts' files and land them as one batch; record each outcome."""
-    parks = registry_parks(settings)
     files = {inbox.path(receipt): receipt for receipt in receipts}
+    batch, file_errors = _batch_of(settings, files, resolver)
+    report = land_batch(
+        batch,
+        source=SOURCE,
+        logical_date=logical_date,
+        landing_dir=settings.landing_dir,
+        details={"receipts": [receipt.receipt_id for receipt in receipts]},
+    )
+    inbox.record_landing(_landings(report, file_errors, files))
+    return report
+
+
+def _batch_of(
+    settings: Settings, files: dict[Path, Receipt], resolver: ParkResolver
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The rows of ``files`` read, validated and deduplicated, as one frame to land, and the error of each
+    file rejected whole. A function of its own so that the batch's intermediate copies (as read, with the
+    receipts, validated, kept and superseded) are freed before landing: at national scale each is gigabytes."""
+    parks = registry_parks(settings)
     per_file = pl.DataFrame(
         {
             "_source_file": [str(path) for path in files],
@@ -71,6 +89,7 @@ def land_receipts(
             list(files),
             park_of={path: receipt.park_code for path, receipt in files.items() if receipt.park_code},
             park_names=resolver.names,
+            workers=settings.read_workers,
         )
         if files
         else _no_rows()
@@ -82,15 +101,7 @@ def land_receipts(
         classes=reader.industry_classes(settings.reference_dir) if settings.reference_dir else None,
     )
     kept, superseded = reader.resolve_duplicates(reader.validate(received, rules))
-    report = land_batch(
-        pl.concat([kept, superseded], how="diagonal"),
-        source=SOURCE,
-        logical_date=logical_date,
-        landing_dir=settings.landing_dir,
-        details={"receipts": [receipt.receipt_id for receipt in receipts]},
-    )
-    inbox.record_landing(_landings(report, received, files))
-    return report
+    return pl.concat([kept, superseded], how="diagonal"), _file_errors(received)
 
 
 def _no_rows() -> pl.DataFrame:
@@ -99,15 +110,17 @@ def _no_rows() -> pl.DataFrame:
     return pl.DataFrame(schema=schema | {REJECT_REASON: pl.String})
 
 
-def _landings(report: BatchReport, received: pl.DataFrame, files: dict) -> list[Landing]:
-    """Each receipt's rows in the batch, and the error of a file rejected whole (its lines carry ``_raw_row``)."""
+def _file_errors(received: pl.DataFrame) -> dict[str, str]:
+    """The error of each file rejected whole (its lines carry ``_raw_row``), by file."""
+    if reader.RAW_ROW_COLUMN not in received.columns:
+        return {}
+    whole = received.filter(pl.col(reader.RAW_ROW_COLUMN).is_not_null()).unique("_source_file")
+    return dict(zip(whole["_source_file"], whole[REJECT_REASON], strict=True))
+
+
+def _landings(report: BatchReport, file_errors: dict[str, str], files: dict) -> list[Landing]:
+    """Each receipt's rows in the batch, and the error of a file rejected whole."""
     counts = {counts.source_file: counts for counts in report.files}
-    whole = (
-        received.filter(pl.col(reader.RAW_ROW_COLUMN).is_not_null()).unique("_source_file")
-        if reader.RAW_ROW_COLUMN in received.columns
-        else received.clear()
-    )
-    errors = dict(zip(whole["_source_file"], whole[REJECT_REASON], strict=True))
     landings = []
     for path, receipt in files.items():
         found = counts.get(str(path))
@@ -118,7 +131,7 @@ def _landings(report: BatchReport, received: pl.DataFrame, files: dict) -> list[
                 rows_received=found.received if found else 0,
                 rows_landed=found.landed if found else 0,
                 rows_quarantined=found.quarantined if found else 0,
-                file_error=errors.get(str(path)),
+                file_error=file_errors.get(str(path)),
             )
         )
     return landings
