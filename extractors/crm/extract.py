@@ -365,7 +365,7 @@ def _before(later: str, earlier: str) -> tuple[str, pl.Expr]:
 
 
 def _first_of(key: str) -> pl.Expr:
-    return pl.int_range(pl.len()).over(key) == 0
+    return pl.col(key).is_first_distinct()
 
 
 def project_rules(catalogue: Collection[str], clusters: Collection[str]) -> list[tuple[str, pl.Expr]]:
@@ -482,36 +482,36 @@ def validate_events(
     negotiation event after it; a ``lost`` event must come after every other stage.
     """
     rank = pl.col("stage").replace_strict(STAGE_RANK, default=None, return_dtype=pl.Int8)
-    stamped = received.with_columns(parse_timestamp(pl.col("event_at")).alias("_event_t"), rank.alias("_rank"))
-    context = stamped.select("match_id", "_event_t", "_rank")
+    event_t = parse_timestamp(pl.col("event_at"))
+    context = received.lazy().select("match_id", event_t.alias("_event_t"), rank.alias("_rank"))
     if earlier is not None and earlier.height:
         context = pl.concat(
-            [
-                context,
-                earlier.select("match_id", parse_timestamp(pl.col("event_at")).alias("_event_t"), rank.alias("_rank")),
-            ]
+            [context, earlier.lazy().select("match_id", event_t.alias("_event_t"), rank.alias("_rank"))]
         )
-    latest = (
+    # per match and stage rank, the latest event of any lower rank: the running latest over the match's
+    # ranks in order, taken from the rank below (one row per match and rank present)
+    before = (
         context.drop_nulls()
-        .group_by("match_id")
-        .agg(pl.col("_event_t").filter(pl.col("_rank") == r).max().alias(f"_r{r}") for r in range(len(STAGES)))
+        .group_by("match_id", "_rank")
+        .agg(pl.col("_event_t").max())
+        .sort("match_id", "_rank")
+        .select("match_id", "_rank", pl.col("_event_t").cum_max().shift(1).over("match_id").alias("_before_t"))
     )
-    # _p{r}: the latest event of stage rank <= r, so a row of rank r compares with _p{r-1}
-    prefix = [pl.col("_r0").alias("_p0")]
-    for r in range(1, len(STAGES)):
-        prefix.append(pl.max_horizontal(pl.col(f"_p{r - 1}"), pl.col(f"_r{r}")).alias(f"_p{r}"))
-    for expression in prefix:
-        latest = latest.with_columns(expression)
-    before = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-    for r in range(len(STAGES) - 1, 0, -1):
-        before = pl.when(pl.col("_rank") == r).then(pl.col(f"_p{r - 1}")).otherwise(before)
-    helpers = [f"_r{r}" for r in range(len(STAGES))] + [f"_p{r}" for r in range(len(STAGES))]
-    checked = (
-        stamped.join(latest, on="match_id", how="left", maintain_order="left")
-        .with_columns(before.alias("_before_t"))
+    # joined to the two key columns only, then set beside the received columns: joining the wide rows
+    # would copy every column of a national batch
+    before_t = (
+        received.lazy()
+        .select("match_id", rank.alias("_rank"))
+        .join(before, on=["match_id", "_rank"], how="left", maintain_order="left")
+        .collect()["_before_t"]
+    )
+    return (
+        received.lazy()
+        .with_columns(event_t.alias("_event_t"), rank.alias("_rank"), pl.lit(before_t).alias("_before_t"))
         .with_columns(first_reject_reason(event_rules(catalogue, clusters)))
+        .drop("_before_t", "_event_t", "_rank")
+        .collect()
     )
-    return checked.drop(*helpers, "_before_t", "_event_t", "_rank")
 
 
 def earlier_events(landing_dir: Path, logical_date: date, match_ids: pl.Series) -> pl.DataFrame:
