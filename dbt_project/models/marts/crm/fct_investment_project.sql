@@ -38,8 +38,8 @@ ledger as (
         payments.project_id,
         count(*) as payments,
         sum(payments.amount) as paid_in_amount,
-        sum(payments.amount_cny) as paid_in_cny,
-        sum(payments.amount_usd) as paid_in_usd,
+        {{ exact_sum('payments.amount_cny') }} as paid_in_cny,
+        {{ exact_sum('payments.amount_usd') }} as paid_in_usd,
         max(payments.payment_date) as last_payment_date
     from {{ ref('int_crm__payments_current') }} as payments
     inner join projects

@@ -24,8 +24,9 @@ park_years as (
     select
         park_id,
         signed_year,
-        sum(contracted_cny) as park_contracted_cny,
-        sum(case when direction = 'inbound_foreign' then contracted_cny else 0 end) as park_foreign_contracted_cny
+        {{ exact_sum('contracted_cny') }} as park_contracted_cny,
+        {{ exact_sum("case when direction = 'inbound_foreign' then contracted_cny else 0 end") }}
+            as park_foreign_contracted_cny
     from signed_into_parks
     group by park_id, signed_year
 ),
@@ -36,11 +37,11 @@ corridors as (
         origin_country_iso3,
         park_id,
         count(*) as projects,
-        sum(contracted_cny) as contracted_cny,
-        sum(contracted_usd) as contracted_usd,
-        sum(paid_in_cny) as paid_in_cny,
-        sum(paid_in_usd) as paid_in_usd,
-        sum({{ to_cny('paid_in_amount', 'cny_per_unit') }}) as paid_in_cny_at_contract_rate,
+        {{ exact_sum('contracted_cny') }} as contracted_cny,
+        {{ exact_sum('contracted_usd') }} as contracted_usd,
+        {{ exact_sum('paid_in_cny') }} as paid_in_cny,
+        {{ exact_sum('paid_in_usd') }} as paid_in_usd,
+        {{ exact_sum(to_cny('paid_in_amount', 'cny_per_unit')) }} as paid_in_cny_at_contract_rate,
         max(data_origin) as data_origin
     from signed_into_parks
     where direction = 'inbound_foreign'
@@ -69,7 +70,8 @@ select
             corridors.park_id asc
     ) as corridor_rank,
     corridors.contracted_usd * 1.0
-    / nullif(sum(corridors.contracted_usd) over (partition by corridors.signed_year), 0) as share_of_year_inbound_usd,
+    / nullif({{ exact_sum('corridors.contracted_usd', over='partition by corridors.signed_year') }}, 0)
+        as share_of_year_inbound_usd,
     park_years.park_foreign_contracted_cny * 1.0
     / nullif(park_years.park_contracted_cny, 0) as park_inbound_foreign_share,
     corridors.data_origin

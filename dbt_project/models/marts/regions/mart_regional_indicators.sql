@@ -24,7 +24,7 @@ zones_of_province as (
     select
         province_adcode,
         count(*) as zones,
-        sum(approved_area_ha) as approved_area_ha
+        {{ exact_sum('approved_area_ha') }} as approved_area_ha
     from catalogue_zones
     group by province_adcode
 ),
@@ -149,11 +149,14 @@ committee_years as (
     select
         bridge.committee,
         country_years.year,
-        sum(country_years.gdp_usd) as gdp_usd,
-        sum(country_years.gdp_usd * country_years.gdp_growth_real_pct)
-        / nullif(sum(case when country_years.gdp_growth_real_pct is not null then country_years.gdp_usd end), 0)
+        {{ exact_sum('country_years.gdp_usd') }} as gdp_usd,
+        {{ exact_sum('country_years.gdp_usd * country_years.gdp_growth_real_pct') }}
+        / nullif(
+            {{ exact_sum('case when country_years.gdp_growth_real_pct is not null then country_years.gdp_usd end') }},
+            0
+        )
             as gdp_growth_real_pct,
-        sum(country_years.fdi_net_inflows_usd) as fdi_net_inflows_usd,
+        {{ exact_sum('country_years.fdi_net_inflows_usd') }} as fdi_net_inflows_usd,
         cast(sum(country_years.population) as bigint) as population,
         count(country_years.gdp_usd) as members_reporting_gdp
     from {{ ref('bridge_country_committee') }} as bridge

@@ -39,7 +39,7 @@ events as (
 ),
 
 signings as (
-    select dates.week_start, count(*) as signings, sum(projects.contracted_cny) as signed_amount_cny
+    select dates.week_start, count(*) as signings, {{ exact_sum('projects.contracted_cny') }} as signed_amount_cny
     from {{ ref('fct_investment_project') }} as projects
     inner join {{ ref('dim_date') }} as dates
         on projects.signed_date = dates.date_day
@@ -59,7 +59,7 @@ starts as (
 paid_in as (
     select
         dates.week_start,
-        sum(payments.amount_cny) as paid_in_cny
+        {{ exact_sum('payments.amount_cny') }} as paid_in_cny
     from {{ ref('fct_paid_in_payment') }} as payments
     inner join {{ ref('dim_date') }} as dates
         on payments.payment_date = dates.date_day
@@ -126,8 +126,8 @@ year_to_date as (
     select
         current_week.week_start,
         current_week.indicator_code,
-        sum(earlier.numerator) as ytd_numerator,
-        sum(earlier.denominator) as ytd_denominator
+        {{ exact_sum('earlier.numerator') }} as ytd_numerator,
+        {{ exact_sum('earlier.denominator') }} as ytd_denominator
     from with_weeks as current_week
     inner join with_weeks as earlier
         on
