@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -251,15 +252,21 @@ def production(tiny, monkeypatch, postgres_dsn):
         for spec in runnable_sources(settings.uses_real_registry):
             if spec.name != TRIGGERED_SOURCE:
                 pipeline.extract(spec.name, sunday)
-    api_port = _free_port()
-    subprocess.run([str(services.AIRFLOW_BIN), "db", "migrate"], env=services.airflow_environment(api_port),
-                   check=True, capture_output=True)  # fmt: skip
-    started = [services.airflow_service(api_port), *services.airflow_background_services(api_port)]
-    assert [service.name for service in started][-1] == "airflow-triggerer"
+    api_port, superset_port = _free_port(), _free_port()
+    while superset_port == api_port:
+        superset_port = _free_port()
+    command = [sys.executable, "-m", "park.services"]  # what `make up`, `make status` and `make down` run
     try:
-        for service in started:
-            services.start(service, settings.data_dir)
-        services.wait_healthy(started[0])
+        up = _services(command, "up", "--superset-port", str(superset_port), "--airflow-port", str(api_port))
+        assert (
+            f"profile production: Airflow metadata postgresql+psycopg2://{server.get('user', 'postgres')}@" in up.stdout
+        )
+        assert f"/{airflow_db}, Superset metadata postgresql://" in up.stdout and f"/{warehouse_db}" in up.stdout
+        status = _services(command, "status", check=False)
+        assert status.returncode == 0, status.stdout  # every service of the profile runs, the triggerer too
+        assert [line.split()[0] for line in status.stdout.splitlines()[1:]] == [
+            "superset", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"
+        ]  # fmt: skip
         base_url = f"http://127.0.0.1:{api_port}"
         password = _until(
             "the API server's generated admin password", lambda: services.airflow_password(settings.airflow_home)
@@ -277,15 +284,23 @@ def production(tiny, monkeypatch, postgres_dsn):
                 ).read()
             )["access_token"],
         )
-        yield base_url, token, settings, sunday, week
+        yield base_url, token, settings, sunday, week, superset_port
     finally:
-        for service in started:
-            services.stop(settings.data_dir, service.name)
-        services.stop(settings.data_dir, "superset")
+        _services(command, "down", check=False)
+        stopped = _services(command, "status", check=False)
         for database in (airflow_db, warehouse_db, superset_db):
             _create(postgres_dsn, f'drop database if exists "{database}" with (force)')
         _create(postgres_dsn, f'drop role if exists "{reader}"')
         shutil.rmtree(base, ignore_errors=True)
+    # `make down` stopped exactly what `make up` started: nothing of the profile runs any more
+    assert stopped.returncode == 1 and "running (process group" not in stopped.stdout, stopped.stdout
+
+
+def _services(command: list[str], *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([*command, *arguments], capture_output=True, text=True, timeout=600, check=False)
+    if check and done.returncode:
+        raise AssertionError(f"park.services {arguments[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
 
 
 def _runs(base: str, token: str, dag_id: str) -> list[dict]:
@@ -311,7 +326,7 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
     from parkplatform import pipeline
     from parkplatform.dbt import build_project
 
-    base, token, settings, sunday, week = production
+    base, token, settings, sunday, week, superset_port = production
     extract = f"extract_{TRIGGERED_SOURCE}"
     for dag_id in (extract, "transform_publish", "weekly_report"):
         _until(f"the DAG processor parsing {dag_id}", lambda dag_id=dag_id: _api(base, f"/dags/{dag_id}", token=token))
@@ -357,13 +372,9 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
     assert (report_run["state"], report_run["run_type"]) == ("success", "scheduled")
     assert (settings.reports_dir / week / "report.zh.pdf").stat().st_size > 10_000
 
-    # Superset as `make up` starts it in this profile: metadata in PostgreSQL, the marts read as the reader role
-    superset_port = _free_port()
-    services.bootstrap_superset(settings.data_dir, superset_port)
+    # Superset as `make up` started it in this profile: metadata in PostgreSQL, the marts read as the reader role
     superset = services.superset_service(settings.data_dir, superset_port)
     assert superset.env["SUPERSET_WAREHOUSE_URI"].startswith(f"postgresql://{settings.pg_reader_role}:")
-    services.start(superset, settings.data_dir)
-    services.wait_healthy(superset)
     with httpx.Client(base_url=f"http://127.0.0.1:{superset_port}", timeout=60) as client:
         login = client.post(
             "/api/v1/security/login",
