@@ -41,7 +41,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from benchmarks.harness import Context, measure, rate
+from benchmarks.harness import Context, Workspace, measure, rate
 from benchmarks.worker import Timer
 
 # the stages summed into "extract to report", in pipeline order (generation is set-up, reported apart)
@@ -279,12 +279,20 @@ def prepare_dbt_target(ctx: Context) -> None:
 GENERATED = ("sources", "inbox")
 
 
-def _generated(ws) -> None:
+def _generated(ws: Workspace) -> None:
     """The workspace holds the generated inputs; the inbox is kept as sent, before any extract records a
-    landing in its ledger: what a run on the generated sources starts from."""
+    landing in its ledger: what a run on the generated sources starts from (:func:`as_generated`)."""
     _remove(ws.snapshots / "inbox")
     shutil.copytree(ws.data_dir / "inbox", ws.snapshots / "inbox")
     ws.states.add("generated")
+
+
+def as_generated(ws: Workspace) -> None:
+    """The data folder as the simulators left it: what runs produced removed, the generated sources kept and
+    the inbox as sent put back (its files and ledger as :func:`_generated` kept them)."""
+    _remove(*(path for path in ws.data_dir.iterdir() if path.name not in GENERATED))
+    _remove(ws.data_dir / "inbox")
+    shutil.copytree(ws.snapshots / "inbox", ws.data_dir / "inbox")
 
 
 def run_generate(ctx: Context) -> dict:
@@ -427,11 +435,9 @@ def run_end_to_end(ctx: Context) -> dict:
     ws = ctx.workspace
     ensure(ctx, "generated")
 
-    def fresh() -> None:
-        _remove(*(path for path in ws.data_dir.iterdir() if path.name != "sources"))
-        shutil.copytree(ws.snapshots / "inbox", ws.data_dir / "inbox")
-
-    figures = measure(ctx, "end_to_end", "stages:end_to_end", env=ws.env(own_dbt_target=False), before=fresh)
+    figures = measure(
+        ctx, "end_to_end", "stages:end_to_end", env=ws.env(own_dbt_target=False), before=lambda: as_generated(ws)
+    )
     figures["airflow"] = airflow_view(figures["output"].pop("tasks"))
     # the run replaced the landed batches and serving with its own (same content, other load times); the
     # stages part's snapshot of the loaded build (if it ran) stays valid

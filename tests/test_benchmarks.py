@@ -159,3 +159,41 @@ def test_the_incremental_comparison_tells_a_last_bit_difference_from_a_real_one(
         con.execute("update mart set paid = 2.6 where park = 'G2'")
     result = compare("2026-11-23", str(paths["incremental"]), str(paths["full"]))
     assert not result["identical"] and list(result["different"]) == ["main.mart"]
+
+
+def test_the_end_to_end_part_starts_from_the_generated_sources_and_the_inbox_as_sent(tmp_path, reference_dir):
+    """The end-to-end run is timed from the data folder as the simulators left it: what earlier parts produced
+    is gone, the generated sources stay, and the inbox is back as sent (its files, and no landing in its
+    ledger). It once removed the inbox, so a national run found no member list and no office file."""
+    from datetime import date
+
+    from benchmarks.harness import Workspace
+    from benchmarks.stages import _generated, as_generated
+
+    ws = Workspace(root=tmp_path, scale="tiny", logical_date=date(2026, 11, 23), reference_dir=reference_dir)
+    sent = {
+        "sources/crm/export_date=2026-11-23/investment_projects-00000.csv": "project_id\n",
+        "inbox/park_submissions/2026-11/G121002/list.csv": "企业名称\n",
+        "inbox/alliance_members/2026-11-23/members.csv": "member_id\n",
+        "inbox/receipts.jsonl": '{"receipt_id": "r1"}\n',
+    }
+    for name, text in sent.items():
+        (ws.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (ws.data_dir / name).write_text(text, encoding="utf-8")
+    _generated(ws)
+    # what the stages and an earlier end-to-end run leave behind
+    (ws.data_dir / "landing" / "park_submissions").mkdir(parents=True)
+    (ws.data_dir / "warehouse").mkdir()
+    (ws.data_dir / "warehouse" / "serving.duckdb").write_bytes(b"x")
+    with (ws.data_dir / "inbox" / "receipts.jsonl").open("a", encoding="utf-8") as ledger:
+        ledger.write('{"landing": "park_submissions-20261123"}\n')
+    (ws.data_dir / "inbox" / "alliance_members" / "2026-11-23" / "members.csv").unlink()
+
+    as_generated(ws)
+    left = {
+        str(path.relative_to(ws.data_dir)): path.read_text(encoding="utf-8")
+        for path in ws.data_dir.rglob("*")
+        if path.is_file()
+    }
+    assert left == sent
+    assert "generated" in ws.states
