@@ -1184,6 +1184,13 @@ def _in_10k(money: str) -> pl.Expr:
     return pl.when(places.is_null()).then(pl.col(money)).otherwise(shift_decimal(pl.col(money), places)).alias(money)
 
 
+# below this many files a batch is read in one process: starting a process and importing Polars in it
+# takes longer than locating a few dozen files
+PARALLEL_FROM_FILES = 64
+# chunks per worker: enough for the workers to finish together and the progress bar to move
+CHUNKS_PER_WORKER = 8
+
+
 def read_submissions(
     paths: list[Path],
     *,
@@ -1225,13 +1232,6 @@ def read_submissions(
                 located.append(_locate_or_reject(path, park_code, park_names))
                 progress.advance(task)
     return clean_located(pl.concat(located, how="diagonal"))
-
-
-# below this many files a batch is read in one process: starting a process and importing Polars in it
-# takes longer than locating a few dozen files
-PARALLEL_FROM_FILES = 64
-# chunks per worker: enough for the workers to finish together and the progress bar to move
-CHUNKS_PER_WORKER = 8
 
 
 def _locate_or_reject(path: Path, park_code: str | None, park_names: Mapping[str, str] | None) -> pl.DataFrame:
