@@ -101,7 +101,18 @@ select
     zones.province_name,
     zones.level,
     zones.zone_type_en,
-    clusters.cluster_name_en
+    clusters.cluster_name_en,
+    -- in Chinese, as the leadership dashboard lists the stalled deals and filters them by committee
+    clusters.cluster_name_cn,
+    coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
+    case dated.furthest_stage_rank
+        when 1 then '推荐'
+        when 2 then '接洽'
+        when 3 then '会谈/考察'
+        when 4 then '谈判'
+        when 5 then '签约'
+        when 6 then '落地'
+    end as furthest_stage_cn
 from dated
 cross join as_of
 left join {{ ref('int_crm__park_codes') }} as parks
@@ -110,3 +121,5 @@ left join {{ ref('dim_park') }} as zones
     on parks.park_id = zones.park_id
 left join {{ ref('dim_cluster') }} as clusters
     on dated.cluster_code = clusters.cluster_code
+left join {{ ref('committees') }} as committees
+    on dated.committee = committees.committee_code

@@ -84,6 +84,15 @@ fdi_year as (
     inner join fdi
         on outbound.destination_country_iso3 = fdi.country_iso3 and outbound.signed_year >= fdi.year
     group by outbound.destination_country_iso3, outbound.signed_year
+),
+
+-- the Sunday ending the latest complete ISO week of the build (as mart_weekly_indicators counts weeks): the
+-- leadership dashboard's and the weekly report's "top parks" cover the months of its year up to its month
+latest_week as (
+    select max(dates.week_end) as week_end
+    from {{ ref('dim_date') }} as dates
+    cross join {{ ref('int_as_of') }} as as_of
+    where dates.week_end <= as_of.as_of_date
 )
 
 select
@@ -122,12 +131,20 @@ select
     parks.province_name,
     parks.level,
     parks.zone_type_en,
-    clusters.cluster_name_en
+    clusters.cluster_name_en,
+    -- in Chinese, as the leadership dashboard filters by committee; and the period its "top parks" covers
+    clusters.cluster_name_cn,
+    coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
+    flows.signed_month >= cast({{ dbt.date_trunc('year', 'latest_week.week_end') }} as date)
+    and flows.signed_month <= latest_week.week_end as in_latest_week_year
 from flows
 left join {{ ref('dim_park') }} as parks
     on flows.park_id = parks.park_id
 left join {{ ref('dim_cluster') }} as clusters
     on flows.cluster_code = clusters.cluster_code
+left join {{ ref('committees') }} as committees
+    on flows.committee = committees.committee_code
+cross join latest_week
 left join fdi_year
     on
         flows.direction = 'outbound'

@@ -142,6 +142,12 @@ valued as (
         with_weeks.*,
         targets.aggregation,
         targets.target_growth,
+        targets.indicator_name_cn,
+        targets.indicator_name_en,
+        targets.unit,
+        targets.higher_is_better,
+        targets.unit_cn,
+        targets.unit_cn_scale,
         with_weeks.numerator / nullif(with_weeks.denominator, 0) as value,
         case
             when targets.aggregation = 'ratio' then year_to_date.ytd_numerator / nullif(year_to_date.ytd_denominator, 0)
@@ -176,7 +182,15 @@ select
         as year_to_date_vs_target,
     -- the dashboard's "this week" and "12-week trend" (the latest complete week and the 11 before it)
     this_week.week_start = max(this_week.week_start) over () as is_latest_week,
-    this_week.week_start > max(this_week.week_start) over () - 84 as in_last_12_weeks
+    this_week.week_start > max(this_week.week_start) over () - 84 as in_last_12_weeks,
+    -- the indicator's names and units (seed weekly_indicator_targets), what the dashboard labels it with, and
+    -- the week's value in the Chinese unit (亿元 for yuan)
+    this_week.indicator_name_cn,
+    this_week.indicator_name_en,
+    this_week.unit,
+    this_week.higher_is_better,
+    this_week.unit_cn,
+    this_week.value / this_week.unit_cn_scale as value_in_unit_cn
 from valued as this_week
 left join valued as previous_week
     on
