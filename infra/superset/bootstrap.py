@@ -39,19 +39,30 @@ ROLES = ("Analyst", "Leadership", "Park")
 QUARANTINE_TABLES = {"mart_quarantine_batches"}
 # the column row-level security filters park staff on
 PARK_COLUMN = "park_id"
+# what every role reads, park staff included: the one-row status of the warehouse behind every dashboard's banner
+# (its as-of date and which data are generated); it holds nothing of any park
+ALL_ROLES_TABLES = {"mart_serving_status"}
 
 
 def grants(assets: Path = ASSETS) -> dict[str, list[str]]:
     """The datasets (by table) each role may read, from the bundle. Analyst: every dataset but the quarantine
     counts (the bundle has a physical dataset on each published table, what lets SQL Lab query it);
     Leadership: the datasets the dashboards' charts read; Park: those of them with a park column, each
-    filtered to the staff's own park by row-level security."""
+    filtered to the staff's own park by row-level security (:func:`park_filtered`), and the warehouse's
+    status (:data:`ALL_ROLES_TABLES`), which every dashboard's banner reads."""
     found = datasets(read_bundle(assets))
     return {
         "Analyst": [d.table for d in found if d.table not in QUARANTINE_TABLES],
         "Leadership": [d.table for d in found if d.charted],
-        "Park": [d.table for d in found if d.charted and PARK_COLUMN in d.columns],
+        "Park": [d.table for d in found if d.charted and (PARK_COLUMN in d.columns or d.table in ALL_ROLES_TABLES)],
     }
+
+
+def park_filtered(assets: Path = ASSETS) -> list[str]:
+    """The Park role's datasets that row-level security filters to the staff's park: those with a park column."""
+    return [
+        d.table for d in datasets(read_bundle(assets)) if d.table in grants(assets)["Park"] and PARK_COLUMN in d.columns
+    ]
 
 
 def admin_credentials() -> tuple[str, str]:
@@ -176,7 +187,7 @@ def ensure_park_role(park_id: str, assets: Path = ASSETS) -> Any:
         db.session.add(rls)
     rls.clause = f"{PARK_COLUMN} = '{park_id}'"
     rls.description = f"Staff of park {park_id} see only its rows"
-    rls.tables = [_dataset(table) for table in grants(assets)["Park"]]
+    rls.tables = [_dataset(table) for table in park_filtered(assets)]
     rls.roles = [role]
     db.session.commit()
     return role
