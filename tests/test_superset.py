@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -231,6 +233,29 @@ def _charts(client: httpx.Client, dashboard_id: int) -> list[dict]:
     return response.json()["result"]
 
 
+def _bundle_chart(name: str) -> dict:
+    """A chart of the bundle (infra/superset/assets/charts/<name>.yaml) as it is in git."""
+    import yaml
+
+    return yaml.safe_load((SUPERSET_DIR / "assets" / "charts" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def _chart_of(client: httpx.Client, dashboard_id: int, name: str) -> dict:
+    """The chart of the dashboard that the bundle's charts/<name>.yaml is (found by its UUID: titles are Chinese)."""
+    uuid = _bundle_chart(name)["uuid"]
+    response = client.get("/api/v1/chart/", params={"q": "(columns:!(id,uuid),page_size:100)"})
+    response.raise_for_status()
+    chart_id = next(c["id"] for c in response.json()["result"] if c["uuid"] == uuid)
+    return next(c for c in _charts(client, dashboard_id) if c["id"] == chart_id)
+
+
+def _chart_date(value: float | str) -> date:
+    """A date as the chart data API returns it (milliseconds since the epoch, UTC)."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return datetime.fromtimestamp(value / 1000, tz=UTC).date()
+
+
 def _chart_data(client: httpx.Client, chart_id: int) -> httpx.Response:
     return client.get(f"/api/v1/chart/{chart_id}/data/", params={"format": "json", "type": "full", "force": "true"})
 
@@ -352,6 +377,114 @@ def test_each_dashboard_reads_only_what_its_dbt_exposure_declares(manifest: dict
         assert read and read <= exposures[dashboard["slug"]], (dashboard["slug"], read - exposures[dashboard["slug"]])
 
 
+def _weekly_indicators() -> list[dict[str, str]]:
+    """The seed of the weekly indicators (dbt_project/seeds/weekly_indicator_targets.csv): codes, names, units."""
+    import csv
+
+    with (REPO_ROOT / "dbt_project" / "seeds" / "weekly_indicator_targets.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _dashboard_charts(slug: str) -> list[dict]:
+    """The bundle's charts a dashboard lays out, in the order of its layout."""
+    import yaml
+
+    assets_io = _assets_io()
+    files = assets_io.read_bundle()
+    dashboard = next(
+        content
+        for name, text in files.items()
+        if name.startswith("dashboards/") and (content := yaml.safe_load(text))["slug"] == slug
+    )
+    by_uuid = {
+        chart["uuid"]: chart
+        for chart in (yaml.safe_load(text) for name, text in files.items() if name.startswith("charts/"))
+    }
+    nodes = [node for node in dashboard["position"].values() if isinstance(node, dict) and node.get("type") == "CHART"]
+    return [by_uuid[node["meta"]["uuid"]] for node in nodes]
+
+
+# what no label of a fixed dashboard may show: the marts' codes and column names (issue 18)
+RAW_CODES = (
+    "new_matches",
+    "signed_amount_cny",
+    "paid_in_cny",
+    "match_conversion_rate",
+    "landed_matches",
+    "construction_starts",
+    "indicator_code",
+    "arab_states",
+    "southeast_asia",
+    "north_america",
+    "latin_america",
+    "year_over_year_change",
+    "week_over_week_change",
+    "value_in_unit_cn",
+    "zone_name",
+    "province_name",
+    "True",
+    "False",
+)
+LONG_DECIMAL = r"\d\.\d{4,}"
+
+
+def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_number_tile() -> None:
+    """Every weekly indicator of the seed is a Big Number tile of the leadership dashboard (this week's value in its
+    Chinese unit, the 12-week trend line, a number format, its Chinese name and unit in the title) with, under
+    it, its week-over-week and year-over-year changes from mart_weekly_indicators, formatted as signed
+    percentages and coloured green for a rise when higher is better (red otherwise); every chart of the
+    dashboard reads the mart the weekly report reads or one the report also reads, and none lays out a code."""
+    charts = _dashboard_charts("leadership-weekly")
+    tables = {d.uuid: d.table for d in _assets_io().datasets(_assets_io().read_bundle())}
+    assert {tables[chart["dataset_uuid"]] for chart in charts} <= {
+        "mart_weekly_indicators",  # the headline figures, as report/data.py reads them
+        "mart_investment_flows_month",  # top parks, as the report ranks them
+        "fct_match",  # stalled deals, as the report lists them
+        "quality_validation_results",  # the quality gate's outcome, as the report shows it
+        "mart_serving_status",  # the banner: generated data and the as-of date
+    }
+    indicators = _weekly_indicators()
+    assert len(indicators) == 7
+    for indicator in indicators:
+        code, name, unit = indicator["indicator_code"], indicator["indicator_name_cn"], indicator["unit_cn"]
+        selects = f"indicator_code = '{code}'"
+        (tile,) = [
+            c
+            for c in charts
+            if c["viz_type"] == "big_number" and selects in [f["sqlExpression"] for f in c["params"]["adhoc_filters"]]
+        ]
+        params = tile["params"]
+        assert tile["slice_name"].startswith(f"{name}（{unit}）"), tile["slice_name"]
+        assert params["metric"]["sqlExpression"] == "SUM(value_in_unit_cn)" and params["show_trend_line"]
+        assert params["y_axis_format"] in (",d", ",.1f", ",.2f"), (code, params["y_axis_format"])
+        assert params["x_axis"] == "week_start" and params["time_grain_sqla"] == "P1W"
+        (changes,) = [
+            c
+            for c in charts
+            if c["viz_type"] == "table" and selects in [f["sqlExpression"] for f in c["params"]["adhoc_filters"]]
+        ]
+        columns = ["week_over_week_change", "year_over_year_change"]
+        assert changes["slice_name"].startswith(name) and changes["params"]["all_columns"] == columns
+        assert "is_latest_week" in [f["sqlExpression"] for f in changes["params"]["adhoc_filters"]]
+        for column in columns:
+            assert changes["params"]["column_config"][column]["d3NumberFormat"] == "+.1%"
+            rules = {
+                (rule["operator"], rule["targetValue"]): rule["colorScheme"]
+                for rule in changes["params"]["conditional_formatting"]
+                if rule["column"] == column
+            }
+            good, bad = ("#2E7D32", "#C62828") if indicator["higher_is_better"] == "true" else ("#C62828", "#2E7D32")
+            assert rules == {(">", 0): good, ("<", 0): bad}, (code, column, rules)
+    laid_out = {
+        value
+        for chart in charts
+        for key in ("all_columns", "groupby", "columns")
+        for value in chart["params"].get(key) or []
+        if isinstance(value, str)
+    } | {chart["params"].get("x_axis") for chart in charts}
+    assert not laid_out & {"indicator_code", "committee", "cluster_code", "furthest_stage", "park_id", "unit"}
+
+
 def test_every_chart_of_the_five_dashboards_returns_rows(superset: Superset, admin: httpx.Client) -> None:
     dashboards = _dashboards(admin)
     assert set(DASHBOARD_SLUGS) <= set(dashboards)
@@ -369,6 +502,37 @@ def test_every_chart_of_the_five_dashboards_returns_rows(superset: Superset, adm
             assert result["rowcount"] > 0, (slug, chart["slice_name"], result.get("query"))
             checked += 1
     assert checked >= 23
+
+
+def test_leadership_tiles_and_top_parks_agree_with_the_weekly_report(superset: Superset, admin: httpx.Client) -> None:
+    """What the leadership dashboard shows for the latest week is what the weekly report of that week says: each
+    tile's value (in its Chinese unit) and its week-over-week and year-over-year changes, and the top parks."""
+    from report.data import IsoWeek, read_report_data
+
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        (week,) = con.sql("select latest_week_label from main.mart_serving_status").fetchone()
+    report = read_report_data(superset.serving, IsoWeek.parse(week))
+    dashboard = _dashboards(admin)["leadership-weekly"]
+    scales = {row["indicator_code"]: float(row["unit_cn_scale"]) for row in _weekly_indicators()}
+    for indicator in report.indicators:
+        tile = _chart_of(admin, dashboard, f"weekly_kpi_{indicator.code}")
+        rows = _chart_data(admin, tile["id"]).json()["result"][0]["data"]
+        latest = max(rows, key=lambda row: row["week_start"])
+        assert _chart_date(latest["week_start"]) == report.week.monday, indicator.code
+        shown = next(value for key, value in latest.items() if key != "week_start")
+        assert shown == pytest.approx((indicator.value or 0) / scales[indicator.code]), indicator.code
+        changes = _chart_of(admin, dashboard, f"weekly_kpi_{indicator.code}_changes")
+        (row,) = _chart_data(admin, changes["id"]).json()["result"][0]["data"]
+        assert row["week_over_week_change"] == pytest.approx(indicator.week_over_week_change), indicator.code
+        assert row["year_over_year_change"] == pytest.approx(indicator.year_over_year_change), indicator.code
+    top = _chart_of(admin, dashboard, "weekly_top_parks")
+    rows = _chart_data(admin, top["id"]).json()["result"][0]["data"]
+    assert [(row["zone_name"], row["province_name"]) for row in rows] == [
+        (park["park_name"], park["province_name"]) for park in report.top_parks
+    ]
+    assert [row["contracted_100m_cny"] for row in rows] == pytest.approx(
+        [park["contracted_cny"] / 1e8 for park in report.top_parks]
+    )
 
 
 def test_superset_serves_each_published_table_as_its_dbt_yaml_describes_it(
@@ -481,7 +645,7 @@ def test_leadership_reads_dashboards_but_has_no_sql_lab(superset: Superset, admi
     with superset.client("leader", USERS["leader"][0]) as leader:
         dashboards = _dashboards(leader)
         assert set(DASHBOARD_SLUGS) <= set(dashboards)
-        chart = next(c for c in _charts(leader, dashboards["leadership-weekly"]) if c["slice_name"].startswith("This"))
+        chart = _chart_of(leader, dashboards["leadership-weekly"], "weekly_this_week")
         assert _chart_data(leader, chart["id"]).status_code == 200
         response = leader.post(
             "/api/v1/sqllab/execute/",
@@ -718,7 +882,7 @@ def test_park_staff_see_only_their_own_park(superset: Superset, admin: httpx.Cli
             name = con.sql(f"select zone_name from main.dim_park where park_id = '{superset.park_id}'").fetchone()[0]
         assert park_names == {name}
         # the weekly (alliance-wide) dashboard's data is not theirs to read
-        weekly = next(c for c in _charts(admin, dashboards["leadership-weekly"]) if c["slice_name"].startswith("This"))
+        weekly = _chart_of(admin, dashboards["leadership-weekly"], "weekly_this_week")
         assert _chart_data(park, weekly["id"]).status_code in (401, 403, 404)
         # the CSV download of their chart holds their park only
         csv = park.get(f"/api/v1/chart/{chart['id']}/data/", params={"format": "csv", "type": "full"})
@@ -782,6 +946,7 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
         page.keyboard.press("Enter")
         page.wait_for_url("**/superset/welcome/**", timeout=60_000)
         dashboards = _dashboards(admin)
+        seen: dict[str, str] = {}
         for slug in DASHBOARD_SLUGS:
             expected = len(_charts(admin, dashboards[slug]))
             page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
@@ -807,23 +972,47 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
                 page.wait_for_timeout(500)
             assert rendered >= expected, (slug, rendered, expected)
             assert not errors, (slug, errors)
+            seen[slug] = page.locator("#app").inner_text()
         browser.close()
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        as_of, notice = con.sql("select as_of_date, data_notice_cn from main.mart_serving_status").fetchone()
+    for slug, text in seen.items():
+        # every dashboard says which data are generated and the serving warehouse's as-of date
+        assert notice.startswith("演示数据") and notice in text, (slug, notice)
+        assert f"数据截至 {as_of:%Y-%m-%d}" in text, slug
+    # the leadership overview: each weekly indicator's tile by its Chinese name, no code, no long decimal
+    leadership = seen["leadership-weekly"]
+    for indicator in _weekly_indicators():
+        assert f"{indicator['indicator_name_cn']}（{indicator['unit_cn']}）" in leadership, indicator
+    assert [code for code in RAW_CODES if re.search(rf"\b{code}\b", leadership)] == []
+    assert re.findall(LONG_DECIMAL, leadership) == []
 
 
 def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset, admin: httpx.Client) -> None:
+    """A publish (the build renamed over serving) shows at once, in the figures and in the banner's as-of date."""
     dashboards = _dashboards(admin)
-    chart = next(c for c in _charts(admin, dashboards["leadership-weekly"]) if c["slice_name"].startswith("This week"))
+    chart = _chart_of(admin, dashboards["leadership-weekly"], "weekly_this_week")
+    banner = _chart_of(admin, dashboards["leadership-weekly"], "status_banner")
 
     def new_matches(response: httpx.Response) -> float:
         assert response.status_code == 200, response.text[:300]
         rows = response.json()["result"][0]["data"]
-        return next(row["value"] for row in rows if row["indicator_code"] == "new_matches")
+        return next(row["value_in_unit_cn"] for row in rows if row["indicator_name_cn"] == "新增对接")
 
-    before = new_matches(_chart_data(admin, chart["id"]))
+    def as_of(response: httpx.Response) -> date:
+        assert response.status_code == 200, response.text[:300]
+        (row,) = response.json()["result"][0]["data"]
+        return _chart_date(row["as_of_date"])
+
+    before, as_of_before = new_matches(_chart_data(admin, chart["id"])), as_of(_chart_data(admin, banner["id"]))
     build = superset.serving.with_name("build.duckdb")
     shutil.copyfile(superset.serving, build)
     with duckdb.connect(str(build)) as con:
-        con.execute("update main.mart_weekly_indicators set value = value + 1000 where indicator_code = 'new_matches'")
+        con.execute(
+            "update main.mart_weekly_indicators set value = value + 1000, value_in_unit_cn = value_in_unit_cn + 1000 "
+            "where indicator_code = 'new_matches'"
+        )
+        con.execute("update main.mart_serving_status set as_of_date = as_of_date + 7")
 
     failures: list[str] = []
     seen: list[float] = []
@@ -849,6 +1038,8 @@ def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset,
     assert not failures, failures[:3]
     assert after == before + 1000
     assert before in seen and before + 1000 in seen
+    # the banner's as-of date is the published warehouse's, not one written when the dashboards were imported
+    assert as_of(_chart_data(admin, banner["id"])) == as_of_before + timedelta(days=7)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
