@@ -61,7 +61,9 @@ select
     park.zone_type_en,
     park.geocode_quality,
     clusters.cluster_name_en,
-    clusters.cluster_name_cn
+    clusters.cluster_name_cn,
+    {{ label_cn('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_cn,
+    case when bridge.park_id is not null then '申报的主导产业集群' else '其他集群' end as declared_cn
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

@@ -106,13 +106,13 @@ select
     clusters.cluster_name_cn,
     coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
     case dated.furthest_stage_rank
-        when 1 then '推荐'
-        when 2 then '接洽'
-        when 3 then '会谈/考察'
-        when 4 then '谈判'
-        when 5 then '签约'
-        when 6 then '落地'
-    end as furthest_stage_cn
+        {%- for stage in stages %}
+        when {{ loop.index }} then {{ label_cn('stage', "'" ~ stage ~ "'") }}
+        {%- endfor %}
+    end as furthest_stage_cn,
+    {{ label_cn('channel', 'dated.channel') }} as channel_cn,
+    {{ label_cn('match_type', 'dated.match_type') }} as match_type_cn,
+    {{ label_cn('lost_reason', 'dated.lost_reason') }} as lost_reason_cn
 from dated
 cross join as_of
 left join {{ ref('int_crm__park_codes') }} as parks

@@ -136,7 +136,19 @@ select
     clusters.cluster_name_cn,
     coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
     flows.signed_month >= cast({{ dbt.date_trunc('year', 'latest_week.week_end') }} as date)
-    and flows.signed_month <= latest_week.week_end as in_latest_week_year
+    and flows.signed_month <= latest_week.week_end as in_latest_week_year,
+    {{ label_cn('direction', 'flows.direction') }} as direction_cn,
+    -- the corridor's two ends in Chinese: 国内 for a domestic project, else the committee, else the origin
+    -- country; the destination country for an outbound flow (境外：<country>), else the park's province
+    case
+        when flows.direction = 'domestic' then '国内'
+        else coalesce(committees.committee_name_cn, origin_country.name_cn, flows.origin_country_iso3, '国内')
+    end as origin_region_cn,
+    case
+        when flows.direction = 'outbound'
+            then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
+        else coalesce(parks.province_name, flows.park_province_adcode, '?')
+    end as destination_region_cn
 from flows
 left join {{ ref('dim_park') }} as parks
     on flows.park_id = parks.park_id
@@ -144,6 +156,10 @@ left join {{ ref('dim_cluster') }} as clusters
     on flows.cluster_code = clusters.cluster_code
 left join {{ ref('committees') }} as committees
     on flows.committee = committees.committee_code
+left join {{ ref('dim_region') }} as origin_country
+    on origin_country.region_type = 'country' and flows.origin_country_iso3 = origin_country.code
+left join {{ ref('dim_region') }} as destination_country
+    on destination_country.region_type = 'country' and flows.destination_country_iso3 = destination_country.code
 cross join latest_week
 left join fdi_year
     on

@@ -35,28 +35,35 @@ with cohorts as (
 )
 
 select
-    committee,
-    channel,
-    match_type,
-    cluster_code,
-    cohort_month,
+    cohorts.committee,
+    cohorts.channel,
+    cohorts.match_type,
+    cohorts.cluster_code,
+    cohorts.cohort_month,
     {%- for stage in stages %}
-    {{ stage }}_matches,
+    cohorts.{{ stage }}_matches,
     {%- endfor %}
     {%- for stage in stages[1:4] %}
-    cast({{ stage }}_matches as double precision) / nullif({{ stages[loop.index0] }}_matches, 0)
+    cast(cohorts.{{ stage }}_matches as double precision) / nullif(cohorts.{{ stages[loop.index0] }}_matches, 0)
         as {{ stages[loop.index0] }}_to_{{ stage }}_rate,
     {%- endfor %}
-    cast(signed_matches as double precision) / nullif(negotiation_matches, 0) as negotiation_to_signed_rate,
-    cast(signed_matches as double precision) / nullif(recommended_matches, 0) as overall_conversion_rate,
-    cast(landed_matches as double precision) / nullif(signed_matches, 0) as landing_rate,
+    cast(cohorts.signed_matches as double precision) / nullif(cohorts.negotiation_matches, 0)
+        as negotiation_to_signed_rate,
+    cast(cohorts.signed_matches as double precision) / nullif(cohorts.recommended_matches, 0)
+        as overall_conversion_rate,
+    cast(cohorts.landed_matches as double precision) / nullif(cohorts.signed_matches, 0) as landing_rate,
     {%- for stage in stages[1:] %}
-    median_days_{{ stages[loop.index0] }}_to_{{ stage }},
+    cohorts.median_days_{{ stages[loop.index0] }}_to_{{ stage }},
     {%- endfor %}
-    stalled_matches,
-    lost_matches,
+    cohorts.stalled_matches,
+    cohorts.lost_matches,
     {%- for reason in lost_reasons %}
-    lost_{{ reason }},
+    cohorts.lost_{{ reason }},
     {%- endfor %}
-    data_origin
+    cohorts.data_origin,
+    -- in Chinese, what the matchmaking dashboard shows and filters by
+    {{ committee_name_cn('cohorts.committee') }} as committee_name_cn,
+    {{ label_cn('channel', 'cohorts.channel') }} as channel_cn,
+    {{ label_cn('match_type', 'cohorts.match_type') }} as match_type_cn,
+    {{ lookup(ref('dim_cluster'), 'cluster_code', 'cluster_name_cn', 'cohorts.cluster_code') }} as cluster_name_cn
 from cohorts

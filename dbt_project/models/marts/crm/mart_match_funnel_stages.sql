@@ -13,7 +13,12 @@ select
     '{{ loop.index }} {{ stage }}' as stage,
     {{ loop.index }} as stage_rank,
     {{ stage }}_matches as matches,
-    data_origin
+    data_origin,
+    committee_name_cn,
+    channel_cn,
+    match_type_cn,
+    cluster_name_cn,
+    '{{ loop.index }} ' || {{ label_cn('stage', "'" ~ stage ~ "'") }} as stage_cn
 from {{ ref('mart_match_funnel') }}
 {%- if not loop.last %}
 union all
