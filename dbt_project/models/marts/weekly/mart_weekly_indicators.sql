@@ -148,6 +148,7 @@ valued as (
         targets.higher_is_better,
         targets.unit_cn,
         targets.unit_cn_scale,
+        targets.display_order,
         with_weeks.numerator / nullif(with_weeks.denominator, 0) as value,
         case
             when targets.aggregation = 'ratio' then year_to_date.ytd_numerator / nullif(year_to_date.ytd_denominator, 0)
@@ -190,7 +191,8 @@ select
     this_week.unit,
     this_week.higher_is_better,
     this_week.unit_cn,
-    this_week.value / this_week.unit_cn_scale as value_in_unit_cn
+    this_week.value / this_week.unit_cn_scale as value_in_unit_cn,
+    this_week.display_order
 from valued as this_week
 left join valued as previous_week
     on
