@@ -453,8 +453,16 @@ def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_numb
         "quality_validation_results",  # the quality gate's outcome, as the report shows it
         "mart_serving_status",  # the banner: generated data and the as-of date
     }
-    indicators = _weekly_indicators()
+    from report.data import _INDICATOR_ORDER
+
+    indicators = sorted(_weekly_indicators(), key=lambda indicator: int(indicator["display_order"]))
     assert len(indicators) == 7
+    # in the order leaders read them, the weekly report's
+    assert [indicator["indicator_code"] for indicator in indicators] == list(_INDICATOR_ORDER)
+    tiles = [c for c in charts if c["viz_type"] == "big_number"]
+    assert [t["params"]["adhoc_filters"][0]["sqlExpression"] for t in tiles] == [
+        f"indicator_code = '{code}'" for code in _INDICATOR_ORDER
+    ]
     for indicator in indicators:
         code, name, unit = indicator["indicator_code"], indicator["indicator_name_cn"], indicator["unit_cn"]
         selects = f"indicator_code = '{code}'"
