@@ -11,7 +11,7 @@
 {%- endmacro %}
 
 {#- The Chinese label of a code of seed display_labels (channel, match type, stage, lost reason, direction,
-    cluster tier); the code itself when the seed has none. -#}
+    cluster tier, intake status, a submitted file's outcome); the code itself when the seed has none. -#}
 {% macro label_cn(domain, code) -%}
     coalesce(
         (

@@ -12,38 +12,46 @@ with zone_names as (
     from {{ ref('dim_park') }}
     where in_catalogue
     group by zone_code
+),
+
+receipts_outcomes as (
+    select
+        receipts.receipt_id,
+        receipts.source,
+        receipts.period,
+        receipts.period_kind,
+        receipts.period_start,
+        receipts.period_end,
+        receipts.park_as_sent,
+        receipts.park_code,
+        zone_names.park_name,
+        zone_names.province_name,
+        receipts.original_name,
+        receipts.sender,
+        receipts.received_at,
+        receipts.size_bytes,
+        receipts.sha256,
+        receipts.generated,
+        case
+            when receipts.superseded_by is not null then 'superseded'
+            when receipts.receipt_status = 'review' then 'review'
+            when receipts.file_error is not null then 'rejected'
+            when receipts.batch_id is not null then 'landed'
+            else 'waiting'
+        end as outcome,
+        coalesce(receipts.review_reason, receipts.file_error) as outcome_reason,
+        receipts.superseded_by,
+        receipts.batch_id,
+        receipts.rows_received,
+        receipts.rows_landed,
+        receipts.rows_quarantined
+    from {{ ref('stg_intake__receipts') }} as receipts
+    left join zone_names
+        on receipts.park_code = zone_names.zone_code
 )
 
+-- the outcome in Chinese, what the data-quality dashboard shows
 select
-    receipts.receipt_id,
-    receipts.source,
-    receipts.period,
-    receipts.period_kind,
-    receipts.period_start,
-    receipts.period_end,
-    receipts.park_as_sent,
-    receipts.park_code,
-    zone_names.park_name,
-    zone_names.province_name,
-    receipts.original_name,
-    receipts.sender,
-    receipts.received_at,
-    receipts.size_bytes,
-    receipts.sha256,
-    receipts.generated,
-    case
-        when receipts.superseded_by is not null then 'superseded'
-        when receipts.receipt_status = 'review' then 'review'
-        when receipts.file_error is not null then 'rejected'
-        when receipts.batch_id is not null then 'landed'
-        else 'waiting'
-    end as outcome,
-    coalesce(receipts.review_reason, receipts.file_error) as outcome_reason,
-    receipts.superseded_by,
-    receipts.batch_id,
-    receipts.rows_received,
-    receipts.rows_landed,
-    receipts.rows_quarantined
-from {{ ref('stg_intake__receipts') }} as receipts
-left join zone_names
-    on receipts.park_code = zone_names.zone_code
+    receipts_outcomes.*,
+    {{ label_cn('intake_outcome', 'receipts_outcomes.outcome') }} as outcome_cn
+from receipts_outcomes

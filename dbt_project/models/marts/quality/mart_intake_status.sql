@@ -93,41 +93,49 @@ covering as (
             and expected.period_start >= current_files.period_start
             and expected.period_end <= current_files.period_end
     group by expected.park_code, expected.period
+),
+
+statuses as (
+    select
+        expected.park_code,
+        expected.park_name,
+        expected.province_name,
+        expected.period,
+        expected.period_start,
+        expected.period_end,
+        expected.period_end + {{ due_days }} as due_date,
+        case
+            when current_files.outcome = 'landed' then 'reported'
+            when covering.covered_by_period is not null then 'reported_in_longer_period'
+            when current_files.outcome = 'rejected' then 'rejected'
+            when current_files.outcome = 'waiting' then 'received'
+            when as_of.as_of_date > expected.period_end + {{ due_days }} then 'late'
+            else 'not_yet_due'
+        end as intake_status,
+        covering.covered_by_period,
+        coalesce(files_per_period.files_received, 0) as files_received,
+        current_files.receipt_id as current_receipt_id,
+        current_files.original_name as current_file_name,
+        current_files.received_at as current_received_at,
+        current_files.outcome_reason as current_file_error,
+        current_files.rows_landed,
+        current_files.rows_quarantined,
+        as_of.as_of_date
+    from expected
+    cross join as_of
+    left join current_files
+        on expected.park_code = current_files.park_code
+            and expected.period = current_files.period
+    left join files_per_period
+        on expected.park_code = files_per_period.park_code
+            and expected.period = files_per_period.period
+    left join covering
+        on expected.park_code = covering.park_code
+            and expected.period = covering.period
 )
 
+-- the status in Chinese, what the data-quality dashboard shows
 select
-    expected.park_code,
-    expected.park_name,
-    expected.province_name,
-    expected.period,
-    expected.period_start,
-    expected.period_end,
-    expected.period_end + {{ due_days }} as due_date,
-    case
-        when current_files.outcome = 'landed' then 'reported'
-        when covering.covered_by_period is not null then 'reported_in_longer_period'
-        when current_files.outcome = 'rejected' then 'rejected'
-        when current_files.outcome = 'waiting' then 'received'
-        when as_of.as_of_date > expected.period_end + {{ due_days }} then 'late'
-        else 'not_yet_due'
-    end as intake_status,
-    covering.covered_by_period,
-    coalesce(files_per_period.files_received, 0) as files_received,
-    current_files.receipt_id as current_receipt_id,
-    current_files.original_name as current_file_name,
-    current_files.received_at as current_received_at,
-    current_files.outcome_reason as current_file_error,
-    current_files.rows_landed,
-    current_files.rows_quarantined,
-    as_of.as_of_date
-from expected
-cross join as_of
-left join current_files
-    on expected.park_code = current_files.park_code
-        and expected.period = current_files.period
-left join files_per_period
-    on expected.park_code = files_per_period.park_code
-        and expected.period = files_per_period.period
-left join covering
-    on expected.park_code = covering.park_code
-        and expected.period = covering.period
+    statuses.*,
+    {{ label_cn('intake_status', 'statuses.intake_status') }} as intake_status_cn
+from statuses
