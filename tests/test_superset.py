@@ -519,6 +519,8 @@ CODE_COLUMNS = {
     "origin_region": "origin_region_cn",
     "destination_region": "destination_region_cn",
     "indicator_code": "indicator_name_cn",
+    "intake_status": "intake_status_cn",
+    "outcome": "outcome_cn",
 }
 
 
