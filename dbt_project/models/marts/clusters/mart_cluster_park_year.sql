@@ -63,7 +63,8 @@ select
     clusters.cluster_name_en,
     clusters.cluster_name_cn,
     {{ label_cn('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_cn,
-    case when bridge.park_id is not null then '申报的主导产业集群' else '其他集群' end as declared_cn
+    case when bridge.park_id is not null then '申报的主导产业集群' else '其他集群' end as declared_cn,
+    park.level_cn
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

@@ -112,7 +112,8 @@ select
     end as furthest_stage_cn,
     {{ label_cn('channel', 'dated.channel') }} as channel_cn,
     {{ label_cn('match_type', 'dated.match_type') }} as match_type_cn,
-    {{ label_cn('lost_reason', 'dated.lost_reason') }} as lost_reason_cn
+    {{ label_cn('lost_reason', 'dated.lost_reason') }} as lost_reason_cn,
+    zones.level_cn
 from dated
 cross join as_of
 left join {{ ref('int_crm__park_codes') }} as parks

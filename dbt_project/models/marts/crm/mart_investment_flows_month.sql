@@ -148,7 +148,8 @@ select
         when flows.direction = 'outbound'
             then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
         else coalesce(parks.province_name, flows.park_province_adcode, '?')
-    end as destination_region_cn
+    end as destination_region_cn,
+    parks.level_cn
 from flows
 left join {{ ref('dim_park') }} as parks
     on flows.park_id = parks.park_id

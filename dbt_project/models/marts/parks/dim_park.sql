@@ -94,7 +94,10 @@ select
     zone_types.zone_type_en,
     alliance.park_id is not null as is_alliance_member,
     alliance.member_since,
-    alliance.alliance_committees
+    alliance.alliance_committees,
+    -- in Chinese, what the dashboards filter and colour by
+    {{ label_cn('level', 'parks.level') }} as level_cn,
+    {{ label_cn('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_cn
 from parks
 left join {{ ref('zone_types') }} as zone_types
     on parks.zone_type = zone_types.zone_type
