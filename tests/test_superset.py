@@ -521,6 +521,8 @@ CODE_COLUMNS = {
     "indicator_code": "indicator_name_cn",
     "intake_status": "intake_status_cn",
     "outcome": "outcome_cn",
+    "level": "level_cn",
+    "geocode_quality": "geocode_quality_cn",
 }
 
 
