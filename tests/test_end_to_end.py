@@ -103,6 +103,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "mart_parks_by_province_zone_type": 192,
         "mart_quarantine_batches": 26,  # batch x reason; its 77 rows = the 4 + 19 + 5 + 4 + 38 + 7 quarantined
         "mart_regional_indicators": 6366,
+        "mart_serving_status": 1,  # the published build's as-of date and generated parts (every dashboard's banner)
         "mart_weekly_indicators": 791,  # 113 complete ISO weeks of CRM history x 7 indicators
     }
     assert _sql(settings, "select level, count(*) from dim_park group by level order by level") == [

@@ -4,10 +4,10 @@
 {% macro cluster_measures() %}
 count(*) as enterprises,
         sum(employees) as employment,
-        sum(revenue_cny) as revenue_cny,
-        sum(tax_cny) as tax_cny,
-        sum(rnd_cny) as rnd_cny,
-        sum(case when rnd_cny is not null then revenue_cny end) as rnd_reporting_revenue_cny,
+        {{ ordered_sum('revenue_cny') }} as revenue_cny,
+        {{ ordered_sum('tax_cny') }} as tax_cny,
+        {{ ordered_sum('rnd_cny') }} as rnd_cny,
+        {{ ordered_sum('case when rnd_cny is not null then revenue_cny end') }} as rnd_reporting_revenue_cny,
         sum(case when is_high_tech then 1 else 0 end) as high_tech_enterprises
 {%- endmacro %}
 
@@ -48,7 +48,7 @@ located as (
 ),
 
 concentration as (
-    select geo_id, year, sum(employment_share * employment_share) as hhi
+    select geo_id, year, {{ ordered_sum('employment_share * employment_share') }} as hhi
     from located
     group by geo_id, year
 ),

@@ -25,9 +25,9 @@ select
     zone_type,
     count(*) as parks,
     sum(reports_enterprises) as parks_reporting_enterprises,
-    sum(approved_area_ha) as approved_area_ha,
+    {{ exact_sum('approved_area_ha') }} as approved_area_ha,
     sum(enterprises) as enterprises,
     sum(employees) as employees,
-    sum(revenue_cny) as revenue_cny
+    {{ ordered_sum('revenue_cny') }} as revenue_cny
 from parks
 group by province_adcode, province_name, level, zone_type
