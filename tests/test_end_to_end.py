@@ -142,6 +142,20 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         ("provincial", "industrial_park", 5),
     ]
     assert _sql(settings, "select count(*) from dim_park where province_adcode is null and in_catalogue") == [(0,)]
+    # the banner: at tiny scale the submissions, the CRM and the member list are generated, the registry is real
+    assert _sql(
+        settings,
+        "select enterprises_generated, crm_generated, members_generated, registry_generated, data_notice_cn"
+        " from mart_serving_status",
+    ) == [
+        (
+            True,
+            True,
+            True,
+            False,
+            "演示数据：企业报送、CRM（投资项目与对接）、会员名单为程序生成的模拟数据，不代表真实业务。",
+        )
+    ]
 
 
 def test_dim_park_carries_clusters_geocode_quality_and_alliance_membership(platform):

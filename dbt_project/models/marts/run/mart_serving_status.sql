@@ -2,36 +2,14 @@
 -- and published with them (the whole build replaces serving), so the banner follows each publish: the
 -- as-of date (the newest logical date of the batches loaded, int_as_of), the latest complete ISO week of
 -- mart_weekly_indicators, and which parts of the data are generated, as the marts record it (data_origin).
--- the parts of which at least one row is generated
-with generated as (
-    select distinct 'enterprises' as part
-    from {{ ref('fct_enterprise_period') }}
-    where data_origin = 'generated'
-    union all
-    select distinct 'crm' as part
-    from {{ ref('fct_match') }}
-    where data_origin = 'generated'
-    union all
-    select distinct 'crm' as part
-    from {{ ref('fct_investment_project') }}
-    where data_origin = 'generated'
-    union all
-    select distinct 'members' as part
-    from {{ ref('int_alliance_parks') }}
-    where data_origin = 'generated'
-    union all
-    select distinct 'registry' as part
-    from {{ ref('dim_park') }}
-    where in_catalogue and data_origin = 'generated'
-),
-
-origins as (
+-- a part is generated when at least one of its rows is (the registry: of its catalogue parks)
+with origins as (
     select
-        coalesce(sum(case when part = 'enterprises' then 1 else 0 end), 0) > 0 as enterprises_generated,
-        coalesce(sum(case when part = 'crm' then 1 else 0 end), 0) > 0 as crm_generated,
-        coalesce(sum(case when part = 'members' then 1 else 0 end), 0) > 0 as members_generated,
-        coalesce(sum(case when part = 'registry' then 1 else 0 end), 0) > 0 as registry_generated
-    from generated
+        {{ has_generated_rows(ref('fct_enterprise_period')) }} as enterprises_generated,
+        {{ has_generated_rows(ref('fct_match')) }}
+        or {{ has_generated_rows(ref('fct_investment_project')) }} as crm_generated,
+        {{ has_generated_rows(ref('int_alliance_parks')) }} as members_generated,
+        {{ has_generated_rows(ref('dim_park'), 'in_catalogue') }} as registry_generated
 ),
 
 latest_week as (
