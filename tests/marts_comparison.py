@@ -37,6 +37,7 @@ COMPARED = {
     "bridge_country_committee": ["country_iso3", "committee"],
     "mart_regional_indicators": ["region_type", "region_key", "year"],
     "mart_weekly_indicators": ["iso_week_label", "indicator_code"],
+    "mart_weekly_indicators_by_area": ["iso_week_label", "indicator_code", "area_key"],
     "fct_intake_receipt": ["receipt_id"],
     "mart_intake_status": ["park_code", "period"],
 }

@@ -28,6 +28,7 @@ MARTS = (
     "mart_match_funnel",
     "mart_regional_indicators",
     "mart_weekly_indicators",
+    "mart_weekly_indicators_by_area",
 )
 
 
@@ -105,6 +106,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "mart_regional_indicators": 6366,
         "mart_serving_status": 1,  # the published build's as-of date and generated parts (every dashboard's banner)
         "mart_weekly_indicators": 791,  # 113 complete ISO weeks of CRM history x 7 indicators
+        "mart_weekly_indicators_by_area": 25312,  # the same x 32 committee-and-province areas the CRM names
     }
     assert _sql(settings, "select level, count(*) from dim_park group by level order by level") == [
         ("national", 552),

@@ -79,6 +79,24 @@ def test_weekly_indicators_obey_their_laws(tiny_warehouse):
         "(select sum(value) from mart_weekly_indicators as w where w.indicator_code = m.indicator_code "
         "and w.iso_year = m.iso_year and w.iso_week <= m.iso_week)) > 1e-9 * abs(year_to_date) + 1e-6",
     ) == [(0,)]
+    # the alliance is the sum of its areas: each match, project and payment counts in one area, so every week's
+    # new matches are the distinct matches recommended that week (the committee of a match is one)
+    assert _sql(
+        tiny_warehouse,
+        "select count(*) from mart_weekly_indicators as m where indicator_code = 'new_matches' and value <> "
+        "(select count(distinct match_id) from fct_match_event as e where e.stage = 'recommended' "
+        "and e.event_date between m.week_start and m.week_end)",
+    ) == [(0,)]
+    # and so are its years to date, a ratio's as the ratio of the areas' sums
+    assert _sql(
+        tiny_warehouse,
+        "with areas as (select iso_week_label, indicator_code, case when max(aggregation) = 'ratio' then "
+        "sum(ytd_numerator) / nullif(sum(ytd_denominator), 0) else sum(ytd_numerator) end as year_to_date "
+        "from mart_weekly_indicators_by_area group by all) "
+        "select count(*) from mart_weekly_indicators as m join areas as a using (iso_week_label, indicator_code) "
+        "where (m.year_to_date is null) <> (a.year_to_date is null) "
+        "or abs(m.year_to_date - a.year_to_date) > 1e-9 * abs(m.year_to_date)",
+    ) == [(0,)]
     # new matches per week add up to the matches whose recommendation the facts hold in those weeks
     assert _sql(
         tiny_warehouse,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -385,17 +386,23 @@ def _weekly_indicators() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _bundle_dashboard(slug: str) -> dict:
+    """A dashboard of the bundle as it is in git."""
+    import yaml
+
+    return next(
+        content
+        for name, text in _assets_io().read_bundle().items()
+        if name.startswith("dashboards/") and (content := yaml.safe_load(text))["slug"] == slug
+    )
+
+
 def _dashboard_charts(slug: str) -> list[dict]:
     """The bundle's charts a dashboard lays out, in the order of its layout."""
     import yaml
 
-    assets_io = _assets_io()
-    files = assets_io.read_bundle()
-    dashboard = next(
-        content
-        for name, text in files.items()
-        if name.startswith("dashboards/") and (content := yaml.safe_load(text))["slug"] == slug
-    )
+    files = _assets_io().read_bundle()
+    dashboard = _bundle_dashboard(slug)
     by_uuid = {
         chart["uuid"]: chart
         for chart in (yaml.safe_load(text) for name, text in files.items() if name.startswith("charts/"))
@@ -441,13 +448,15 @@ LONG_DECIMAL = r"\d\.\d{4,}"
 def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_number_tile() -> None:
     """Every weekly indicator of the seed is a Big Number tile of the leadership dashboard (this week's value in its
     Chinese unit, the 12-week trend line, a number format, its Chinese name and unit in the title) with, under
-    it, its week-over-week and year-over-year changes from mart_weekly_indicators, formatted as signed
-    percentages and coloured green for a rise when higher is better (red otherwise); every chart of the
-    dashboard reads the mart the weekly report reads or one the report also reads, and none lays out a code."""
+    it, its week-over-week and year-over-year changes, formatted as signed percentages and coloured green for a
+    rise when higher is better (red otherwise); the weekly figures come from mart_weekly_indicators_by_area through
+    its dataset's metrics, which add areas up as mart_weekly_indicators (what the weekly report reads) adds all of
+    them (macro weekly_value), so that the committee and province filters apply to every one of them; the other
+    charts read marts the report also reads, and none lays out a code."""
     charts = _dashboard_charts("leadership-weekly")
     tables = {d.uuid: d.table for d in _assets_io().datasets(_assets_io().read_bundle())}
     assert {tables[chart["dataset_uuid"]] for chart in charts} <= {
-        "mart_weekly_indicators",  # the headline figures, as report/data.py reads them
+        "mart_weekly_indicators_by_area",  # the headline figures by area; all areas: what report/data.py reads
         "mart_investment_flows_month",  # top parks, as the report ranks them
         "fct_match",  # stalled deals, as the report lists them
         "quality_validation_results",  # the quality gate's outcome, as the report shows it
@@ -473,7 +482,7 @@ def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_numb
         ]
         params = tile["params"]
         assert tile["slice_name"].startswith(f"{name}（{unit}）"), tile["slice_name"]
-        assert params["metric"]["sqlExpression"] == "SUM(value_in_unit_cn)" and params["show_trend_line"]
+        assert params["metric"] == "value_in_unit_cn" and params["show_trend_line"]
         assert params["y_axis_format"] in (",d", ",.1f", ",.2f"), (code, params["y_axis_format"])
         assert params["x_axis"] == "week_start" and params["time_grain_sqla"] == "P1W"
         (changes,) = [
@@ -482,7 +491,7 @@ def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_numb
             if c["viz_type"] == "table" and selects in [f["sqlExpression"] for f in c["params"]["adhoc_filters"]]
         ]
         columns = ["week_over_week_change", "year_over_year_change"]
-        assert changes["slice_name"].startswith(name) and changes["params"]["all_columns"] == columns
+        assert changes["slice_name"].startswith(name) and changes["params"]["metrics"] == columns
         assert "is_latest_week" in [f["sqlExpression"] for f in changes["params"]["adhoc_filters"]]
         for column in columns:
             assert changes["params"]["column_config"][column]["d3NumberFormat"] == "+.1%"
@@ -493,6 +502,34 @@ def test_leadership_overview_shows_each_weekly_indicator_as_a_formatted_big_numb
             }
             good, bad = ("#2E7D32", "#C62828") if indicator["higher_is_better"] == "true" else ("#C62828", "#2E7D32")
             assert rules == {(">", 0): good, ("<", 0): bad}, (code, column, rules)
+    # the dataset's metrics: a ratio's parts summed before they are divided, as the macro weekly_value divides them
+    files = _assets_io().read_bundle()
+    (by_area,) = [d for d in _assets_io().datasets(files) if d.table == "mart_weekly_indicators_by_area"]
+    metrics = {m["metric_name"]: m["expression"] for m in _assets_io().load(files[by_area.path])["metrics"]}
+    ratio = "CASE WHEN MAX(aggregation) = 'ratio' THEN SUM({0}numerator) / NULLIF(SUM({0}denominator), 0) ELSE SUM({0}numerator) END"
+    assert metrics["value_in_unit_cn"] == f"({ratio.format('')}) / MAX(unit_cn_scale)"
+    assert metrics["week_over_week_change"] == f"({ratio.format('')}) / NULLIF({ratio.format('previous_week_')}, 0) - 1"
+    assert metrics["year_over_year_change"] == (
+        f"({ratio.format('')}) / NULLIF({ratio.format('same_week_last_year_')}, 0) - 1"
+    )
+    assert metrics["year_to_date_vs_target"] == (
+        f"({ratio.format('ytd_')}) / NULLIF(({ratio.format('last_year_ytd_')}) * (1 + MAX(target_growth)), 0)"
+    )
+    # the committee and province filters reach every chart but the banner and the quality gate's (alliance-wide)
+    weekly = {c["uuid"] for c in charts if tables[c["dataset_uuid"]] == "mart_weekly_indicators_by_area"}
+    assert len(weekly) == 18  # 7 tiles, their 7 changes, this week's table, two trends, the year to date
+    dashboard = _bundle_dashboard("leadership-weekly")
+    laid_out_ids = {
+        node["meta"]["chartId"]: node["meta"]["uuid"]
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    }
+    for native_filter in dashboard["metadata"]["native_filter_configuration"]:
+        excluded = {laid_out_ids[chart_id] for chart_id in native_filter["scope"]["excluded"]}
+        assert {tables[c["dataset_uuid"]] for c in charts if c["uuid"] in excluded} == {
+            "mart_serving_status",
+            "quality_validation_results",
+        }, native_filter["name"]
     laid_out = {
         value
         for chart in charts
@@ -600,6 +637,70 @@ def test_leadership_tiles_and_top_parks_agree_with_the_weekly_report(superset: S
     assert [row["contracted_100m_cny"] for row in rows] == pytest.approx(
         [park["contracted_cny"] / 1e8 for park in report.top_parks]
     )
+
+
+def _filtered_chart_data(client: httpx.Client, chart_id: int, filters: dict[str, str]) -> list[dict]:
+    """The chart's rows as the dashboard asks for them with its native filters set to ``filters`` (column: value):
+    the chart's saved query with the filters added, as a native filter adds them."""
+    chart = client.get(f"/api/v1/chart/{chart_id}")
+    chart.raise_for_status()
+    query_context = json.loads(chart.json()["result"]["query_context"])
+    for query in query_context["queries"]:
+        query["filters"] = [
+            *query.get("filters", []),
+            *({"col": c, "op": "IN", "val": [v]} for c, v in filters.items()),
+        ]
+    query_context.update(force=True, result_format="json", result_type="full")
+    answer = client.post(
+        "/api/v1/chart/data", content=json.dumps(query_context), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    return answer.json()["result"][0]["data"]
+
+
+def test_the_committee_and_province_filters_reach_the_weekly_figures(superset: Superset, admin: httpx.Client) -> None:
+    """With 委员会 and 省份 chosen, the leadership tiles of new matches and of the conversion rate, and their week-over-
+    week changes, are those of that committee's matches in that province's parks, counted here from the CRM facts
+    (fct_match_event and fct_match), not from the weekly marts: a ratio of the area's own counts."""
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        (monday,) = con.sql("select max(week_start) from main.mart_weekly_indicators").fetchone()
+        # the area with the most recommendations over the latest two weeks, so that the comparison has numbers
+        committee, province = con.execute(
+            "select m.committee_name_cn, m.province_name from main.fct_match_event as e "
+            "join main.fct_match as m using (match_id) where e.stage = 'recommended' "
+            "and e.event_date between ? - 7 and ? + 6 and m.province_name is not null "
+            "group by all order by count(distinct e.match_id) desc, 1, 2 limit 1",
+            [monday, monday],
+        ).fetchone()
+        counts = dict(
+            con.execute(
+                "select e.stage || (e.event_date >= ?), count(distinct e.match_id) from main.fct_match_event as e "
+                "join main.fct_match as m using (match_id) where m.committee_name_cn = ? and m.province_name = ? "
+                "and e.stage in ('recommended', 'signed') and e.event_date between ? - 7 and ? + 6 group by all",
+                [monday, committee, province, monday, monday],
+            ).fetchall()
+        )
+    this_week, week_before = counts.get("recommendedtrue", 0), counts.get("recommendedfalse", 0)
+    rate, rate_before = counts.get("signedtrue", 0) / this_week, counts.get("signedfalse", 0) / week_before
+    chosen = {"committee_name_cn": committee, "province_name": province}
+    dashboard = _dashboards(admin)["leadership-weekly"]
+
+    def latest(name: str) -> dict:
+        rows = _filtered_chart_data(admin, _chart_of(admin, dashboard, name)["id"], chosen)
+        return max(rows, key=lambda row: row.get("week_start") or 0)
+
+    assert _chart_date(latest("weekly_kpi_new_matches")["week_start"]) == monday
+    assert latest("weekly_kpi_new_matches")["value_in_unit_cn"] == this_week
+    assert latest("weekly_kpi_new_matches_changes")["week_over_week_change"] == pytest.approx(
+        this_week / week_before - 1
+    )
+    assert latest("weekly_kpi_match_conversion_rate")["value_in_unit_cn"] == pytest.approx(100 * rate)
+    # no change where the week before converted none (as mart_weekly_indicators has it)
+    change = rate / rate_before - 1 if rate_before else None
+    assert latest("weekly_kpi_match_conversion_rate_changes")["week_over_week_change"] == pytest.approx(change)
+    # and the alliance's figure is not the area's: the filter changed what the tile shows
+    everyone = _chart_data(admin, _chart_of(admin, dashboard, "weekly_kpi_new_matches")["id"]).json()["result"][0]
+    assert max(everyone["data"], key=lambda row: row["week_start"])["value_in_unit_cn"] > this_week
 
 
 def test_superset_serves_each_published_table_as_its_dbt_yaml_describes_it(
@@ -871,7 +972,6 @@ with app.app_context():
 def test_the_warehouse_connection_itself_cannot_write_read_files_or_change_settings(superset: Superset) -> None:
     """Below SQL Lab's check, on the connection every Superset query uses (charts, datasets, SQL Lab): DuckDB
     opened read-only, external access disabled and the configuration locked, whatever the SQL."""
-    import json
 
     probe = superset.data_dir / "connection-probe"
     probe.mkdir(exist_ok=True)
@@ -975,7 +1075,6 @@ def _browser_session(superset: Superset, username: str, password: str) -> httpx.
 def test_the_legacy_explore_json_endpoint_refuses_clearly(superset: Superset, admin: httpx.Client) -> None:
     """The deprecated /superset/explore_json/ (and its CSV export) answered 500 for every chart of the bundle;
     it is switched off: 403 with a message naming the chart data API, for the admin and a park user alike."""
-    import json
 
     dashboards = _dashboards(admin)
     charts = _charts(admin, dashboards["industrial-clusters"]) + _charts(admin, dashboards["leadership-weekly"])
@@ -1123,7 +1222,6 @@ def test_csv_and_excel_downloads_neutralise_text_that_starts_like_a_formula(
     The values are built in the chart query from dim_enterprise's real names, each behind one prefix."""
     import csv
     import io
-    import json
 
     import fastexcel
 

@@ -1,209 +1,94 @@
--- One row per complete ISO week (Asia/Shanghai dates) and weekly indicator of DESIGN.md section 5:
--- the week's value, the week before, the same ISO week a year before (week 53: the year before's last
--- week when it has no week 53), the year to date and its target
--- (seed weekly_indicator_targets: last year's year to date grown by the target growth), and the
--- changes. Counts and amounts come from the CRM facts; nothing is recomputed another way here.
-with as_of as (
-    select as_of_date from {{ ref('int_as_of') }}
-),
+-- One row per complete ISO week (Asia/Shanghai dates) and weekly indicator of DESIGN.md section 5, for the
+-- whole alliance: the sum over every area of mart_weekly_indicators_by_area, which also holds each week's
+-- comparisons (the week before, the same ISO week a year before, the years to date). Here they become the
+-- week's value, its changes and the year to date against its target (seed weekly_indicator_targets: last
+-- year's year to date grown by the target growth), what the weekly report and the dashboard's tiles show.
+{#- what is the same in every area of a week and indicator, and the parts that add up over the areas -#}
+{%- set week_and_indicator = [
+    'iso_week_label',
+    'iso_year',
+    'iso_week',
+    'week_start',
+    'week_end',
+    'indicator_code',
+    'aggregation',
+    'target_growth',
+    'is_latest_week',
+    'in_last_12_weeks',
+    'indicator_name_cn',
+    'indicator_name_en',
+    'unit',
+    'higher_is_better',
+    'unit_cn',
+    'unit_cn_scale',
+    'display_order'
+] -%}
+{%- set parts = [
+    'numerator',
+    'denominator',
+    'previous_week_numerator',
+    'previous_week_denominator',
+    'same_week_last_year_numerator',
+    'same_week_last_year_denominator',
+    'ytd_numerator',
+    'ytd_denominator',
+    'last_year_ytd_numerator',
+    'last_year_ytd_denominator'
+] -%}
+{%- set sums = [] -%}
+{%- for part in parts -%}
+{%- do sums.append(exact_sum(part) ~ " as " ~ part) -%}
+{%- endfor %}
 
-first_day as (
-    select min(first_date) as first_date
-    from (
-        select min(event_date) as first_date from {{ ref('fct_match_event') }}
-        union all
-        select min(intention_date) from {{ ref('fct_investment_project') }}
-    ) as earliest
-),
-
--- the complete weeks from the first one with CRM data up to the build's as-of date
-weeks as (
-    select distinct dates.iso_year, dates.iso_week, dates.iso_week_label, dates.week_start, dates.week_end
-    from {{ ref('dim_date') }} as dates
-    cross join as_of
-    cross join first_day
-    where dates.week_end <= as_of.as_of_date
-        and dates.week_end >= first_day.first_date
-),
-
-events as (
+with summed as (
     select
-        dates.week_start,
-        count(distinct case when events.stage = 'recommended' then events.match_id end) as recommended,
-        count(distinct case when events.stage = 'signed' then events.match_id end) as signed,
-        count(distinct case when events.stage = 'landed' then events.match_id end) as landed
-    from {{ ref('fct_match_event') }} as events
-    inner join {{ ref('dim_date') }} as dates
-        on events.event_date = dates.date_day
-    group by dates.week_start
-),
-
-signings as (
-    select dates.week_start, count(*) as signings, {{ exact_sum('projects.contracted_cny') }} as signed_amount_cny
-    from {{ ref('fct_investment_project') }} as projects
-    inner join {{ ref('dim_date') }} as dates
-        on projects.signed_date = dates.date_day
-    group by dates.week_start
-),
-
-starts as (
-    select dates.week_start, count(*) as construction_starts
-    from {{ ref('fct_investment_project') }} as projects
-    inner join {{ ref('dim_date') }} as dates
-        on projects.construction_started_date = dates.date_day
-    group by dates.week_start
-),
-
--- paid-in funds received: the CRM's payment ledger summed by payment date, each payment in yuan at the
--- average rate of its payment year (fct_paid_in_payment); a change to a project's row moves nothing here
-paid_in as (
-    select
-        dates.week_start,
-        {{ exact_sum('payments.amount_cny') }} as paid_in_cny
-    from {{ ref('fct_paid_in_payment') }} as payments
-    inner join {{ ref('dim_date') }} as dates
-        on payments.payment_date = dates.date_day
-    group by dates.week_start
-),
-
-weekly as (
-    select
-        weeks.*,
-        coalesce(events.recommended, 0) as recommended,
-        coalesce(events.signed, 0) as signed,
-        coalesce(events.landed, 0) as landed,
-        coalesce(signings.signings, 0) as signings,
-        coalesce(signings.signed_amount_cny, 0) as signed_amount_cny,
-        coalesce(starts.construction_starts, 0) as construction_starts,
-        coalesce(paid_in.paid_in_cny, 0) as paid_in_cny
-    from weeks
-    left join events on weeks.week_start = events.week_start
-    left join signings on weeks.week_start = signings.week_start
-    left join starts on weeks.week_start = starts.week_start
-    left join paid_in on weeks.week_start = paid_in.week_start
-),
-
--- how many ISO weeks each year has (52, or 53 as 2020 and 2026)
-weeks_per_year as (
-    select iso_year, max(iso_week) as last_iso_week
-    from {{ ref('dim_date') }}
-    group by iso_year
-),
-
--- long: one row per week and indicator, as numerator and denominator (1 for a sum); the branches after
--- the first take their column names from it, hence no aliases there (AL03 off)
-measures as (
-    select
-        week_start,
-        'new_matches' as indicator_code,
-        cast(recommended as double precision) as numerator,
-        1.0 as denominator
-    from weekly
-    -- noqa: disable=AL03
-    union all
-    select week_start, 'signings', cast(signings as double precision), 1.0 from weekly
-    union all
-    select week_start, 'signed_amount_cny', cast(signed_amount_cny as double precision), 1.0 from weekly
-    union all
-    select week_start, 'landed_matches', cast(landed as double precision), 1.0 from weekly
-    union all
-    select week_start, 'construction_starts', cast(construction_starts as double precision), 1.0 from weekly
-    union all
-    select week_start, 'paid_in_cny', cast(paid_in_cny as double precision), 1.0 from weekly
-    union all
-    select week_start, 'match_conversion_rate', cast(signed as double precision), cast(recommended as double precision)
-    from weekly
-    -- noqa: enable=AL03
-),
-
-with_weeks as (
-    select measures.*, weeks.iso_year, weeks.iso_week, weeks.iso_week_label, weeks.week_end
-    from measures
-    inner join weeks on measures.week_start = weeks.week_start
-),
-
-year_to_date as (
-    select
-        current_week.week_start,
-        current_week.indicator_code,
-        {{ exact_sum('earlier.numerator') }} as ytd_numerator,
-        {{ exact_sum('earlier.denominator') }} as ytd_denominator
-    from with_weeks as current_week
-    inner join with_weeks as earlier
-        on
-            current_week.indicator_code = earlier.indicator_code
-            and current_week.iso_year = earlier.iso_year
-            and current_week.iso_week >= earlier.iso_week
-    group by current_week.week_start, current_week.indicator_code
+        {{ week_and_indicator | join(',\n        ') }},
+        {{ sums | join(',\n        ') }}
+    from {{ ref('mart_weekly_indicators_by_area') }}
+    group by {{ week_and_indicator | join(', ') }}
 ),
 
 valued as (
     select
-        with_weeks.*,
-        targets.aggregation,
-        targets.target_growth,
-        targets.indicator_name_cn,
-        targets.indicator_name_en,
-        targets.unit,
-        targets.higher_is_better,
-        targets.unit_cn,
-        targets.unit_cn_scale,
-        targets.display_order,
-        with_weeks.numerator / nullif(with_weeks.denominator, 0) as value,
-        case
-            when targets.aggregation = 'ratio' then year_to_date.ytd_numerator / nullif(year_to_date.ytd_denominator, 0)
-            else year_to_date.ytd_numerator
-        end as year_to_date
-    from with_weeks
-    inner join year_to_date
-        on
-            with_weeks.week_start = year_to_date.week_start
-            and with_weeks.indicator_code = year_to_date.indicator_code
-    inner join {{ ref('weekly_indicator_targets') }} as targets
-        on with_weeks.indicator_code = targets.indicator_code
+        summed.*,
+        {{ weekly_value('aggregation', 'numerator', 'denominator') }} as value,
+        {{ weekly_value('aggregation', 'previous_week_numerator', 'previous_week_denominator') }}
+            as previous_week_value,
+        {{ weekly_value('aggregation', 'same_week_last_year_numerator', 'same_week_last_year_denominator') }}
+            as same_week_last_year_value,
+        {{ weekly_value('aggregation', 'ytd_numerator', 'ytd_denominator') }} as year_to_date,
+        {{ weekly_value('aggregation', 'last_year_ytd_numerator', 'last_year_ytd_denominator') }}
+            as last_year_to_date
+    from summed
 )
 
 select
-    this_week.iso_week_label,
-    this_week.iso_year,
-    this_week.iso_week,
-    this_week.week_start,
-    this_week.week_end,
-    this_week.indicator_code,
-    this_week.aggregation,
-    this_week.value,
-    previous_week.value as previous_week_value,
-    last_year.value as same_week_last_year_value,
-    this_week.year_to_date,
-    last_year.year_to_date as last_year_to_date,
-    last_year.year_to_date * (1 + this_week.target_growth) as year_to_date_target,
-    this_week.value / nullif(previous_week.value, 0) - 1 as week_over_week_change,
-    this_week.value / nullif(last_year.value, 0) - 1 as year_over_year_change,
-    this_week.year_to_date / nullif(last_year.year_to_date * (1 + this_week.target_growth), 0)
-        as year_to_date_vs_target,
+    iso_week_label,
+    iso_year,
+    iso_week,
+    week_start,
+    week_end,
+    indicator_code,
+    aggregation,
+    value,
+    previous_week_value,
+    same_week_last_year_value,
+    year_to_date,
+    last_year_to_date,
+    last_year_to_date * (1 + target_growth) as year_to_date_target,
+    value / nullif(previous_week_value, 0) - 1 as week_over_week_change,
+    value / nullif(same_week_last_year_value, 0) - 1 as year_over_year_change,
+    year_to_date / nullif(last_year_to_date * (1 + target_growth), 0) as year_to_date_vs_target,
     -- the dashboard's "this week" and "12-week trend" (the latest complete week and the 11 before it)
-    this_week.week_start = max(this_week.week_start) over () as is_latest_week,
-    this_week.week_start > max(this_week.week_start) over () - 84 as in_last_12_weeks,
+    is_latest_week,
+    in_last_12_weeks,
     -- the indicator's names and units (seed weekly_indicator_targets), what the dashboard labels it with, and
     -- the week's value in the Chinese unit (亿元 for yuan)
-    this_week.indicator_name_cn,
-    this_week.indicator_name_en,
-    this_week.unit,
-    this_week.higher_is_better,
-    this_week.unit_cn,
-    this_week.value / this_week.unit_cn_scale as value_in_unit_cn,
-    this_week.display_order
-from valued as this_week
-left join valued as previous_week
-    on
-        this_week.indicator_code = previous_week.indicator_code
-        and previous_week.week_start = this_week.week_start - 7
-left join weeks_per_year as year_before
-    on year_before.iso_year = this_week.iso_year - 1
--- the same ISO week a year before; week 53 of a year whose year before has 52 weeks (2026-W53) is compared
--- with that year's last week (2025-W52): both are the week ending the year
-left join valued as last_year
-    on
-        this_week.indicator_code = last_year.indicator_code
-        and last_year.iso_year = this_week.iso_year - 1
-        and last_year.iso_week = least(this_week.iso_week, year_before.last_iso_week)
+    indicator_name_cn,
+    indicator_name_en,
+    unit,
+    higher_is_better,
+    unit_cn,
+    value / unit_cn_scale as value_in_unit_cn,
+    display_order
+from valued
