@@ -99,6 +99,54 @@ def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield dsn
 
 
+def _redis_answers(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: the machine's (``PARK_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/0``, as on the
+    team's machines and in CI), else a private ``redis-server`` (Debian's package) started on a free port,
+    keeping nothing on disk. Never skipped: without either the tests that need it fail, saying so."""
+    import socket
+    import subprocess
+    import time
+    from urllib.parse import urlsplit
+
+    url = os.environ.get("PARK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    parts = urlsplit(url)
+    if _redis_answers(parts.hostname or "127.0.0.1", parts.port or 6379):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(f"no Redis answers at {url} and redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _redis_answers("127.0.0.1", port):
+            assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def postgres_database(postgres_dsn: str) -> Iterator[dict]:
     """A database of its own on the test PostgreSQL (connection keywords), dropped afterwards."""

@@ -5,6 +5,7 @@ the gate validates them, one transaction swaps them for the serving schemas."""
 import json
 import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from marts_comparison import COMPARED, assert_same_mart
 from expectations import gate
 from expectations.gate import QualityGateFailed
 from parkplatform import pipeline
-from parkplatform.config import get_settings
+from parkplatform.config import REPO_ROOT, get_settings
 from parkplatform.dbt import build_project, generate_docs
 from parkplatform.serving import open_serving, published_row_counts
 from parkplatform.warehouse import (
@@ -112,6 +113,17 @@ def _schemas(cursor) -> set[str]:
     return {name for (name,) in cursor.fetchall()}
 
 
+def _serving_generation(cursor) -> str:
+    """What Superset's chart-data cache keys hold of a PostgreSQL warehouse (infra/superset/park_cache.py)."""
+    superset_dir = str(REPO_ROOT / "infra" / "superset")
+    if superset_dir not in sys.path:
+        sys.path.insert(0, superset_dir)
+    import park_cache
+
+    cursor.execute(park_cache.POSTGRES_GENERATION_SQL)
+    return cursor.fetchone()[0]
+
+
 class _Reader(threading.Thread):
     """Another connection reading the serving marts (and a staging view) in a loop: records the
     table's oid and row count per read, and any error."""
@@ -147,6 +159,7 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
         with connection.cursor() as cursor:
             serving_before = _serving_checksums(cursor)
             assert len(serving_before) >= 16 and set(POSTGRES_BUILD_SCHEMAS.values()) <= _schemas(cursor)
+            generation_before = _serving_generation(cursor)
 
             # a build that breaks a critical expectation: validated, not published
             cursor.execute("create temporary table kept as select park_id, level from marts_build.dim_park limit 3")
@@ -155,6 +168,7 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
                 gate.quality_gate("postgres-broken")
             assert _serving_checksums(cursor) == serving_before
             assert "marts_build" in _schemas(cursor)
+            assert _serving_generation(cursor) == generation_before  # Superset's cached charts still hold
 
             # the same build repaired passes and swaps in while another connection keeps reading
             cursor.execute(
@@ -173,6 +187,8 @@ def test_postgres_a_failed_validation_leaves_serving_unchanged_and_a_good_build_
             reader.join()
 
             assert reader.errors == []
+            # every chart-data cache key Superset makes from now on differs from those made before the publish
+            assert _serving_generation(cursor) != generation_before
             oids = [oid for oid, _, _ in reader.reads]
             old, new = oids[0], oids[-1]
             assert old != new  # the reader saw the old table, then the new one ...

@@ -1,7 +1,8 @@
 """Superset serves the marts: started for real from its own environment (infra/superset/.venv) on a free port
 against the tiny warehouse, the dashboards imported with Superset's import, every chart's data through the
 API, the roles' rules through the API, each dashboard rendered in headless Chromium (screenshots in
-test-artifacts/superset/), and a publish served without a restart or a failed query.
+test-artifacts/superset/), and a publish served at once through the warm data cache (on disk, and on Redis),
+without a restart or a failed query.
 
 One Superset per session (the set-up takes about a minute)."""
 
@@ -257,8 +258,11 @@ def _chart_date(value: float | str) -> date:
     return datetime.fromtimestamp(value / 1000, tz=UTC).date()
 
 
-def _chart_data(client: httpx.Client, chart_id: int) -> httpx.Response:
-    return client.get(f"/api/v1/chart/{chart_id}/data/", params={"format": "json", "type": "full", "force": "true"})
+def _chart_data(client: httpx.Client, chart_id: int, *, force: bool = True) -> httpx.Response:
+    """A chart's data as a dashboard asks for it; ``force`` (the default here) runs the query on the warehouse
+    whatever Superset's data cache holds, as the chart's "Force refresh" does."""
+    params = {"format": "json", "type": "full", "force": str(force).lower()}
+    return client.get(f"/api/v1/chart/{chart_id}/data/", params=params)
 
 
 def _assets_io():
@@ -1157,31 +1161,53 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
             assert re.findall(LONG_DECIMAL, text) == [], slug
 
 
-def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset, admin: httpx.Client) -> None:
-    """A publish (the build renamed over serving) shows at once, in the figures and in the banner's as-of date."""
+def _new_matches(response: httpx.Response) -> float:
+    """The leadership overview's 新增对接 this week, from the data of its weekly_this_week chart."""
+    assert response.status_code == 200, response.text[:300]
+    rows = response.json()["result"][0]["data"]
+    return next(row["value_in_unit_cn"] for row in rows if row["indicator_name_cn"] == "新增对接")
+
+
+def _as_of(response: httpx.Response) -> date:
+    """The banner chart's as-of date."""
+    assert response.status_code == 200, response.text[:300]
+    (row,) = response.json()["result"][0]["data"]
+    return _chart_date(row["as_of_date"])
+
+
+def _is_cached(response: httpx.Response) -> bool:
+    """Whether Superset answered from its data cache (every query of the chart)."""
+    return all(result["is_cached"] for result in response.json()["result"])
+
+
+def _changed_build(serving: Path, added_matches: int) -> Path:
+    """A build beside serving that differs from it by ``added_matches`` more 新增对接 this week and an as-of date
+    a week later, ready to be renamed over serving as parkplatform.publish does."""
+    build = serving.with_name("build.duckdb")
+    shutil.copyfile(serving, build)
+    with duckdb.connect(str(build)) as con:
+        con.execute(
+            f"update main.mart_weekly_indicators set value = value + {added_matches}, "
+            f"value_in_unit_cn = value_in_unit_cn + {added_matches} where indicator_code = 'new_matches'"
+        )
+        con.execute("update main.mart_serving_status set as_of_date = as_of_date + 7")
+    return build
+
+
+def test_a_publish_is_served_at_once_through_the_warm_data_cache(superset: Superset, admin: httpx.Client) -> None:
+    """Chart data is cached (a second identical request is answered from the cache, kept under
+    $SUPERSET_HOME/cache/data), and a publish (the build renamed over serving) shows at once all the same, in
+    the figures and in the banner's as-of date, without a restart or a failed query."""
     dashboards = _dashboards(admin)
     chart = _chart_of(admin, dashboards["leadership-weekly"], "weekly_this_week")
     banner = _chart_of(admin, dashboards["leadership-weekly"], "status_banner")
-
-    def new_matches(response: httpx.Response) -> float:
-        assert response.status_code == 200, response.text[:300]
-        rows = response.json()["result"][0]["data"]
-        return next(row["value_in_unit_cn"] for row in rows if row["indicator_name_cn"] == "新增对接")
-
-    def as_of(response: httpx.Response) -> date:
-        assert response.status_code == 200, response.text[:300]
-        (row,) = response.json()["result"][0]["data"]
-        return _chart_date(row["as_of_date"])
-
-    before, as_of_before = new_matches(_chart_data(admin, chart["id"])), as_of(_chart_data(admin, banner["id"]))
-    build = superset.serving.with_name("build.duckdb")
-    shutil.copyfile(superset.serving, build)
-    with duckdb.connect(str(build)) as con:
-        con.execute(
-            "update main.mart_weekly_indicators set value = value + 1000, value_in_unit_cn = value_in_unit_cn + 1000 "
-            "where indicator_code = 'new_matches'"
-        )
-        con.execute("update main.mart_serving_status set as_of_date = as_of_date + 7")
+    for chart_id in (chart["id"], banner["id"]):
+        _chart_data(admin, chart_id, force=False)
+    warm, warm_banner = (_chart_data(admin, chart_id, force=False) for chart_id in (chart["id"], banner["id"]))
+    assert _is_cached(warm) and _is_cached(warm_banner)
+    assert any((superset.data_dir / "superset" / "cache" / "data").iterdir())
+    before, as_of_before = _new_matches(warm), _as_of(warm_banner)
+    build = _changed_build(superset.serving, 1000)
 
     failures: list[str] = []
     seen: list[float] = []
@@ -1190,9 +1216,9 @@ def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset,
     def poll() -> None:
         with superset.client(*ADMIN) as client:
             while not stop.is_set():
-                response = _chart_data(client, chart["id"])
+                response = _chart_data(client, chart["id"], force=False)
                 try:
-                    seen.append(new_matches(response))
+                    seen.append(_new_matches(response))
                 except AssertionError as exc:
                     failures.append(str(exc))
 
@@ -1203,12 +1229,74 @@ def test_a_publish_is_served_without_restart_or_failed_query(superset: Superset,
     time.sleep(3)
     stop.set()
     poller.join(timeout=60)
-    after = new_matches(_chart_data(admin, chart["id"]))
     assert not failures, failures[:3]
-    assert after == before + 1000
     assert before in seen and before + 1000 in seen
+    assert seen == [before] * seen.count(before) + [before + 1000] * seen.count(before + 1000)  # never back
+    after = _chart_data(admin, chart["id"], force=False)
+    assert _new_matches(after) == before + 1000
+    assert _is_cached(after)  # the poller's requests after the publish filled the cache anew
+    assert after.json()["result"][0]["cache_key"] != warm.json()["result"][0]["cache_key"]
     # the banner's as-of date is the published warehouse's, not one written when the dashboards were imported
-    assert as_of(_chart_data(admin, banner["id"])) == as_of_before + timedelta(days=7)
+    assert _as_of(_chart_data(admin, banner["id"], force=False)) == as_of_before + timedelta(days=7)
+
+
+def _redis_keys(url: str, pattern: str, *, delete: bool = False) -> list[str]:
+    """The keys of the Redis at ``url`` that match ``pattern`` (deleted when asked), through the redis client
+    of Superset's environment."""
+    script = (
+        "import redis, sys\n"
+        "client = redis.Redis.from_url(sys.argv[1])\n"
+        "keys = list(client.scan_iter(match=sys.argv[2]))\n"
+        "if keys and sys.argv[3] == 'delete':\n"
+        "    client.delete(*keys)\n"
+        "print('\\n'.join(key.decode() for key in keys))\n"
+    )
+    answer = subprocess.run(
+        [str(SUPERSET_DIR / ".venv" / "bin" / "python"), "-c", script, url, pattern, "delete" if delete else "keep"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return answer.stdout.split()
+
+
+@contextmanager
+def _superset_on_redis(superset: Superset, redis_url: str) -> Iterator[tuple[Superset, str]]:
+    """A second Superset (gunicorn as make up starts it) on the same home, metadata and serving warehouse,
+    with every cache in Redis under a key prefix of its own (removed afterwards)."""
+    port = _free_port()
+    prefix = f"park_test_{os.urandom(4).hex()}_"
+    env = {**superset.env, "SUPERSET_PORT": str(port), "SUPERSET_REDIS_URL": redis_url,
+           "SUPERSET_CACHE_KEY_PREFIX": prefix}  # fmt: skip
+    service = dataclasses.replace(services.superset_service(superset.data_dir, port), env=env)
+    run_folder = Path(tempfile.mkdtemp(prefix="park-superset-redis-"))  # its pid file and log
+    try:
+        services.start(service, run_folder)
+        services.wait_healthy(service, timeout=180)
+        yield dataclasses.replace(superset, base_url=f"http://127.0.0.1:{port}", env=env), prefix
+    finally:
+        services.stop(run_folder, service.name)
+        shutil.rmtree(run_folder, ignore_errors=True)
+        _redis_keys(redis_url, f"{prefix}*", delete=True)
+
+
+def test_on_redis_the_data_cache_serves_warm_and_a_publish_still_shows_at_once(
+    superset: Superset, redis_url: str
+) -> None:
+    """With SUPERSET_REDIS_URL (as in production) chart data is cached in Redis: the second identical request
+    is answered from it; after a publish the next request runs the query on the new warehouse, the one after
+    is answered from the cache again, with the new figures."""
+    with _superset_on_redis(superset, redis_url) as (server, prefix), server.client(*ADMIN) as client:
+        chart = _chart_of(client, _dashboards(client)["leadership-weekly"], "weekly_this_week")
+        _chart_data(client, chart["id"], force=False)
+        warm = _chart_data(client, chart["id"], force=False)
+        assert _is_cached(warm)
+        assert _redis_keys(redis_url, f"{prefix}data_*")
+        before = _new_matches(warm)
+        os.replace(_changed_build(superset.serving, 500), superset.serving)
+        first, second = (_chart_data(client, chart["id"], force=False) for _ in range(2))
+        assert (_new_matches(first), _is_cached(first)) == (before + 500, False)
+        assert (_new_matches(second), _is_cached(second)) == (before + 500, True)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")

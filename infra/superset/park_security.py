@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from park_cache import serving_generation
 from sqlglot import exp
 from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
 from superset.exceptions import SupersetErrorException, SupersetParseError, SupersetSecurityException
@@ -136,7 +137,17 @@ def answer_refusals_with_4xx(app: Any) -> None:
 
 
 class ParkSecurityManager(SupersetSecurityManager):
-    """Superset's security manager with the read-only check of SQL Lab queries before the table checks."""
+    """Superset's security manager with the read-only check of SQL Lab queries before the table checks, and
+    the serving generation in every chart-data cache key."""
+
+    def get_rls_cache_key(self, datasource: Any) -> list[str]:
+        """The row-level security part of a chart-data cache key (``QueryContextProcessor.query_cache_key``
+        and the legacy viz add it to every key they make), with the serving generation of the dataset's
+        database: the one hook of Superset's key that a configuration reaches, so a publish changes every key
+        (``park_cache``)."""
+        database = getattr(datasource, "database", None)
+        generation = serving_generation(database) if database is not None else ""
+        return [*super().get_rls_cache_key(datasource), f"serving:{generation}"]
 
     def raise_for_access(self, *args: Any, query: Any = None, **kwargs: Any) -> None:
         if query is not None and getattr(query, "sql", None):

@@ -8,8 +8,13 @@ Superset imports this file through ``SUPERSET_CONFIG_PATH`` (``infra/superset/su
 | ``SUPERSET_HOME`` | ``$PARK_DATA_DIR/superset`` | metadata database (SQLite), secret key, logs, pid files |
 | ``SUPERSET_SECRET_KEY`` | generated once per checkout into ``$SUPERSET_HOME/secret_key`` | signs sessions, encrypts secrets |
 | ``SUPERSET_DATABASE_URI`` | ``sqlite:///$SUPERSET_HOME/superset.db`` | Superset's own metadata database |
-| ``SUPERSET_REDIS_URL`` | unset | e.g. ``redis://127.0.0.1:6379/0``: metadata, filter-state and explore caches in Redis |
-| ``SUPERSET_DATA_CACHE_TIMEOUT`` | ``0`` (off) | seconds chart data is cached (needs Redis); off so a publish shows at once |
+| ``SUPERSET_REDIS_URL`` | unset | e.g. ``redis://127.0.0.1:6379/0``: every cache in Redis (chart data, metadata, filter state, explore) |
+| ``SUPERSET_CACHE_KEY_PREFIX`` | ``park_superset_`` | start of every Redis key, so several Supersets can share one Redis |
+| ``SUPERSET_DATA_CACHE_TIMEOUT`` | ``86400`` (a day) | seconds a chart's data stays cached; ``0`` switches the data cache off |
+
+Chart data is cached in ``$SUPERSET_HOME/cache/data/`` (Superset's FileSystemCache, shared by gunicorn's
+workers), or in Redis when ``SUPERSET_REDIS_URL`` is set. A publish shows at once all the same: every cache key
+holds the serving generation of the warehouse, which a publish changes (``park_cache.py``).
 """
 
 from __future__ import annotations
@@ -53,26 +58,42 @@ if _PRODUCTION and not SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 _REDIS_URL = os.environ.get("SUPERSET_REDIS_URL", "").strip()
-_DATA_CACHE_TIMEOUT = int(os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", "0") or 0)
+_KEY_PREFIX = os.environ.get("SUPERSET_CACHE_KEY_PREFIX", "").strip() or "park_superset_"
+_DATA_CACHE_TIMEOUT = int(
+    os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", "").strip() or timedelta(days=1).total_seconds()
+)
 
 
-def _cache(prefix: str, timeout: int) -> dict[str, object]:
+def _cache(prefix: str, timeout: int, embedded: dict[str, object] | None = None) -> dict[str, object]:
+    """Redis when SUPERSET_REDIS_URL is set, else ``embedded`` (default: in the worker's memory)."""
     if _REDIS_URL:
         return {
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": _REDIS_URL,
-            "CACHE_KEY_PREFIX": f"park_superset_{prefix}_",
+            "CACHE_KEY_PREFIX": f"{_KEY_PREFIX}{prefix}_",
             "CACHE_DEFAULT_TIMEOUT": timeout,
         }
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout}
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, **(embedded or {})}
 
 
 CACHE_CONFIG = _cache("meta", 300)
 FILTER_STATE_CACHE_CONFIG = _cache("filter", int(timedelta(days=7).total_seconds()))
 EXPLORE_FORM_DATA_CACHE_CONFIG = _cache("explore", int(timedelta(days=7).total_seconds()))
-# Chart data is not cached unless asked for: a publish (os.replace of the serving file) must show at once.
+# Chart data: on disk in the embedded default, so every gunicorn worker and a restart find it; the
+# threshold (files kept before the oldest are pruned) holds the ~50 charts' data for ~400 sets of row-level
+# rules (each park's staff have their own). Invalidated by a publish through the key (park_cache.py).
 DATA_CACHE_CONFIG = (
-    _cache("data", _DATA_CACHE_TIMEOUT) if _REDIS_URL and _DATA_CACHE_TIMEOUT > 0 else {"CACHE_TYPE": "NullCache"}
+    _cache(
+        "data",
+        _DATA_CACHE_TIMEOUT,
+        {
+            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"),
+            "CACHE_THRESHOLD": 20_000,
+        },
+    )
+    if _DATA_CACHE_TIMEOUT > 0
+    else {"CACHE_TYPE": "NullCache"}
 )
 if _REDIS_URL:
     RATELIMIT_STORAGE_URI = _REDIS_URL
