@@ -86,7 +86,15 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--long-threshold", type=float, default=60.0, help="seconds from which a step is long (default 60)"
     )
-    parser.add_argument("--serving-calls", type=int, default=5, help="timed calls per chart (default 5)")
+    parser.add_argument(
+        "--serving-calls", type=int, default=5, help="timed calls per chart and role, cold and warm (default 5)"
+    )
+    parser.add_argument(
+        "--serving-renders",
+        type=int,
+        default=3,
+        help="renders of each dashboard in Chromium, cold and warm (default 3)",
+    )
     parser.add_argument(
         "--logical-date", type=date.fromisoformat, default=DEFAULT_LOGICAL_DATE, help="YYYY-MM-DD (default %(default)s)"
     )
@@ -155,11 +163,12 @@ def run_scale(scale: str, parts: list[str], args: argparse.Namespace, console: C
                 "long_runs": args.long_runs,
                 "long_threshold_seconds": args.long_threshold,
                 "serving_calls": args.serving_calls,
+                "serving_renders": args.serving_renders,
             },
         }
     )
     result.setdefault("errors", {})
-    options = Options(args.runs, args.long_runs, args.long_threshold, args.serving_calls)
+    options = Options(args.runs, args.long_runs, args.long_threshold, args.serving_calls, args.serving_renders)
     ctx = Context(workspace, options, console, {})
     console.rule(f"[bold]{scale}[/bold]: {', '.join(parts)}  (scratch {root})")
     ok = True

@@ -61,6 +61,7 @@ class Options:
     long_runs: int = 1
     long_threshold: float = 60.0
     serving_calls: int = 5
+    serving_renders: int = 3
 
 
 def figure(values: list[float], digits: int = 3) -> dict:

@@ -96,7 +96,7 @@ def test_ratios_and_targets_are_computed_from_what_was_measured(bench):
         assert ratios[key] is None, key
     assert result["airflow_added"] is None and result["peak_memory_mb"] > 0
     targets = {target["key"]: target for target in result["targets"]}
-    assert len(targets) == 11
+    assert len(targets) == 13
     for key in ("quality_gate_over_dbt", "extract_rows_per_second", "polars_over_pandas", "peak_memory_gb"):
         assert targets[key]["value"] > 0 and isinstance(targets[key]["met"], bool), key
     assert targets["slowest_dag_parse_seconds"]["met"] in (True, False)
