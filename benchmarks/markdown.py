@@ -358,15 +358,16 @@ def _serving(result: dict) -> list[str]:
         f"; warm p50 {_ms(warm, 'p50')} ms, p95 {_ms(warm, 'p95')} ms, max {_ms(warm, 'max')} ms" if warm else ""
     )
     lines = [
-        "### Serving: every dashboard chart through Superset's chart-data API, each dashboard in Chromium",
+        "### Serving: every dashboard chart through Superset's chart-data API"
+        + (", each dashboard in Chromium" if serving.get("rendered") else ""),
         "",
         (
             f"{len(charts)} charts on {serving['dashboards']} dashboards, for {', '.join(roles)}: "
             f"{serving['calls_per_chart']} calls per chart after one warm-up with the cache bypassed (`force=true`: "
             "cold, the query runs on DuckDB)"
             + (" and as many answered from Superset's data cache (warm)" if warm else "")
-            + f", one at a time. Over every role: **cold p50 {cold['p50']:.0f} ms, p95 {cold['p95']:.0f} ms, max "
-            f"{cold['max']:.0f} ms{warm_text}**; failures: {len(serving['failures'])}. Superset (gunicorn, 1 worker "
+            + f", one at a time. Over every role: **cold p50 {_ms(cold, 'p50')} ms, p95 {_ms(cold, 'p95')} ms, max "
+            f"{_ms(cold, 'max')} ms{warm_text}**; failures: {len(serving['failures'])}. Superset (gunicorn, 1 worker "
             f"× 8 threads) resident: {_number(serving['superset']['superset_rss_mb'], 0)} MB."
         ),
         "",
