@@ -1190,6 +1190,12 @@ def _changed_build(serving: Path, added_matches: int) -> Path:
             f"update main.mart_weekly_indicators set value = value + {added_matches}, "
             f"value_in_unit_cn = value_in_unit_cn + {added_matches} where indicator_code = 'new_matches'"
         )
+        # the dashboard adds the areas up (one area's count grows by as much)
+        con.execute(
+            f"update main.mart_weekly_indicators_by_area set numerator = numerator + {added_matches} "
+            "where rowid = (select min(rowid) from main.mart_weekly_indicators_by_area "
+            "where indicator_code = 'new_matches' and is_latest_week)"
+        )
         con.execute("update main.mart_serving_status set as_of_date = as_of_date + 7")
     return build
 
