@@ -207,8 +207,14 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
             "from main.quality_validation_results group by run_id order by run_id"
         ).fetchall()
         failed = con.execute(
-            "select suite, expectation, column_name, observed from main.quality_validation_results "
-            "where run_id = 'run-2' and not success order by suite"
+            "select suite, expectation, column_name, observed, expectation_cn, severity_cn, result_cn "
+            "from main.quality_validation_results where run_id = 'run-2' and not success order by suite"
+        ).fetchall()
+        # every rule, severity and result by its Chinese name (seed display_labels): none left as its code
+        unnamed = con.execute(
+            "select distinct expectation, severity, success from main.quality_validation_results "
+            "where expectation_cn = expectation or severity_cn = severity or result_cn not in ('通过', '未通过') "
+            "or (result_cn = '通过') <> success"
         ).fetchall()
     assert columns == [
         ("run_id", "VARCHAR"),
@@ -221,13 +227,22 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
         ("success", "BOOLEAN"),
         ("expected", "VARCHAR"),
         ("observed", "VARCHAR"),
+        ("expectation_cn", "VARCHAR"),
+        ("severity_cn", "VARCHAR"),
+        ("result_cn", "VARCHAR"),
     ]
+    assert unnamed == []
     as_of = date.fromisoformat(TINY_AS_OF)
     assert runs == [("run-1", 0, 0, as_of), ("run-2", 3, 0, as_of), ("run-3", 0, 2, as_of)]
     assert [row[:3] for row in failed] == [
         ("main.dim_park", "expect_column_values_to_be_in_set", "level"),
         ("main.fct_investment_project", "expect_table_columns_to_have_logical_types", None),
         ("main.fct_match_event", "expect_table_row_count_to_be_between", None),
+    ]
+    assert [row[4:] for row in failed] == [
+        ("取值在允许列表内", "关键", "未通过"),
+        ("字段及类型符合约定", "关键", "未通过"),
+        ("行数在范围内", "关键", "未通过"),
     ]
 
 

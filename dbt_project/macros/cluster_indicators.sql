@@ -16,7 +16,8 @@ count(*) as enterprises,
     (classified enterprises only); geo_totals: geo_id,
     year, employment (every enterprise of the geography). `indicators` adds the location quotient on
     employment, the geography's Herfindahl-Hirschman index across clusters, the tier (strong /
-    significant / emerging) and year-over-year growth. -#}
+    significant / emerging) and year-over-year growth (has_prior_year: the geography had the cluster the year
+    before, else growth is null). -#}
 {% macro cluster_indicators(cluster_rows, geo_totals) %}
 national as (
     select
@@ -90,7 +91,8 @@ indicators as (
             else 'emerging'
         end as cluster_tier,
         located.employment * 1.0 / nullif(previous.employment, 0) - 1 as employment_growth,
-        located.revenue_cny * 1.0 / nullif(previous.revenue_cny, 0) - 1 as revenue_growth
+        located.revenue_cny * 1.0 / nullif(previous.revenue_cny, 0) - 1 as revenue_growth,
+        previous.geo_id is not null as has_prior_year
     from located
     inner join concentration
         on located.geo_id = concentration.geo_id and located.year = concentration.year

@@ -1,6 +1,9 @@
 -- Park × cluster × year: the cluster indicators of DESIGN.md section 5 (macro cluster_indicators) and
 -- whether the park's enterprise base sits in the clusters it declares (主导产业), with the park's and the
 -- cluster's names for the dashboards.
+{#- the dashboards' notes under the rankings quote it -#}
+{% set ranking_min_enterprises = 10 %}
+
 with cluster_rows as (
     select
         park_id as geo_id,
@@ -64,7 +67,12 @@ select
     clusters.cluster_name_cn,
     {{ label_cn('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_cn,
     case when bridge.park_id is not null then '申报的主导产业集群' else '其他集群' end as declared_cn,
-    park.level_cn
+    park.level_cn,
+    -- growth has a year to compare with; the cluster is large enough in the park to be ranked (its location
+    -- quotient and shares swing with one enterprise below that: analyst guide, "Minimum sizes on rankings")
+    indicators.has_prior_year,
+    indicators.enterprises >= {{ ranking_min_enterprises }} as meets_ranking_minimum,
+    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'park.zone_type') }} as zone_type_cn
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

@@ -58,51 +58,86 @@ with_ledger as (
     from converted
     left join ledger
         on converted.project_id = ledger.project_id
+),
+
+facts as (
+    select
+        projects.project_id,
+        projects.project_name,
+        projects.investor_name,
+        projects.park_code,
+        parks.park_id,
+        projects.direction,
+        projects.origin_country_iso3,
+        projects.origin_province_adcode,
+        projects.destination_country_iso3,
+        projects.cluster_code,
+        projects.committee,
+        projects.currency,
+        projects.contracted_amount,
+        projects.fx_year,
+        projects.fx_rate_year_used,
+        projects.cny_per_unit,
+        {{ to_cny('projects.contracted_amount', 'projects.cny_per_unit') }} as contracted_cny,
+        {{ to_usd('projects.contracted_amount', 'projects.currency', 'projects.cny_per_unit', 'projects.cny_per_usd') }}
+            as contracted_usd,
+        projects.paid_in_amount_to_date as paid_in_amount,
+        projects.paid_in_cny,
+        projects.paid_in_usd,
+        cast(projects.paid_in_amount_to_date as double precision)
+        / nullif(cast(projects.contracted_amount as double precision), 0) as paid_in_ratio,
+        cast(projects.payments as integer) as payments,
+        projects.last_payment_date,
+        projects.intention_date,
+        projects.signed_date,
+        projects.construction_started_date,
+        projects.in_production_date,
+        cast(date_trunc('month', projects.signed_date) as date) as signed_month,
+        projects.signed_date is not null as is_signed,
+        projects.construction_started_date is not null as is_construction_started,
+        projects.in_production_date is not null as is_in_production,
+        {{ days_between('projects.signed_date', 'projects.construction_started_date') }} as days_signed_to_started,
+        {{ days_between('projects.construction_started_date', 'projects.in_production_date') }}
+            as days_started_to_producing,
+        projects.status,
+        projects.data_origin,
+        projects.created_at,
+        projects.updated_at,
+        projects.batch_id
+    from with_ledger as projects
+    left join {{ ref('int_crm__park_codes') }} as parks
+        on projects.park_code = parks.park_code
+),
+
+-- the usual time from signing to each stage (macros/maturity.sql): 开工, 投产, and paid in full (到位率 100 %)
+{%- set stage_days = {
+    'to_start': 'facts.days_signed_to_started',
+    'to_production': days_between('facts.signed_date', 'facts.in_production_date'),
+    'to_paid_in': 'case when facts.paid_in_ratio >= 1 then '
+        ~ days_between('facts.signed_date', 'facts.last_payment_date') ~ ' end',
+} %}
+first_estimate as (
+    select {{ usual_days_to_stages(stage_days) }}
+    from facts
+),
+
+usual_days as (
+    select {{ usual_days_to_stages(stage_days, 'facts.signed_month', 'as_of.as_of_date', 'first_estimate') }}
+    from facts
+    cross join first_estimate
+    cross join {{ ref('int_as_of') }} as as_of
 )
 
 select
-    projects.project_id,
-    projects.project_name,
-    projects.investor_name,
-    projects.park_code,
-    parks.park_id,
-    projects.direction,
-    projects.origin_country_iso3,
-    projects.origin_province_adcode,
-    projects.destination_country_iso3,
-    projects.cluster_code,
-    projects.committee,
-    projects.currency,
-    projects.contracted_amount,
-    projects.fx_year,
-    projects.fx_rate_year_used,
-    projects.cny_per_unit,
-    {{ to_cny('projects.contracted_amount', 'projects.cny_per_unit') }} as contracted_cny,
-    {{ to_usd('projects.contracted_amount', 'projects.currency', 'projects.cny_per_unit', 'projects.cny_per_usd') }}
-        as contracted_usd,
-    projects.paid_in_amount_to_date as paid_in_amount,
-    projects.paid_in_cny,
-    projects.paid_in_usd,
-    cast(projects.paid_in_amount_to_date as double precision)
-    / nullif(cast(projects.contracted_amount as double precision), 0) as paid_in_ratio,
-    cast(projects.payments as integer) as payments,
-    projects.last_payment_date,
-    projects.intention_date,
-    projects.signed_date,
-    projects.construction_started_date,
-    projects.in_production_date,
-    cast(date_trunc('month', projects.signed_date) as date) as signed_month,
-    projects.signed_date is not null as is_signed,
-    projects.construction_started_date is not null as is_construction_started,
-    projects.in_production_date is not null as is_in_production,
-    {{ days_between('projects.signed_date', 'projects.construction_started_date') }} as days_signed_to_started,
-    {{ days_between('projects.construction_started_date', 'projects.in_production_date') }}
-        as days_started_to_producing,
-    projects.status,
-    projects.data_origin,
-    projects.created_at,
-    projects.updated_at,
-    projects.batch_id
-from with_ledger as projects
-left join {{ ref('int_crm__park_codes') }} as parks
-    on projects.park_code = parks.park_code
+    facts.*,
+    {{ cohort_age_days('facts.signed_month', 'as_of.as_of_date') }} as signing_cohort_age_days,
+    facts.is_signed and {{ is_cohort_mature('facts.signed_month', 'as_of.as_of_date', 'usual_days.to_start') }}
+        as is_cohort_mature_for_start,
+    facts.is_signed
+    and {{ is_cohort_mature('facts.signed_month', 'as_of.as_of_date', 'usual_days.to_production') }}
+        as is_cohort_mature_for_production,
+    facts.is_signed and {{ is_cohort_mature('facts.signed_month', 'as_of.as_of_date', 'usual_days.to_paid_in') }}
+        as is_cohort_mature_for_paid_in
+from facts
+cross join usual_days
+cross join {{ ref('int_as_of') }} as as_of

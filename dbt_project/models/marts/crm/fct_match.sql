@@ -51,6 +51,26 @@ dated as (
         {{ shanghai_date('coalesce(recommended_at, first_event_at)') }} as cohort_date,
         {{ shanghai_date('last_event_at') }} as last_event_date
     from matches
+),
+
+-- the usual time from the recommendation (the cohort's event) to each later stage (macros/maturity.sql)
+{%- set stage_days = {} %}
+{%- for stage in stages[1:] %}
+{%- do stage_days.update({'to_' ~ stage: days_between('cohort_date', stage ~ '_date')}) %}
+{%- endfor %}
+first_estimate as (
+    select {{ usual_days_to_stages(stage_days) }}
+    from dated
+),
+
+usual_days as (
+    select
+        {{ usual_days_to_stages(
+            stage_days, "cast(date_trunc('month', dated.cohort_date) as date)", 'as_of.as_of_date', 'first_estimate'
+        ) }}
+    from dated
+    cross join first_estimate
+    cross join as_of
 )
 
 select
@@ -95,6 +115,12 @@ select
         and dated.lost_at is null
         and {{ days_between('dated.last_event_date', 'as_of.as_of_date') }} >= 90
     ) as is_stalled,
+    {{ cohort_age_days("cast(date_trunc('month', dated.cohort_date) as date)", 'as_of.as_of_date') }}
+        as cohort_age_days,
+    {%- for stage in stages[1:] %}
+    {{ is_cohort_mature("cast(date_trunc('month', dated.cohort_date) as date)", 'as_of.as_of_date',
+        'usual_days.to_' ~ stage) }} as is_cohort_mature_for_{{ stage }},
+    {%- endfor %}
     dated.data_origin,
     -- the park's and the cluster's names, which the matchmaking dashboard lists and filters by
     zones.zone_name,
@@ -113,9 +139,11 @@ select
     {{ label_cn('channel', 'dated.channel') }} as channel_cn,
     {{ label_cn('match_type', 'dated.match_type') }} as match_type_cn,
     {{ label_cn('lost_reason', 'dated.lost_reason') }} as lost_reason_cn,
-    zones.level_cn
+    zones.level_cn,
+    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'zones.zone_type') }} as zone_type_cn
 from dated
 cross join as_of
+cross join usual_days
 left join {{ ref('int_crm__park_codes') }} as parks
     on dated.park_code = parks.park_code
 left join {{ ref('dim_park') }} as zones

@@ -40,6 +40,9 @@ flows as (
         destination_country_iso3,
         cluster_code,
         signed_month,
+        is_cohort_mature_for_start,
+        is_cohort_mature_for_production,
+        is_cohort_mature_for_paid_in,
         min(signed_year) as signed_year,
         count(*) as projects,
         {{ exact_sum('contracted_cny') }} as contracted_cny,
@@ -62,7 +65,11 @@ flows as (
         park_province_adcode,
         destination_country_iso3,
         cluster_code,
-        signed_month
+        signed_month,
+        -- the same for every project of a signing month (fct_investment_project, macros/maturity.sql)
+        is_cohort_mature_for_start,
+        is_cohort_mature_for_production,
+        is_cohort_mature_for_paid_in
 ),
 
 fdi as (
@@ -93,79 +100,111 @@ latest_week as (
     from {{ ref('dim_date') }} as dates
     cross join {{ ref('int_as_of') }} as as_of
     where dates.week_end <= as_of.as_of_date
+),
+
+described as (
+    select
+        flows.direction,
+        flows.origin_country_iso3,
+        flows.committee,
+        flows.origin_province_adcode,
+        flows.park_id,
+        flows.park_province_adcode,
+        flows.destination_country_iso3,
+        flows.cluster_code,
+        flows.signed_month,
+        flows.projects,
+        flows.contracted_cny,
+        flows.contracted_usd,
+        flows.paid_in_cny,
+        flows.paid_in_usd,
+        flows.paid_in_cny_at_contract_rate,
+        flows.paid_in_cny_at_contract_rate / nullif(flows.contracted_cny, 0) as paid_in_ratio,
+        flows.construction_started_projects,
+        flows.in_production_projects,
+        cast(flows.construction_started_projects as double precision) / flows.projects as start_rate,
+        cast(flows.in_production_projects as double precision) / flows.projects as production_rate,
+        flows.median_days_signed_to_started,
+        flows.median_days_started_to_producing,
+        fdi.value as destination_fdi_net_inflows_usd,
+        fdi_year.fdi_year as destination_fdi_year,
+        flows.data_origin,
+        -- the corridor's two ends as the dashboard's Sankey draws them, and the park's and the cluster's names
+        coalesce(flows.committee, flows.origin_country_iso3, 'domestic') as origin_region,
+        case
+            when flows.direction = 'outbound' then 'overseas: ' || coalesce(flows.destination_country_iso3, '?')
+            else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
+        end as destination_region,
+        parks.zone_name,
+        parks.province_name,
+        parks.level,
+        parks.zone_type_en,
+        clusters.cluster_name_en,
+        -- in Chinese, as the leadership dashboard filters by committee; and the period its "top parks" covers
+        clusters.cluster_name_cn,
+        coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
+        flows.signed_month >= cast({{ dbt.date_trunc('year', 'latest_week.week_end') }} as date)
+        and flows.signed_month <= latest_week.week_end as in_latest_week_year,
+        {{ label_cn('direction', 'flows.direction') }} as direction_cn,
+        -- the corridor's two ends in Chinese: 国内 for a domestic project, else the committee, else the origin
+        -- country; the destination country for an outbound flow (境外：<country>), else the park's province
+        case
+            when flows.direction = 'domestic' then '国内'
+            else coalesce(committees.committee_name_cn, origin_country.name_cn, flows.origin_country_iso3, '国内')
+        end as origin_region_cn,
+        case
+            when flows.direction = 'outbound'
+                then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
+            else coalesce(parks.province_name, flows.park_province_adcode, '?')
+        end as destination_region_cn,
+        parks.level_cn,
+        -- whether the signing month is mature for each rate (fct_investment_project, macros/maturity.sql)
+        flows.is_cohort_mature_for_start,
+        flows.is_cohort_mature_for_production,
+        flows.is_cohort_mature_for_paid_in,
+        {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'parks.zone_type') }} as zone_type_cn
+    from flows
+    left join {{ ref('dim_park') }} as parks
+        on flows.park_id = parks.park_id
+    left join {{ ref('dim_cluster') }} as clusters
+        on flows.cluster_code = clusters.cluster_code
+    left join {{ ref('committees') }} as committees
+        on flows.committee = committees.committee_code
+    left join {{ ref('dim_region') }} as origin_country
+        on origin_country.region_type = 'country' and flows.origin_country_iso3 = origin_country.code
+    left join {{ ref('dim_region') }} as destination_country
+        on destination_country.region_type = 'country' and flows.destination_country_iso3 = destination_country.code
+    cross join latest_week
+    left join fdi_year
+        on
+            flows.direction = 'outbound'
+            and flows.destination_country_iso3 = fdi_year.destination_country_iso3
+            and flows.signed_year = fdi_year.signed_year
+    left join fdi
+        on fdi_year.destination_country_iso3 = fdi.country_iso3 and fdi_year.fdi_year = fdi.year
+),
+
+-- the corridors (origin_region_cn -> destination_region_cn) ranked by contracted dollars over every month: the
+-- Sankey names the destinations of the top 10 and draws every other corridor into 其他目的地, so that its
+-- labels stay readable (the origins, a committee or 国内, are few and all drawn)
+corridors as (
+    select
+        origin_region_cn,
+        destination_region_cn,
+        row_number() over (
+            order by {{ exact_sum('contracted_usd') }} desc nulls last, origin_region_cn, destination_region_cn
+        ) as corridor_rank
+    from described
+    group by origin_region_cn, destination_region_cn
 )
 
 select
-    flows.direction,
-    flows.origin_country_iso3,
-    flows.committee,
-    flows.origin_province_adcode,
-    flows.park_id,
-    flows.park_province_adcode,
-    flows.destination_country_iso3,
-    flows.cluster_code,
-    flows.signed_month,
-    flows.projects,
-    flows.contracted_cny,
-    flows.contracted_usd,
-    flows.paid_in_cny,
-    flows.paid_in_usd,
-    flows.paid_in_cny_at_contract_rate,
-    flows.paid_in_cny_at_contract_rate / nullif(flows.contracted_cny, 0) as paid_in_ratio,
-    flows.construction_started_projects,
-    flows.in_production_projects,
-    cast(flows.construction_started_projects as double precision) / flows.projects as start_rate,
-    cast(flows.in_production_projects as double precision) / flows.projects as production_rate,
-    flows.median_days_signed_to_started,
-    flows.median_days_started_to_producing,
-    fdi.value as destination_fdi_net_inflows_usd,
-    fdi_year.fdi_year as destination_fdi_year,
-    flows.data_origin,
-    -- the corridor's two ends as the dashboard's Sankey draws them, and the park's and the cluster's names
-    coalesce(flows.committee, flows.origin_country_iso3, 'domestic') as origin_region,
-    case
-        when flows.direction = 'outbound' then 'overseas: ' || coalesce(flows.destination_country_iso3, '?')
-        else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
-    end as destination_region,
-    parks.zone_name,
-    parks.province_name,
-    parks.level,
-    parks.zone_type_en,
-    clusters.cluster_name_en,
-    -- in Chinese, as the leadership dashboard filters by committee; and the period its "top parks" covers
-    clusters.cluster_name_cn,
-    coalesce(committees.committee_name_cn, '无委员会') as committee_name_cn,
-    flows.signed_month >= cast({{ dbt.date_trunc('year', 'latest_week.week_end') }} as date)
-    and flows.signed_month <= latest_week.week_end as in_latest_week_year,
-    {{ label_cn('direction', 'flows.direction') }} as direction_cn,
-    -- the corridor's two ends in Chinese: 国内 for a domestic project, else the committee, else the origin
-    -- country; the destination country for an outbound flow (境外：<country>), else the park's province
-    case
-        when flows.direction = 'domestic' then '国内'
-        else coalesce(committees.committee_name_cn, origin_country.name_cn, flows.origin_country_iso3, '国内')
-    end as origin_region_cn,
-    case
-        when flows.direction = 'outbound'
-            then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
-        else coalesce(parks.province_name, flows.park_province_adcode, '?')
-    end as destination_region_cn,
-    parks.level_cn
-from flows
-left join {{ ref('dim_park') }} as parks
-    on flows.park_id = parks.park_id
-left join {{ ref('dim_cluster') }} as clusters
-    on flows.cluster_code = clusters.cluster_code
-left join {{ ref('committees') }} as committees
-    on flows.committee = committees.committee_code
-left join {{ ref('dim_region') }} as origin_country
-    on origin_country.region_type = 'country' and flows.origin_country_iso3 = origin_country.code
-left join {{ ref('dim_region') }} as destination_country
-    on destination_country.region_type = 'country' and flows.destination_country_iso3 = destination_country.code
-cross join latest_week
-left join fdi_year
+    described.*,
+    corridors.corridor_rank,
+    case when corridors.corridor_rank <= 10 then described.destination_region_cn else '其他目的地' end
+        as corridor_target_cn
+from described
+inner join corridors
     on
-        flows.direction = 'outbound'
-        and flows.destination_country_iso3 = fdi_year.destination_country_iso3
-        and flows.signed_year = fdi_year.signed_year
-left join fdi
-    on fdi_year.destination_country_iso3 = fdi.country_iso3 and fdi_year.fdi_year = fdi.year
+        described.origin_region_cn = corridors.origin_region_cn
+        and described.destination_region_cn = corridors.destination_region_cn

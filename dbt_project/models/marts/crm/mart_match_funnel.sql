@@ -17,6 +17,9 @@ with cohorts as (
         match_type,
         cluster_code,
         cohort_month,
+        {%- for stage in stages[1:] %}
+        is_cohort_mature_for_{{ stage }},
+        {%- endfor %}
         {%- for stage in stages %}
         cast(sum(case when furthest_stage_rank >= {{ loop.index }} then 1 else 0 end) as bigint) as {{ stage }}_matches,
         {%- endfor %}
@@ -31,7 +34,16 @@ with cohorts as (
         {%- endfor %}
         max(data_origin) as data_origin
     from {{ ref('fct_match') }}
-    group by committee, channel, match_type, cluster_code, cohort_month
+    group by
+        committee,
+        channel,
+        match_type,
+        cluster_code,
+        -- the same for every match of a cohort month (fct_match, macros/maturity.sql)
+        {%- for stage in stages[1:] %}
+        is_cohort_mature_for_{{ stage }},
+        {%- endfor %}
+        cohort_month
 )
 
 select
@@ -61,6 +73,9 @@ select
     cohorts.lost_{{ reason }},
     {%- endfor %}
     cohorts.data_origin,
+    {%- for stage in stages[1:] %}
+    cohorts.is_cohort_mature_for_{{ stage }},
+    {%- endfor %}
     -- in Chinese, what the matchmaking dashboard shows and filters by
     {{ committee_name_cn('cohorts.committee') }} as committee_name_cn,
     {{ label_cn('channel', 'cohorts.channel') }} as channel_cn,
