@@ -64,7 +64,11 @@ select
     clusters.cluster_name_cn,
     {{ label_cn('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_cn,
     case when bridge.park_id is not null then '申报的主导产业集群' else '其他集群' end as declared_cn,
-    park.level_cn
+    park.level_cn,
+    -- in English, for the dashboard's English version
+    {{ label_en('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_en,
+    case when bridge.park_id is not null then 'Declared leading cluster' else 'Other cluster' end as declared_en,
+    park.level_en
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

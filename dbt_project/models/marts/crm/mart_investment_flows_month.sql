@@ -149,7 +149,21 @@ select
             then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
         else coalesce(parks.province_name, flows.park_province_adcode, '?')
     end as destination_region_cn,
-    parks.level_cn
+    parks.level_cn,
+    -- in English, for the dashboards' English versions: the same names and ends (Domestic, Overseas: <country>)
+    parks.province_name_en,
+    coalesce(committees.committee_name_en, 'No committee') as committee_name_en,
+    {{ label_en('direction', 'flows.direction') }} as direction_en,
+    case
+        when flows.direction = 'domestic' then 'Domestic'
+        else coalesce(committees.committee_name_en, origin_country.name_en, flows.origin_country_iso3, 'Domestic')
+    end as origin_region_en,
+    case
+        when flows.direction = 'outbound'
+            then 'Overseas: ' || coalesce(destination_country.name_en, flows.destination_country_iso3, '?')
+        else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
+    end as destination_region_en,
+    parks.level_en
 from flows
 left join {{ ref('dim_park') }} as parks
     on flows.park_id = parks.park_id
