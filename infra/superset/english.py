@@ -87,11 +87,11 @@ def _datasets(files: dict[str, str]) -> dict[str, _Dataset]:
 def twins(dataset: _Dataset, translations: Translations) -> dict[str, str]:
     """The dataset's Chinese-labelled columns and metrics that have an English twin in it, with the twin."""
     found = {}
-    for column in dataset.columns:
-        twin = translations.columns.get(column) or (f"{column[:-3]}_en" if column.endswith("_cn") else None)
-        if twin and twin in dataset.columns:
-            found[column] = twin
-    found.update({m: e for m, e in translations.metrics.items() if m in dataset.metrics and e in dataset.metrics})
+    for names, table in ((dataset.columns, translations.columns), (dataset.metrics, translations.metrics)):
+        for name in names:
+            twin = table.get(name) or (f"{name[:-3]}_en" if name.endswith("_cn") else None)
+            if twin and twin in names:
+                found[name] = twin
     return found
 
 
