@@ -337,19 +337,19 @@ def _store(result: GateResult, run_dir: Path, validated_at: datetime) -> None:
     (run_dir / GATE_SUMMARY_FILE).write_text(failure_summary(run_dir) + "\n", encoding="utf-8")
 
 
-def _display_labels(domain: str) -> dict[str, str]:
-    """The Chinese labels of one domain of the dbt seed display_labels (code -> label_cn): the dashboards
-    show the outcomes by name, and the seed is where every code's name is kept."""
+def _display_labels(domain: str, language: str) -> dict[str, str]:
+    """The labels in ``language`` (cn or en) of one domain of the dbt seed display_labels (code -> label_cn or
+    label_en): the dashboards show the outcomes by name, and the seed is where every code's name is kept."""
     import csv
 
     with (DBT_PROJECT_DIR / "seeds" / "display_labels.csv").open(encoding="utf-8") as handle:
-        return {row["code"]: row["label_cn"] for row in csv.DictReader(handle) if row["domain"] == domain}
+        return {row["code"]: row[f"label_{language}"] for row in csv.DictReader(handle) if row["domain"] == domain}
 
 
 def results_history(quality_dir: Path):
     """Every stored run's outcomes (passed and failed) as one frame with the columns and types of
-    ``main.quality_validation_results``, oldest run first, each code also by its Chinese name (seed
-    display_labels; the code itself where the seed has none, as macro label_cn does)."""
+    ``main.quality_validation_results``, oldest run first, each code also by its Chinese and its English name
+    (seed display_labels; the code itself where the seed has none, as macros label_cn and label_en do)."""
     import polars as pl
 
     schema = {
@@ -369,9 +369,15 @@ def results_history(quality_dir: Path):
     return history.with_columns(
         pl.col("validated_at").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None),
         pl.col("as_of").str.to_date(),
-        pl.col("expectation").replace(_display_labels("expectation")).alias("expectation_cn"),
-        pl.col("severity").replace(_display_labels("severity")).alias("severity_cn"),
-        pl.col("success").cast(pl.String).replace(_display_labels("check_result")).alias("result_cn"),
+        *(
+            code.replace(_display_labels(domain, language)).alias(f"{name}_{language}")
+            for language in ("cn", "en")
+            for code, domain, name in (
+                (pl.col("expectation"), "expectation", "expectation"),
+                (pl.col("severity"), "severity", "severity"),
+                (pl.col("success").cast(pl.String), "check_result", "result"),
+            )
+        ),
     ).sort("validated_at", "run_id", maintain_order=True)
 
 
@@ -394,7 +400,7 @@ def write_results_table(build: Path, history) -> int:
         con.execute(
             f"create or replace table {RESULTS_TABLE} as select * from ("
             f"select run_id, validated_at, as_of, suite, expectation, column_name, severity, success, expected, observed, "
-            f"expectation_cn, severity_cn, result_cn from history_frame{kept}) order by validated_at, run_id"
+            f"expectation_cn, severity_cn, result_cn, expectation_en, severity_en, result_en from history_frame{kept}) order by validated_at, run_id"
         )
         con.unregister("history_frame")
         (rows,) = con.execute(f"select count(*) from {RESULTS_TABLE}").fetchone()

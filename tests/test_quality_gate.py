@@ -207,14 +207,18 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
             "from main.quality_validation_results group by run_id order by run_id"
         ).fetchall()
         failed = con.execute(
-            "select suite, expectation, column_name, observed, expectation_cn, severity_cn, result_cn "
+            "select suite, expectation, column_name, observed, expectation_cn, severity_cn, result_cn, "
+            "expectation_en, severity_en, result_en "
             "from main.quality_validation_results where run_id = 'run-2' and not success order by suite"
         ).fetchall()
-        # every rule, severity and result by its Chinese name (seed display_labels): none left as its code
+        # every rule, severity and result by its Chinese and its English name (seed display_labels): none left
+        # as its code
         unnamed = con.execute(
             "select distinct expectation, severity, success from main.quality_validation_results "
             "where expectation_cn = expectation or severity_cn = severity or result_cn not in ('通过', '未通过') "
-            "or (result_cn = '通过') <> success"
+            "or (result_cn = '通过') <> success "
+            "or expectation_en = expectation or severity_en = severity or result_en not in ('Passed', 'Failed') "
+            "or (result_en = 'Passed') <> success"
         ).fetchall()
     assert columns == [
         ("run_id", "VARCHAR"),
@@ -230,6 +234,9 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
         ("expectation_cn", "VARCHAR"),
         ("severity_cn", "VARCHAR"),
         ("result_cn", "VARCHAR"),
+        ("expectation_en", "VARCHAR"),
+        ("severity_en", "VARCHAR"),
+        ("result_en", "VARCHAR"),
     ]
     assert unnamed == []
     as_of = date.fromisoformat(TINY_AS_OF)
@@ -240,9 +247,9 @@ def test_results_history_reaches_serving_with_the_next_good_publish(scenario):
         ("main.fct_match_event", "expect_table_row_count_to_be_between", None),
     ]
     assert [row[4:] for row in failed] == [
-        ("取值在允许列表内", "关键", "未通过"),
-        ("字段及类型符合约定", "关键", "未通过"),
-        ("行数在范围内", "关键", "未通过"),
+        ("取值在允许列表内", "关键", "未通过", "Values in the allowed set", "Critical", "Failed"),
+        ("字段及类型符合约定", "关键", "未通过", "Columns of their types", "Critical", "Failed"),
+        ("行数在范围内", "关键", "未通过", "Row count in range", "Critical", "Failed"),
     ]
 
 

@@ -10,12 +10,13 @@
     )
 {%- endmacro %}
 
-{#- The Chinese label of a code of seed display_labels (channel, match type, stage, lost reason, direction,
-    cluster tier, intake status, a submitted file's outcome); the code itself when the seed has none. -#}
-{% macro label_cn(domain, code) -%}
+{#- The label of a code of seed display_labels (channel, match type, stage, lost reason, direction, cluster
+    tier, intake status, a submitted file's outcome, park level, geocode quality) in `language` (cn or en, the
+    seed's columns label_cn and label_en); the code itself when the seed has none. -#}
+{% macro display_label(domain, code, language) -%}
     coalesce(
         (
-            select labels.label_cn
+            select labels.label_{{ language }}
             from {{ ref('display_labels') }} as labels
             where labels.domain = '{{ domain }}' and labels.code = {{ code }}
         ),
@@ -23,7 +24,22 @@
     )
 {%- endmacro %}
 
+{#- The Chinese label of a code (what the Chinese dashboards show). -#}
+{% macro label_cn(domain, code) -%}
+    {{ display_label(domain, code, 'cn') }}
+{%- endmacro %}
+
+{#- The English label of a code (what the dashboards' English versions show). -#}
+{% macro label_en(domain, code) -%}
+    {{ display_label(domain, code, 'en') }}
+{%- endmacro %}
+
 {#- A committee's name in Chinese (seed committees); 无委员会 for no committee. -#}
 {% macro committee_name_cn(code) -%}
     coalesce({{ lookup(ref('committees'), 'committee_code', 'committee_name_cn', code) }}, '无委员会')
+{%- endmacro %}
+
+{#- A committee's name in English (seed committees); No committee for no committee. -#}
+{% macro committee_name_en(code) -%}
+    coalesce({{ lookup(ref('committees'), 'committee_code', 'committee_name_en', code) }}, 'No committee')
 {%- endmacro %}

@@ -4,10 +4,11 @@ charts and datasets, in Superset's own export format (``metadata.yaml``, ``datab
 
 - on import (``bootstrap.py``, ``make superset-import``, ``make up``), :func:`import_contents`: the bundle's
   files as Superset's importer reads them, with this machine's warehouse connection in place of
-  :data:`URI_PLACEHOLDER`, and each dataset and its columns described from the dbt YAML of its table
-  (:func:`dbt_tables`); :func:`bundle_zip` packs the same files for ``/api/v1/assets/import/``;
+  :data:`URI_PLACEHOLDER`, each dataset and its columns described from the dbt YAML of its table
+  (:func:`dbt_tables`), and each dashboard's and chart's English twin (``english.py``);
+  :func:`bundle_zip` packs the same files for ``/api/v1/assets/import/``;
 - on export (``export_assets.py``, ``make superset-export``), :func:`bundle_files`: what Superset exports,
-  made into the bundle's files: the placeholder back in place of the connection, the descriptions the
+  made into the bundle's files: the English twins left out, the placeholder back in place of the connection, the descriptions the
   dbt YAML holds left out (a description edited in Superset's UI is reported, not kept: it belongs in
   the YAML), each file under the bundle's own name.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from english import derive, strip_derived
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -161,7 +163,7 @@ def import_contents(uri: str, assets: Path = ASSETS, tables: dict[str, DbtTable]
         elif _is_dataset(name):
             text = dump(describe(load(text), tables))
         contents[name] = text
-    return contents
+    return derive(contents)[0]
 
 
 def bundle_zip(uri: str, assets: Path = ASSETS) -> bytes:
@@ -217,7 +219,8 @@ def bundle_files(
     exported: dict[str, str], current: dict[str, str], tables: dict[str, DbtTable] | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """What Superset exported (paths relative to the export's root folder) as the bundle's files, given the
-    bundle's ``current`` files: the connection's placeholder, the dbt descriptions left out, each file
+    bundle's ``current`` files: without the English twins and the language switches (derived again at each
+    import), the connection's placeholder, the dbt descriptions left out, each file
     under the name the bundle already gives its UUID (Superset names files after titles and ids, so the
     diff would show renames), a new dataset under its table's name, and the bundle's ``metadata.yaml``
     kept (Superset's differs only by the export's time). Returns them and the descriptions edited in
@@ -226,7 +229,7 @@ def bundle_files(
     known = {uuid: name for name, text in current.items() if (uuid := _uuid(text)) is not None}
     files: dict[str, str] = {}
     edited: list[str] = []
-    for name, text in exported.items():
+    for name, text in strip_derived(exported).items():
         if name.startswith("databases/"):
             lines = [
                 f"sqlalchemy_uri: {URI_PLACEHOLDER}" if line.startswith("sqlalchemy_uri:") else line

@@ -7,7 +7,8 @@ It asks the running Superset (``SUPERSET_URL``, default http://127.0.0.1:8088, a
 of the bundle through ``assets_io.bundle_files``: the connection's URI of this machine replaced by the
 placeholder that ``bootstrap.py`` fills in at import, so no local path reaches git; the descriptions of
 datasets and columns left to the dbt YAML they are imported from (one edited in the UI is reported);
-each file under the bundle's own name.
+each file under the bundle's own name; the English versions of the dashboards left out (``english.py`` derives
+them again at each import).
 """
 
 from __future__ import annotations

@@ -72,7 +72,11 @@ select
     -- quotient and shares swing with one enterprise below that: analyst guide, "Minimum sizes on rankings")
     indicators.has_prior_year,
     indicators.enterprises >= {{ ranking_min_enterprises }} as meets_ranking_minimum,
-    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'park.zone_type') }} as zone_type_cn
+    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'park.zone_type') }} as zone_type_cn,
+    -- in English, for the dashboard's English version
+    {{ label_en('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_en,
+    case when bridge.park_id is not null then 'Declared leading cluster' else 'Other cluster' end as declared_en,
+    park.level_en
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

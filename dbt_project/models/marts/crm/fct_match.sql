@@ -140,7 +140,19 @@ select
     {{ label_cn('match_type', 'dated.match_type') }} as match_type_cn,
     {{ label_cn('lost_reason', 'dated.lost_reason') }} as lost_reason_cn,
     zones.level_cn,
-    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'zones.zone_type') }} as zone_type_cn
+    {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'zones.zone_type') }} as zone_type_cn,
+    -- in English, for the dashboards' English versions
+    zones.province_name_en,
+    coalesce(committees.committee_name_en, 'No committee') as committee_name_en,
+    case dated.furthest_stage_rank
+        {%- for stage in stages %}
+        when {{ loop.index }} then {{ label_en('stage', "'" ~ stage ~ "'") }}
+        {%- endfor %}
+    end as furthest_stage_en,
+    {{ label_en('channel', 'dated.channel') }} as channel_en,
+    {{ label_en('match_type', 'dated.match_type') }} as match_type_en,
+    {{ label_en('lost_reason', 'dated.lost_reason') }} as lost_reason_en,
+    zones.level_en
 from dated
 cross join as_of
 cross join usual_days

@@ -162,7 +162,21 @@ described as (
         flows.is_cohort_mature_for_start,
         flows.is_cohort_mature_for_production,
         flows.is_cohort_mature_for_paid_in,
-        {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'parks.zone_type') }} as zone_type_cn
+        {{ lookup(ref('zone_types'), 'zone_type', 'zone_type_cn', 'parks.zone_type') }} as zone_type_cn,
+        -- in English, for the dashboards' English versions: the same names and ends (Domestic, Overseas: <country>)
+        parks.province_name_en,
+        coalesce(committees.committee_name_en, 'No committee') as committee_name_en,
+        {{ label_en('direction', 'flows.direction') }} as direction_en,
+        case
+            when flows.direction = 'domestic' then 'Domestic'
+            else coalesce(committees.committee_name_en, origin_country.name_en, flows.origin_country_iso3, 'Domestic')
+        end as origin_region_en,
+        case
+            when flows.direction = 'outbound'
+                then 'Overseas: ' || coalesce(destination_country.name_en, flows.destination_country_iso3, '?')
+            else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
+        end as destination_region_en,
+        parks.level_en
     from flows
     left join {{ ref('dim_park') }} as parks
         on flows.park_id = parks.park_id
@@ -202,7 +216,9 @@ select
     described.*,
     corridors.corridor_rank,
     case when corridors.corridor_rank <= 10 then described.destination_region_cn else '其他目的地' end
-        as corridor_target_cn
+        as corridor_target_cn,
+    case when corridors.corridor_rank <= 10 then described.destination_region_en else 'Other destinations' end
+        as corridor_target_en
 from described
 inner join corridors
     on

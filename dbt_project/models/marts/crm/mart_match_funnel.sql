@@ -80,5 +80,10 @@ select
     {{ committee_name_cn('cohorts.committee') }} as committee_name_cn,
     {{ label_cn('channel', 'cohorts.channel') }} as channel_cn,
     {{ label_cn('match_type', 'cohorts.match_type') }} as match_type_cn,
-    {{ lookup(ref('dim_cluster'), 'cluster_code', 'cluster_name_cn', 'cohorts.cluster_code') }} as cluster_name_cn
+    {{ lookup(ref('dim_cluster'), 'cluster_code', 'cluster_name_cn', 'cohorts.cluster_code') }} as cluster_name_cn,
+    -- in English, what the dashboard's English version shows and filters by
+    {{ committee_name_en('cohorts.committee') }} as committee_name_en,
+    {{ label_en('channel', 'cohorts.channel') }} as channel_en,
+    {{ label_en('match_type', 'cohorts.match_type') }} as match_type_en,
+    {{ lookup(ref('dim_cluster'), 'cluster_code', 'cluster_name_en', 'cohorts.cluster_code') }} as cluster_name_en
 from cohorts

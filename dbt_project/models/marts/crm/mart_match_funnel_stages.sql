@@ -18,7 +18,12 @@ select
     channel_cn,
     match_type_cn,
     cluster_name_cn,
-    '{{ loop.index }} ' || {{ label_cn('stage', "'" ~ stage ~ "'") }} as stage_cn
+    '{{ loop.index }} ' || {{ label_cn('stage', "'" ~ stage ~ "'") }} as stage_cn,
+    committee_name_en,
+    channel_en,
+    match_type_en,
+    cluster_name_en,
+    '{{ loop.index }} ' || {{ label_en('stage', "'" ~ stage ~ "'") }} as stage_en
 from {{ ref('mart_match_funnel') }}
 {%- if not loop.last %}
 union all

@@ -95,9 +95,11 @@ select
     alliance.park_id is not null as is_alliance_member,
     alliance.member_since,
     alliance.alliance_committees,
-    -- in Chinese, what the dashboards filter and colour by
+    -- in Chinese, what the dashboards filter and colour by, and in English, what their English versions do
     {{ label_cn('level', 'parks.level') }} as level_cn,
-    {{ label_cn('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_cn
+    {{ label_cn('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_cn,
+    {{ label_en('level', 'parks.level') }} as level_en,
+    {{ label_en('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_en
 from parks
 left join {{ ref('zone_types') }} as zone_types
     on parks.zone_type = zone_types.zone_type

@@ -50,8 +50,9 @@ receipts_outcomes as (
         on receipts.park_code = zone_names.zone_code
 )
 
--- the outcome in Chinese, what the data-quality dashboard shows
+-- the outcome in Chinese, what the data-quality dashboard shows, and in English, for its English version
 select
     receipts_outcomes.*,
-    {{ label_cn('intake_outcome', 'receipts_outcomes.outcome') }} as outcome_cn
+    {{ label_cn('intake_outcome', 'receipts_outcomes.outcome') }} as outcome_cn,
+    {{ label_en('intake_outcome', 'receipts_outcomes.outcome') }} as outcome_en
 from receipts_outcomes

@@ -134,8 +134,9 @@ statuses as (
             and expected.period = covering.period
 )
 
--- the status in Chinese, what the data-quality dashboard shows
+-- the status in Chinese, what the data-quality dashboard shows, and in English, for its English version
 select
     statuses.*,
-    {{ label_cn('intake_status', 'statuses.intake_status') }} as intake_status_cn
+    {{ label_cn('intake_status', 'statuses.intake_status') }} as intake_status_cn,
+    {{ label_en('intake_status', 'statuses.intake_status') }} as intake_status_en
 from statuses

@@ -10,6 +10,8 @@ select
     b.received_rows,
     b.quarantined_rows as batch_quarantined_rows,
     cast(q.quarantined as double precision) / nullif(b.received_rows, 0) as share_of_received,
-    {{ label_cn('source', 'q.source') }} as source_cn
+    {{ label_cn('source', 'q.source') }} as source_cn,
+    -- in English, for the dashboard's English version
+    {{ label_en('source', 'q.source') }} as source_en
 from {{ source('landing_reports', 'landing_quarantine') }} as q
 inner join {{ ref('stg_landing__batches') }} as b on q.batch_id = b.batch_id

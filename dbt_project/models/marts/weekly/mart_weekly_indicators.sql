@@ -21,6 +21,8 @@
     'higher_is_better',
     'unit_cn',
     'unit_cn_scale',
+    'unit_en',
+    'unit_en_scale',
     'display_order'
 ] -%}
 {%- set parts = [
@@ -90,5 +92,8 @@ select
     higher_is_better,
     unit_cn,
     value / unit_cn_scale as value_in_unit_cn,
+    -- and in the English unit (bn yuan for yuan), for the dashboard's English version
+    unit_en,
+    value / unit_en_scale as value_in_unit_en,
     display_order
 from valued

@@ -79,7 +79,7 @@ weekly as (
 ),
 
 provinces as (
-    select province_adcode, min(province_name) as province_name
+    select province_adcode, min(province_name) as province_name, min(province_name_en) as province_name_en
     from {{ ref('dim_park') }}
     group by province_adcode
 ),
@@ -206,7 +206,12 @@ select
     targets.higher_is_better,
     targets.unit_cn,
     targets.unit_cn_scale,
-    targets.display_order
+    targets.display_order,
+    -- in English, what the dashboard's English version filters by and labels with
+    {{ committee_name_en('this_week.committee') }} as committee_name_en,
+    coalesce(provinces.province_name_en, 'Unknown province') as province_name_en,
+    targets.unit_en,
+    targets.unit_en_scale
 from with_year_to_date as this_week
 inner join {{ ref('weekly_indicator_targets') }} as targets
     on this_week.indicator_code = targets.indicator_code
