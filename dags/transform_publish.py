@@ -53,6 +53,10 @@ with DAG(
     tags=["transform", "dbt", "quality", "publish"],
     doc_md="""### Transform and publish
 
+0. **serving_moves_forward**: a run for a date older than the one serving describes (a backfill or a
+   re-run of a past date) ends here, logging why, and every later task is *skipped*: its build
+   could never be published, and serving's weekly and monthly marts already hold that date's weeks and
+   months. A run without a date (triggered by a source's Asset) always goes on.
 1. **normalise**: Polars types the batches of each source up to the logical date (the newest one, or
    all of them for an incremental source).
 2. **load_build**: `data/warehouse/build.duckdb` (a copy of serving for the same or a later date, so
@@ -63,14 +67,20 @@ with DAG(
 4. **quality_gate**: the Great Expectations checkpoint over the build; a failed critical expectation
    fails the run and names each failure with its observed value.
 5. **publish**: atomic rename of the build over `data/warehouse/serving.duckdb` (PostgreSQL: one schema
-   swap), only when the build describes the same date as serving or a later one: a backfill or re-run of
-   an earlier date is validated but skipped here, so serving never goes back in time.
+   swap), only when the build still describes the same date as serving or a later one, so serving never
+   goes back in time.
 
 A failure anywhere before publish leaves serving exactly as it was. A failed run's callback logs
 and records (`data/alerts/transform_publish/<run id>.txt`) which task failed and, at the gate, which
 suite and expectations failed with observed versus expected values.
 """,
 ) as dag:
+
+    @task.short_circuit  # False (a backfill of a past date): every later task is skipped at once
+    def serving_moves_forward() -> bool:
+        from parkplatform import pipeline
+
+        return pipeline.serving_moves_forward(_as_of())
 
     @task
     def normalise() -> dict[str, str]:
@@ -121,8 +131,11 @@ suite and expectations failed with observed versus expected values.
 
         try:
             return pipeline.publish()
-        except pipeline.ServingIsNewer as newer:  # a backfill: its build stays, serving keeps the later date
+        except pipeline.ServingIsNewer as newer:  # serving moved on while this run built: the build stays
             raise AirflowSkipException(str(newer)) from None
 
     watchers_after_the_build(dbt_build)
-    load_build(normalise()) >> dbt_build >> quality_gate() >> publish()
+    forward = serving_moves_forward()
+    normalised = normalise()
+    forward >> normalised
+    load_build(normalised) >> dbt_build >> quality_gate() >> publish()

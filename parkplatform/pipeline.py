@@ -86,8 +86,8 @@ def load_build(as_of: date | None, normalised: dict[str, str]) -> dict[str, int]
 
 
 class ServingIsNewer(RuntimeError):
-    """The build describes an earlier date than what serving already describes: a backfill or a re-run of
-    a past date never takes serving back in time (its build is kept for inspection, not published)."""
+    """The run is for an earlier date than what serving already describes: a backfill or a re-run of a past
+    date never takes serving back in time."""
 
 
 def serving_as_of(settings: Settings) -> date | None:
@@ -109,17 +109,36 @@ def build_as_of(settings: Settings) -> date | None:
     return built_as_of(settings.build_warehouse)
 
 
+def refuse_going_back(as_of: date | None, settings: Settings, *, what: str) -> None:
+    """Raise :class:`ServingIsNewer` when ``as_of`` is earlier than the date serving describes (``what``: the
+    build or the run, for the message); the same date or a later one, or no date, passes."""
+    serving = serving_as_of(settings)
+    if as_of is not None and serving is not None and as_of < serving:
+        raise ServingIsNewer(
+            f"{what} describes {as_of}, serving already describes {serving}; serving only moves forward and "
+            "its weekly and monthly marts already hold every past week and month (see the operator runbook)"
+        )
+
+
+def serving_moves_forward(as_of: date | None) -> bool:
+    """Before anything is built, whether a run for ``as_of`` goes on: not for a date older than serving's (a
+    backfill or a re-run of a past logical date; logged with both dates), since its build could never be
+    published and the newest build already holds that date's weeks and months. A run without a date
+    (Asset-triggered) reads the newest batches and always goes on."""
+    try:
+        refuse_going_back(as_of, get_settings(), what="not built: this run")
+    except ServingIsNewer as newer:
+        log.warning("%s", newer)
+        return False
+    return True
+
+
 def publish() -> str:
     """Publish the validated build, unless serving already describes a later date (:class:`ServingIsNewer`)."""
     from parkplatform.publish import publish as publish_build
 
     settings = get_settings()
-    built, serving = build_as_of(settings), serving_as_of(settings)
-    if built is not None and serving is not None and built < serving:
-        raise ServingIsNewer(
-            f"not published: this build describes {built}, serving already describes {serving}; serving only moves "
-            "forward (a backfill's marts stay in the build, see the operator runbook)"
-        )
+    refuse_going_back(build_as_of(settings), settings, what="not published: this build")
     if settings.warehouse_engine == "postgres":
         from parkplatform.publish import publish_postgres
 

@@ -2,7 +2,7 @@
 (dag.test), real dbt through Cosmos and a real GX checkpoint."""
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -275,19 +275,43 @@ def test_rerunning_the_same_logical_date_leaves_identical_marts(platform):
     digit, hash the same after the second and the third run (the amounts are summed exactly, so the order a
     parallel aggregate adds them in cannot show)."""
     settings, _ = platform
-
-    def digests() -> dict[str, str]:
-        tables = table_row_counts(settings.serving_warehouse)
-        return {table: _digest(read_table(settings.serving_warehouse, table)) for table in tables}
-
-    first = digests()
+    first = _digests(settings)
     assert set(MARTS) <= set(first)
     for _ in range(2):
         run_platform(DAY)
-        again = digests()
+        again = _digests(settings)
         assert set(again) == set(first)
         assert {table for table in first if again[table] != first[table]} == set()
     assert _sql(settings, "select count(*), count(distinct credit_code) from dim_enterprise") == [(488, 488)]
+
+
+def test_a_backfill_of_twelve_past_weeks_builds_nothing_and_serving_stays_the_newest_build(platform):
+    """The transform run for each of the twelve weeks before the newest date, as an operator backfills it
+    (`airflow dags trigger --logical-date`: Airflow's own backfill refuses a DAG scheduled on Assets): each
+    run ends at its first task, which skips every later task at once, and no build is started; serving
+    afterwards is still the newest date's build, every table hashing as before, and its weekly mart holds
+    each of those weeks."""
+    settings, _ = platform
+    newest = _digests(settings)
+    weeks = [DAY - timedelta(weeks=back) for back in range(12, 0, -1)]
+    for day in weeks:
+        timings = run_dag("transform_publish", midnight_utc(day))
+        assert [(t.task_id, t.state) for t in timings if t.state != "skipped"] == [("serving_moves_forward", "success")]
+        assert len(timings) > 100 and not settings.build_warehouse.exists()
+    assert _digests(settings) == newest
+    assert _sql(settings, "select max(logical_date) from staging.stg_landing__batches") == [(DAY,)]
+    held = _sql(
+        settings,
+        f"select distinct week_start from mart_weekly_indicators where week_start >= '{weeks[0]}' order by 1",
+    )
+    # the twelve weeks starting on the backfilled dates (Mondays, as DAY is), up to the last complete week
+    assert [row[0] for row in held] == weeks
+
+
+def _digests(settings) -> dict[str, str]:
+    """Every published table's :func:`_digest`."""
+    tables = table_row_counts(settings.serving_warehouse)
+    return {table: _digest(read_table(settings.serving_warehouse, table)) for table in tables}
 
 
 def _digest(frame: pl.DataFrame) -> str:

@@ -318,8 +318,8 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
     """Production, end to end by the scheduler: a source's landing triggered through the REST API starts the
     transform by its Asset (the monthly and daily sources' own schedules are not waited for), the transform
     publishes into PostgreSQL, and its marts equal, number for number, a DuckDB build of the same landed
-    batches (the embedded profile); then the weekly report's scheduled run covers the ISO week just ended in
-    Shanghai, from PostgreSQL; Superset, its metadata on PostgreSQL, serves the published marts."""
+    batches (the embedded profile); a backfill of the week before builds nothing and serving keeps its date;
+    then the weekly report's scheduled run covers the ISO week just ended in Shanghai, from PostgreSQL; Superset, its metadata on PostgreSQL, serves the published marts."""
     import psycopg2
     from marts_comparison import COMPARED, assert_same_mart
 
@@ -364,6 +364,31 @@ def test_the_production_profile_runs_extract_transform_and_report_by_itself_and_
             assert_same_mart(table, duckdb_build, connection)
     finally:
         connection.close()
+
+    # a backfill of the week before, run by the scheduler: it builds nothing and serving keeps its newest date
+    backfill = "backfill-the-week-before"
+    _api(base, "/dags/transform_publish/dagRuns", "POST",
+         {"logical_date": f"{sunday - timedelta(days=7)}T12:00:00Z", "dag_run_id": backfill}, token=token)  # fmt: skip
+    (backfilled,) = _until(
+        "the backfill's run",
+        lambda: [
+            run for run in (_all_finished(base, token, "transform_publish") or []) if run["dag_run_id"] == backfill
+        ],
+        600,
+    )
+    assert backfilled["state"] == "success"
+    listed = f"/dags/transform_publish/dagRuns/{backfill}/taskInstances?limit=100&order_by=id"
+    total = _api(base, listed, token=token)["total_entries"]
+    instances = [  # the API gives at most 100 a page
+        ti
+        for offset in range(0, total, 100)
+        for ti in _api(base, f"{listed}&offset={offset}", token=token)["task_instances"]
+    ]
+    assert total > 100 and len(instances) == total  # every task of the run, the dbt models' included
+    assert [(ti["task_id"], ti["state"]) for ti in instances if ti["state"] != "skipped"] == [
+        ("serving_moves_forward", "success")
+    ]
+    assert pipeline.serving_as_of(settings) == sunday
 
     _api(base, "/dags/weekly_report", "PATCH", {"is_paused": False}, token=token)
     (report_run,) = _until(

@@ -13,6 +13,7 @@ the copy of serving the build starts from, so the gate still sees a whole wareho
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import signal
@@ -213,19 +214,24 @@ def _warehouse_describing(path: Path, day: date, *, serving: bool) -> Path:
     ("built_for", "published"),
     [(date(2026, 11, 16), False), (date(2026, 11, 23), True), (date(2026, 11, 30), True)],
 )
-def test_serving_only_moves_forward(data_dir, built_for, published):
-    """A build of an earlier date than serving describes (a backfill, a re-run of a past date) is not
-    published: serving keeps its bytes and the build stays for inspection; the same date or a later one is."""
+def test_serving_only_moves_forward(data_dir, built_for, published, caplog):
+    """A run or a build of an earlier date than serving describes (a backfill, a re-run of a past date) is not
+    built or published: serving keeps its bytes and the build stays for inspection; the same date or a later one is."""
     settings = get_settings()
     _warehouse_describing(settings.serving_warehouse, date(2026, 11, 23), serving=True)
     _warehouse_describing(settings.build_warehouse, built_for, serving=False)
     before = settings.serving_warehouse.read_bytes()
     if published:
+        assert pipeline.serving_moves_forward(built_for)  # a run for this date goes on to build
         pipeline.publish()
         with duckdb.connect(str(settings.serving_warehouse), read_only=True) as con:
             assert con.execute("select built_for from main.marker").fetchone() == (str(built_for),)
         assert not settings.build_warehouse.exists()
     else:
+        # a run for this date builds nothing, saying why; a build for it that was started anyway is not published
+        with caplog.at_level(logging.WARNING, logger="parkplatform.pipeline"):
+            assert not pipeline.serving_moves_forward(built_for)
+        assert "not built: this run describes 2026-11-16, serving already describes 2026-11-23" in caplog.text
         with pytest.raises(pipeline.ServingIsNewer, match="this build describes 2026-11-16, serving already describes"):
             pipeline.publish()
         assert settings.serving_warehouse.read_bytes() == before
