@@ -43,3 +43,31 @@
 {% macro committee_name_en(code) -%}
     coalesce({{ lookup(ref('committees'), 'committee_code', 'committee_name_en', code) }}, 'No committee')
 {%- endmacro %}
+
+{#- An investment corridor's two ends as the dashboards' Sankey draws them, in `language` (cn or en), as the
+    columns origin_region_<language> and destination_region_<language>: where the money comes from (国内 /
+    Domestic for a domestic project, else the sourcing committee, else the origin country) and where it goes
+    (境外：/ Overseas: <country> for an outbound flow, else the park's province). Reads the aliases of
+    mart_investment_flows_month: flows, committees, origin_country, destination_country and parks. -#}
+{% macro corridor_ends(language) -%}
+    {%- set words = {
+        'cn': {'domestic': "'国内'", 'overseas': "'境外：'", 'province': 'parks.province_name'},
+        'en': {
+            'domestic': "'Domestic'", 'overseas': "'Overseas: '", 'province': 'parks.province_name_en, parks.province_name'
+        },
+    }[language] -%}
+    case
+        when flows.direction = 'domestic' then {{ words.domestic }}
+        else coalesce(
+            committees.committee_name_{{ language }},
+            origin_country.name_{{ language }},
+            flows.origin_country_iso3,
+            {{ words.domestic }}
+        )
+    end as origin_region_{{ language }},
+    case
+        when flows.direction = 'outbound'
+            then {{ words.overseas }} || coalesce(destination_country.name_{{ language }}, flows.destination_country_iso3, '?')
+        else coalesce({{ words.province }}, flows.park_province_adcode, '?')
+    end as destination_region_{{ language }}
+{%- endmacro %}

@@ -146,17 +146,8 @@ described as (
         flows.signed_month >= cast({{ dbt.date_trunc('year', 'latest_week.week_end') }} as date)
         and flows.signed_month <= latest_week.week_end as in_latest_week_year,
         {{ label_cn('direction', 'flows.direction') }} as direction_cn,
-        -- the corridor's two ends in Chinese: 国内 for a domestic project, else the committee, else the origin
-        -- country; the destination country for an outbound flow (境外：<country>), else the park's province
-        case
-            when flows.direction = 'domestic' then '国内'
-            else coalesce(committees.committee_name_cn, origin_country.name_cn, flows.origin_country_iso3, '国内')
-        end as origin_region_cn,
-        case
-            when flows.direction = 'outbound'
-                then '境外：' || coalesce(destination_country.name_cn, flows.destination_country_iso3, '?')
-            else coalesce(parks.province_name, flows.park_province_adcode, '?')
-        end as destination_region_cn,
+        -- the corridor's two ends in Chinese (macros/labels.sql)
+        {{ corridor_ends('cn') }},
         parks.level_cn,
         -- whether the signing month is mature for each rate (fct_investment_project, macros/maturity.sql)
         flows.is_cohort_mature_for_start,
@@ -167,15 +158,7 @@ described as (
         parks.province_name_en,
         coalesce(committees.committee_name_en, 'No committee') as committee_name_en,
         {{ label_en('direction', 'flows.direction') }} as direction_en,
-        case
-            when flows.direction = 'domestic' then 'Domestic'
-            else coalesce(committees.committee_name_en, origin_country.name_en, flows.origin_country_iso3, 'Domestic')
-        end as origin_region_en,
-        case
-            when flows.direction = 'outbound'
-                then 'Overseas: ' || coalesce(destination_country.name_en, flows.destination_country_iso3, '?')
-            else coalesce(parks.province_name_en, parks.province_name, flows.park_province_adcode, '?')
-        end as destination_region_en,
+        {{ corridor_ends('en') }},
         parks.level_en
     from flows
     left join {{ ref('dim_park') }} as parks
