@@ -50,12 +50,22 @@ class StageTiming:
     seconds: float
 
 
+# the metadata databases this process has migrated (a run for another date needs no second migration)
+_MIGRATED: set[str] = set()
+
+
 def prepare_airflow() -> None:
-    """Environment for an embedded Airflow, its SQLite metadata migrated, the dbt manifest parsed."""
+    """Environment for an embedded Airflow, its SQLite metadata migrated (once per database and process,
+    again if its file was removed), the dbt manifest parsed."""
     settings = get_settings()
-    os.environ.update(runtime_environment(settings))
+    environment = runtime_environment(settings)
+    os.environ.update(environment)
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    database = environment["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    sqlite_file = Path(database.removeprefix("sqlite:///")) if database.startswith("sqlite:///") else None
+    if database not in _MIGRATED or (sqlite_file is not None and not sqlite_file.exists()):
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+        _MIGRATED.add(database)
     from parkplatform.dbt import parse_project
 
     parse_project()
