@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         ge=1,
         description="processes that read a batch of park offices' files (default: one per CPU; 1 reads in the task)",
     )
+    # DuckDB takes 80% of the machine's memory by default and keeps what it took: the national dbt build
+    # then held 19 GB of 24; with a limit it spills to disk (build.duckdb.tmp beside the build) instead
+    duckdb_memory_limit: str = Field(
+        "6GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="the most memory DuckDB takes in the dbt build before it spills to disk (DuckDB's memory_limit)",
+    )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
     extract_retries: int = Field(2, ge=0)
@@ -266,10 +273,11 @@ def get_settings() -> Settings:
 def runtime_environment(settings: Settings) -> dict[str, str]:
     """Environment for Airflow and the dbt it starts: its metadata database (SQLite under the data folder
     unless PARK_AIRFLOW_DATABASE_URL names one), the repository's DAGs, no examples, Cosmos with its cache inside the Airflow home and
-    telemetry off, and the resolved data folder that dbt's profile reads."""
+    telemetry off, and the resolved data folder and DuckDB memory limit that dbt's profile reads."""
     home = settings.airflow_home
     return {
         "PARK_DATA_DIR": str(settings.data_dir),
+        "PARK_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
