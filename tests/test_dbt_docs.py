@@ -34,6 +34,7 @@ def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, 
         "investment_flows",
         "matchmaking_outcomes",
         "data_quality",
+        "my_park",
         "weekly_indicator_report",
     }
     assert "model.park_indicators.mart_weekly_indicators" in exposures["weekly_indicator_report"]

@@ -48,9 +48,24 @@ DASHBOARD_SLUGS = [
     "investment-flows",
     "matchmaking-outcomes",
     "data-quality",
+    "my-park",
 ]
 # each dashboard's English version, derived at import from the Chinese one (infra/superset/english.py)
 ENGLISH_SLUGS = [f"{slug}-en" for slug in DASHBOARD_SLUGS]
+# what each role's users are listed (DASHBOARD_RBAC, infra/superset/bootstrap.py dashboard_roles), each also in
+# English: the dashboards whose every chart and filter the role may read; the park's own view for park staff only
+ROLE_DASHBOARDS = {
+    "analyst": ["industrial-clusters", "investment-flows", "leadership-weekly", "matchmaking-outcomes"],
+    "leader": [
+        "data-quality",
+        "industrial-clusters",
+        "investment-flows",
+        "leadership-weekly",
+        "matchmaking-outcomes",
+    ],
+    "park_staff": ["industrial-clusters", "investment-flows", "my-park"],
+}
+PASSWORDS = {"analyst": USERS["analyst"][0], "leader": USERS["leader"][0], "park_staff": "park-pw"}
 
 
 def _free_port() -> int:
@@ -363,11 +378,6 @@ def test_each_dashboard_reads_only_what_its_dbt_exposure_declares(manifest: dict
 
     assets_io = _assets_io()
     files = assets_io.read_bundle()
-    table_of = {d.uuid: d.table for d in assets_io.datasets(files)}
-    charts = {
-        chart["uuid"]: table_of[chart["dataset_uuid"]]
-        for chart in (yaml.safe_load(text) for name, text in files.items() if name.startswith("charts/"))
-    }
     nodes = manifest["nodes"] | manifest["sources"]
     exposures = {
         node["url"].rstrip("/").rsplit("/", 1)[-1]: {
@@ -378,14 +388,8 @@ def test_each_dashboard_reads_only_what_its_dbt_exposure_declares(manifest: dict
     }
     dashboards = [yaml.safe_load(text) for name, text in files.items() if name.startswith("dashboards/")]
     assert sorted(d["slug"] for d in dashboards) == sorted(DASHBOARD_SLUGS) == sorted(exposures)
-    for dashboard in dashboards:
-        position = dashboard["position"].values()
-        read = {
-            charts[node["meta"]["uuid"]] for node in position if isinstance(node, dict) and node.get("type") == "CHART"
-        }
-        for native_filter in dashboard["metadata"]["native_filter_configuration"]:
-            read |= {table_of[t["datasetUuid"]] for t in native_filter["targets"] if t.get("datasetUuid")}
-        assert read and read <= exposures[dashboard["slug"]], (dashboard["slug"], read - exposures[dashboard["slug"]])
+    for slug, read in assets_io.dashboard_tables(files).items():
+        assert read and read <= exposures[slug], (slug, read - exposures[slug])
 
 
 def _weekly_indicators() -> list[dict[str, str]]:
@@ -698,7 +702,7 @@ def test_open_deals_lead_with_park_parties_stage_and_days_not_the_match_id() -> 
     assert columns[-1] == "match_id"
 
 
-def test_every_chart_of_the_five_dashboards_returns_rows(superset: Superset, admin: httpx.Client) -> None:
+def test_every_chart_of_every_dashboard_returns_rows(superset: Superset, admin: httpx.Client) -> None:
     """In Chinese and in English (the English charts read the marts' English twins of the Chinese columns)."""
     dashboards = _dashboards(admin)
     assert set(DASHBOARD_SLUGS + ENGLISH_SLUGS) <= set(dashboards)
@@ -978,7 +982,7 @@ def test_leadership_reads_dashboards_but_has_no_sql_lab(superset: Superset, admi
     database_id = admin.get("/api/v1/database/").json()["result"][0]["id"]
     with superset.client("leader", USERS["leader"][0]) as leader:
         dashboards = _dashboards(leader)
-        assert set(DASHBOARD_SLUGS) <= set(dashboards)
+        assert set(ROLE_DASHBOARDS["leader"]) <= set(dashboards)
         chart = _chart_of(leader, dashboards["leadership-weekly"], "weekly_this_week")
         assert _chart_data(leader, chart["id"]).status_code == 200
         response = leader.post(
@@ -1239,6 +1243,58 @@ def test_park_staff_see_only_their_own_park(superset: Superset, admin: httpx.Cli
         assert {line.split(",")[0] for line in csv.text.strip().splitlines()[1:]} <= {name, f'"{name}"'}
 
 
+def test_each_role_is_listed_exactly_the_dashboards_it_may_read_and_each_chart_answers(
+    superset: Superset, admin: httpx.Client
+) -> None:
+    """DASHBOARD_RBAC: each role's dashboard list is exactly its dashboards of ROLE_DASHBOARDS in both languages,
+    every chart of them answers the role through the chart-data API without an error, and a dashboard not
+    listed does not open. The park's own view holds the park staff's park only, to the row."""
+    for username, slugs in ROLE_DASHBOARDS.items():
+        with superset.client(username, PASSWORDS[username]) as client:
+            listed = _dashboards(client)
+            assert sorted(listed) == sorted(slugs + [f"{slug}-en" for slug in slugs]), username
+            for slug, dashboard_id in listed.items():
+                charts = _charts(client, dashboard_id)
+                assert len(charts) >= 4, (username, slug)
+                for chart in charts:
+                    response = _chart_data(client, chart["id"], force=False)
+                    assert response.status_code == 200, (username, slug, chart["slice_name"], response.text[:300])
+                    assert response.json()["result"][0].get("error") is None, (username, slug, chart["slice_name"])
+            for slug in set(DASHBOARD_SLUGS) - set(slugs):
+                assert client.get(f"/api/v1/dashboard/{slug}").status_code in (403, 404), (username, slug)
+
+    dashboards = _dashboards(admin)
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        (name,) = con.sql(
+            "select zone_name from main.dim_park where park_id = $1", params=[superset.park_id]
+        ).fetchone()
+        (enterprises,) = con.sql(
+            "select count(*) from main.dim_enterprise where park_id = $1", params=[superset.park_id]
+        ).fetchone()
+        shares = {
+            cluster: (round(own, 9), round(province, 9))
+            for cluster, own, province in con.sql(
+                "select cluster_name_cn, employment_share, province_employment_share from main.mart_cluster_park_year"
+                " where park_id = $1 and is_latest_year",
+                params=[superset.park_id],
+            ).fetchall()
+        }
+    assert enterprises > 0 and shares
+    with superset.client("park_staff", PASSWORDS["park_staff"]) as park:
+
+        def rows(chart_name: str) -> list[dict]:
+            chart = _chart_of(park, dashboards["my-park"], chart_name)
+            return _chart_data(park, chart["id"]).json()["result"][0]["data"]
+
+        assert [row["zone_name"] for row in rows("park_profile")] == [name]
+        assert list(rows("park_enterprises")[0].values()) == [enterprises]
+        drawn = {
+            row["cluster_name_cn"]: (round(row["本园区"], 9), round(row["全省园区"], 9))
+            for row in rows("park_clusters_vs_province")
+        }
+        assert drawn == shares
+
+
 def _browser_session(superset: Superset, username: str, password: str) -> httpx.Client:
     """A client logged in through the login form, as a browser is (the legacy views take no API token)."""
     import re
@@ -1283,7 +1339,11 @@ def test_the_legacy_explore_json_endpoint_refuses_clearly(superset: Superset, ad
 # sent it and as the pipeline wrote it (file names, the park as sent, the reasons), and the member parks'
 # provinces as the intake status lists them. table -> columns
 ENGLISH_PROPER_NAMES = {
-    "all": {"dim_park": ["zone_name"], "fct_match": ["demand_party", "supply_party"]},
+    "all": {
+        "dim_park": ["zone_name"],
+        "fct_match": ["demand_party", "supply_party"],
+        "fct_investment_project": ["project_name", "investor_name"],
+    },
     "data-quality": {
         "dim_park": ["zone_name"],
         "mart_intake_status": ["park_name", "province_name"],
@@ -1310,12 +1370,11 @@ def _proper_names_without_english(con: duckdb.DuckDBPyConnection) -> dict[str, l
     return found
 
 
-def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, admin: httpx.Client) -> None:
-    """Each dashboard in Chinese and in English: every chart rendered without an error, the banner, no code
-    and no long decimal; in English no Chinese but the proper names the marts have no English for."""
+@contextmanager
+def _chromium_page(superset: Superset, username: str, password: str) -> Iterator:
+    """A headless Chromium page logged in through Superset's login form as the user."""
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
@@ -1324,39 +1383,52 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
         )
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
         page.goto(f"{superset.base_url}/login/")
-        page.fill("input[name='username'], #username", ADMIN[0])
-        page.fill("input[name='password'], #password", ADMIN[1])
+        page.fill("input[name='username'], #username", username)
+        page.fill("input[name='password'], #password", password)
         page.keyboard.press("Enter")
         page.wait_for_url("**/superset/welcome/**", timeout=60_000)
-        dashboards = _dashboards(admin)
-        seen: dict[str, str] = {}
-        for slug in DASHBOARD_SLUGS + ENGLISH_SLUGS:
-            expected = len(_charts(admin, dashboards[slug]))
-            page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
-            page.wait_for_selector(".dashboard-chart, .chart-container", timeout=60_000)
-            # every chart rendered and nothing loading, three polls in a row, and still so after the screenshot:
-            # on a busy machine the grid was seen rendered in full, then empty a moment later (the dashboard
-            # rendering again once its native filters were restored into the URL), so a count taken after a
-            # fixed pause could read 0
-            deadline, settled, rendered, errors = time.monotonic() + 120, 0, 0, []
-            while time.monotonic() < deadline:
-                loading = page.locator(".loading, [data-test='loading-indicator']").count()
-                rendered = page.locator(".chart-container").count()
-                settled = settled + 1 if loading == 0 and rendered >= expected else 0
-                if settled >= 3:
-                    page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
-                    errors = page.locator(
-                        "[data-test='error-message'], .ant-alert-error, .alert-danger"
-                    ).all_inner_texts()
-                    rendered = page.locator(".chart-container").count()
-                    if rendered >= expected:
-                        break
-                    settled = 0
-                page.wait_for_timeout(500)
-            assert rendered >= expected, (slug, rendered, expected)
-            assert not errors, (slug, errors)
-            seen[slug] = page.locator("#app").inner_text()
-        browser.close()
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _render(page, superset: Superset, slug: str, expected: int, screenshot: Path) -> str:
+    """The dashboard rendered in the page: asserts its ``expected`` charts rendered without an error, saves a
+    screenshot, and returns the page's text."""
+    page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
+    page.wait_for_selector(".dashboard-chart, .chart-container", timeout=60_000)
+    # every chart rendered and nothing loading, three polls in a row, and still so after the screenshot: on a
+    # busy machine the grid was seen rendered in full, then empty a moment later (the dashboard rendering again
+    # once its native filters were restored into the URL), so a count taken after a fixed pause could read 0
+    deadline, settled, rendered, errors = time.monotonic() + 120, 0, 0, []
+    while time.monotonic() < deadline:
+        loading = page.locator(".loading, [data-test='loading-indicator']").count()
+        rendered = page.locator(".chart-container").count()
+        settled = settled + 1 if loading == 0 and rendered >= expected else 0
+        if settled >= 3:
+            page.screenshot(path=str(screenshot), full_page=True)
+            errors = page.locator("[data-test='error-message'], .ant-alert-error, .alert-danger").all_inner_texts()
+            rendered = page.locator(".chart-container").count()
+            if rendered >= expected:
+                break
+            settled = 0
+        page.wait_for_timeout(500)
+    assert rendered >= expected, (slug, rendered, expected)
+    assert not errors, (slug, errors)
+    return page.locator("#app").inner_text()
+
+
+def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, admin: httpx.Client) -> None:
+    """Each dashboard in Chinese and in English: every chart rendered without an error, the banner, no code
+    and no long decimal; in English no Chinese but the proper names the marts have no English for."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dashboards = _dashboards(admin)
+    with _chromium_page(superset, *ADMIN) as page:
+        seen = {
+            slug: _render(page, superset, slug, len(_charts(admin, dashboards[slug])), ARTIFACTS / f"{slug}.png")
+            for slug in DASHBOARD_SLUGS + ENGLISH_SLUGS
+        }
     with duckdb.connect(str(superset.serving), read_only=True) as con:
         as_of, notice, notice_en = con.sql(
             "select as_of_date, data_notice_cn, data_notice_en from main.mart_serving_status"
@@ -1399,6 +1471,30 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset: Superset, 
     # the rules are written under the charts they govern
     for slug, notes in NOTES_SHOWN.items():
         assert [note for note in notes if note not in seen[slug]] == [], slug
+
+
+def test_each_role_sees_its_dashboards_render_in_chromium(superset: Superset, admin: httpx.Client) -> None:
+    """As each role's user in headless Chromium, each of its dashboards in Chinese and in English: every chart and
+    filter renders without an error (no "requires datasource", no failed filter), no code and no long decimal;
+    park staff's own view names their park. Screenshots in test-artifacts/superset/<user>-<slug>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dashboards = _dashboards(admin)
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        (park_name,) = con.sql(
+            "select zone_name from main.dim_park where park_id = $1", params=[superset.park_id]
+        ).fetchone()
+    english_codes = [code for code in RAW_CODES if "_" in code or code.isupper() or code in ("True", "False")]
+    for username, slugs in ROLE_DASHBOARDS.items():
+        with _chromium_page(superset, username, PASSWORDS[username]) as page:
+            for slug in [*slugs, *(f"{slug}-en" for slug in slugs)]:
+                screenshot = ARTIFACTS / f"{username}-{slug}.png"
+                text = _render(page, superset, slug, len(_charts(admin, dashboards[slug])), screenshot)
+                if slug.removesuffix("-en") != "data-quality":
+                    codes = english_codes if slug.endswith("-en") else RAW_CODES
+                    assert [code for code in codes if re.search(rf"\b{code}\b", text)] == [], (username, slug)
+                    assert re.findall(LONG_DECIMAL, text) == [], (username, slug)
+                if username == "park_staff" and slug.startswith("my-park"):
+                    assert park_name in text, slug
 
 
 def _new_matches(response: httpx.Response) -> float:

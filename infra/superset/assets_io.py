@@ -128,6 +128,29 @@ def datasets(files: dict[str, str]) -> list[Dataset]:
     return found
 
 
+def dashboard_tables(files: dict[str, str]) -> dict[str, set[str]]:
+    """The tables each dashboard of the bundle reads, by slug: those of the charts it lays out and of its native
+    filters' datasets."""
+    table_of = {d.uuid: d.table for d in datasets(files)}
+    chart_tables = {
+        str(chart["uuid"]): table_of[str(chart["dataset_uuid"])]
+        for chart in (load(text) for name, text in files.items() if name.startswith("charts/"))
+    }
+    found = {}
+    for name, text in files.items():
+        if name.startswith("dashboards/"):
+            dashboard = load(text)
+            read = {
+                chart_tables[node["meta"]["uuid"]]
+                for node in dashboard["position"].values()
+                if isinstance(node, dict) and node.get("type") == "CHART"
+            }
+            for native_filter in dashboard.get("metadata", {}).get("native_filter_configuration") or []:
+                read |= {table_of[t["datasetUuid"]] for t in native_filter["targets"] if t.get("datasetUuid")}
+            found[dashboard["slug"]] = read
+    return found
+
+
 # ---------------------------------------------------------------------------------------------- import
 
 

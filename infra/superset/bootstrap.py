@@ -27,7 +27,8 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("SUPERSET_CONFIG_PATH", str(HERE / "superset_config.py"))
 os.environ.setdefault("FLASK_APP", "superset")
 
-from assets_io import ASSETS, datasets, import_contents, read_bundle
+from assets_io import ASSETS, dashboard_tables, datasets, import_contents, read_bundle
+from english import ENGLISH_SUFFIX
 
 log = logging.getLogger("park.superset")
 
@@ -63,6 +64,27 @@ def park_filtered(assets: Path = ASSETS) -> list[str]:
     return [
         d.table for d in datasets(read_bundle(assets)) if d.table in grants(assets)["Park"] and PARK_COLUMN in d.columns
     ]
+
+
+# the park's own view: for park staff only (row-level security shows them their park; anyone it does not filter
+# would read every park added up)
+PARK_STAFF_DASHBOARDS = {"my-park"}
+
+
+def dashboard_roles(assets: Path = ASSETS) -> dict[str, list[str]]:
+    """Which roles see each dashboard of the bundle (Superset's DASHBOARD_RBAC), by slug: every role that may
+    read all the tables the dashboard reads (:func:`grants`), so that no one is shown a dashboard with a chart
+    or a filter it may not read; a park-staff dashboard (:data:`PARK_STAFF_DASHBOARDS`) the Park role only.
+    A dashboard no role may read is an error: Superset would fall back to showing it to anyone who may
+    read one of its charts."""
+    granted = {role: set(tables) for role, tables in grants(assets).items()}
+    roles = {}
+    for slug, tables in sorted(dashboard_tables(read_bundle(assets)).items()):
+        candidates = ["Park"] if slug in PARK_STAFF_DASHBOARDS else ROLES
+        roles[slug] = [role for role in candidates if tables <= granted[role]]
+        if not roles[slug]:
+            raise ValueError(f"dashboard {slug}: no role may read all of {sorted(tables)}")
+    return roles
 
 
 def admin_credentials() -> tuple[str, str]:
@@ -165,6 +187,22 @@ def ensure_roles(app: Any, assets: Path = ASSETS) -> None:
             role.permissions = sorted(wanted, key=lambda pv: pv.id or 0)
         db.session.commit()
         log.info("roles %s ready", ", ".join(ROLES))
+
+
+def ensure_dashboard_roles(app: Any, assets: Path = ASSETS) -> None:
+    """Each dashboard, and its English twin, given the roles :func:`dashboard_roles` derives: with DASHBOARD_RBAC
+    (superset_config.py) a user's dashboard list holds exactly the dashboards of its roles."""
+    from superset import db, security_manager
+    from superset.models.dashboard import Dashboard
+
+    with app.app_context():
+        for slug, role_names in dashboard_roles(assets).items():
+            roles = [security_manager.find_role(name) for name in role_names]
+            slugs = [slug, f"{slug}{ENGLISH_SUFFIX}"]
+            for dashboard in db.session.query(Dashboard).filter(Dashboard.slug.in_(slugs)).all():
+                dashboard.roles = roles
+        db.session.commit()
+        log.info("dashboard roles set")
 
 
 def park_role_name(park_id: str) -> str:
@@ -299,6 +337,7 @@ def setup(users: list[str], cache_dir: Path | None = None) -> None:
     ensure_admin(app)
     import_assets(app)
     ensure_roles(app)
+    ensure_dashboard_roles(app)
     add_users(app, users)
 
 
@@ -327,6 +366,7 @@ def main() -> None:
         for _ in range(args.times):
             import_assets(app, args.assets)
             ensure_roles(app, args.assets)
+            ensure_dashboard_roles(app, args.assets)
     else:
         add_users(_app(), args.users)
 

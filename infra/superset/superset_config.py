@@ -106,11 +106,12 @@ CUSTOM_SECURITY_MANAGER = ParkSecurityManager
 DB_CONNECTION_MUTATOR = lock_warehouse_connection
 FLASK_APP_MUTATOR = answer_refusals_with_4xx
 
-# Row-level security is applied from per-park roles with literal clauses (infra/superset/security.py), so
-# Jinja templating stays off in SQL Lab and datasets.
+# Row-level security is applied from per-park roles with literal clauses (bootstrap.py), so Jinja templating
+# stays off in SQL Lab and datasets. DASHBOARD_RBAC: each dashboard names the roles that see it, those that may
+# read everything it reads (bootstrap.dashboard_roles), so no one is listed a dashboard it cannot open.
 FEATURE_FLAGS = {
     "ENABLE_TEMPLATE_PROCESSING": False,
-    "DASHBOARD_RBAC": False,
+    "DASHBOARD_RBAC": True,
     "ALERT_REPORTS": False,
 }
 

@@ -76,7 +76,11 @@ select
     -- in English, for the dashboard's English version
     {{ label_en('cluster_tier', 'indicators.cluster_tier') }} as cluster_tier_en,
     case when bridge.park_id is not null then 'Declared leading cluster' else 'Other cluster' end as declared_en,
-    park.level_en
+    park.level_en,
+    -- the park's view sets each cluster's share of the park against its share of the province's parks, in
+    -- the newest year the submissions cover
+    province.employment_share as province_employment_share,
+    indicators.year = max(indicators.year) over () as is_latest_year
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id
@@ -86,3 +90,8 @@ inner join declared
     on indicators.geo_id = declared.geo_id and indicators.year = declared.year
 left join {{ ref('bridge_park_cluster') }} as bridge
     on indicators.geo_id = bridge.park_id and indicators.cluster_code = bridge.cluster_code
+left join {{ ref('mart_cluster_province_year') }} as province
+    on
+        park.province_adcode = province.province_adcode
+        and indicators.cluster_code = province.cluster_code
+        and indicators.year = province.year
