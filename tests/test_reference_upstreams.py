@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -23,10 +24,12 @@ from urllib.parse import unquote, urlsplit
 
 import polars as pl
 import pytest
+from rich.console import Console
 
 from extractors.nbs_province_gdp import extract as nbs_province_gdp
 from extractors.reference_tables import extract as reference_tables
 from extractors.world_bank import extract as world_bank
+from park import demo
 from park.reference import (
     MANIFEST,
     PROVENANCE_FILE,
@@ -394,3 +397,45 @@ def test_the_mirror_setting_must_be_a_url(monkeypatch):
     monkeypatch.setenv("PARK_REFERENCE_UPSTREAM_URL", "files.example.org")
     with pytest.raises(ConfigurationError, match="PARK_REFERENCE_UPSTREAM_URL='files.example.org': expected an http"):
         get_settings()
+
+
+# --- the demo's choice of reference folder -------------------------------------------------------------------
+
+
+def test_without_reference_dir_the_demo_fetches_the_upstreams(reference_dir, upstreams):
+    files, _ = upstreams
+    files.state.files.update({_path_of(one): (reference_dir / one.target).read_bytes() for one in FILES if one.sha256})
+    console = Console(record=True, width=200)
+    chosen = demo.ensure_reference(get_settings(), console)
+    assert chosen == get_settings().upstream_reference_dir and os.environ["PARK_REFERENCE_DIR"] == str(chosen)
+    assert len(files.requests) == 8 and "14 of 14 file(s) downloaded" in console.export_text()
+    assert get_settings().reference_dir == chosen  # the run's sources read it
+
+
+def test_the_demo_goes_on_with_generated_data_when_the_network_fails_and_says_what_to_do(upstreams, monkeypatch):
+    files, _ = upstreams
+    files.fail(503, times=1)
+    monkeypatch.setenv("PARK_HTTP_ATTEMPTS", "1")
+    monkeypatch.setenv("PARK_SCALE", "tiny")
+    console = Console(record=True, width=400)
+    chosen = demo.ensure_reference(get_settings(), console)
+    output = console.export_text()
+    assert chosen == get_settings().data_dir / demo.GENERATED_REFERENCE and (chosen / "generated.json").is_file()
+    assert "Could not fetch the real reference data: parks/development_zones_2018.csv: could not fetch" in output
+    assert "HTTP 503" in output and "PARK_REFERENCE_SOURCE=generated" in output and "`park reference fetch`" in output
+
+
+def test_the_demo_refuses_a_download_that_fails_its_checksum(upstreams):
+    """The hand-made provinces.csv is not the pinned real one: the demo stops instead of using it."""
+    with pytest.raises(ChecksumMismatchError, match="admin_divisions/provinces.csv"):
+        demo.ensure_reference(get_settings(), Console(record=True))
+    assert not get_settings().upstream_reference_dir.exists()
+
+
+def test_generated_reference_when_asked_tries_no_network(upstreams, monkeypatch):
+    files, wdi = upstreams
+    monkeypatch.setenv("PARK_REFERENCE_SOURCE", "generated")
+    monkeypatch.setenv("PARK_SCALE", "tiny")
+    chosen = demo.ensure_reference(get_settings(), Console(record=True))
+    assert (chosen / "generated.json").is_file()
+    assert files.requests == [] and wdi.requests == []
