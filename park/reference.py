@@ -140,21 +140,14 @@ UPSTREAMS: tuple[Upstream, ...] = (
         sha256=None,
         keep_columns=tuple(CATALOGUE_COLUMNS),
     ),
-    # GB/T 2260 divisions (National Bureau of Statistics codes), WTFPL
-    UpstreamFile(
-        reference_tables.PROVINCES_FILE,
-        github_file(*MODOOD, "dist/provinces.csv"),
-        sha256="b17e76dab634e24e0f56021f15737c0a526dc7f0c4e39d21abeba5a8668383cd",
-    ),
-    UpstreamFile(
-        reference_tables.CITIES_FILE,
-        github_file(*MODOOD, "dist/cities.csv"),
-        sha256="a9c818e8a5120189173668b40882ce8bf59a7ec2b057c49d7a724a04bec727f2",
-    ),
-    UpstreamFile(
-        reference_tables.AREAS_FILE,
-        github_file(*MODOOD, "dist/areas.csv"),
-        sha256="169b8d99654c28cbd285e771e00688837f77af8d50c2b703592146388d2a99ab",
+    # GB/T 2260 divisions (National Bureau of Statistics codes), WTFPL: dist/ holds them under the same names
+    *(
+        UpstreamFile(target, github_file(*MODOOD, f"dist/{target.name}"), sha256=digest)
+        for target, digest in (
+            (reference_tables.PROVINCES_FILE, "b17e76dab634e24e0f56021f15737c0a526dc7f0c4e39d21abeba5a8668383cd"),
+            (reference_tables.CITIES_FILE, "a9c818e8a5120189173668b40882ce8bf59a7ec2b057c49d7a724a04bec727f2"),
+            (reference_tables.AREAS_FILE, "169b8d99654c28cbd285e771e00688837f77af8d50c2b703592146388d2a99ab"),
+        )
     ),
     # GB/T 4754-2017 and its ISIC Rev.4 crosswalk (appendix C of the standard), GPL-3.0 extract
     UpstreamFile(

@@ -17,9 +17,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Self
 from urllib.parse import unquote, urlsplit
 
 import polars as pl
@@ -44,6 +43,7 @@ from parkplatform import catalogue
 from parkplatform.config import REPO_ROOT, ConfigurationError, get_settings
 from parkplatform.http import RetryPolicy
 from parkplatform.landing import REJECT_REASON
+from simulators.loopback import LoopbackServer
 from simulators.wdi_api import WdiMirror, read_wdi_csv
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "reference_upstreams"
@@ -75,8 +75,6 @@ class _FilesState:
 
 
 class _FilesHandler(BaseHTTPRequestHandler):
-    server: _FilesServer
-
     def log_message(self, *args: object) -> None:
         pass
 
@@ -96,42 +94,19 @@ class _FilesHandler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _FilesServer(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _FilesState
-
-
-class FilesMirror:
+class FilesMirror(LoopbackServer):
     """A loopback mirror of the upstream files: GET /<host>/<path> answers the bytes given for that path."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
-        self.state = _FilesState(files)
-        self._server = _FilesServer(("127.0.0.1", 0), _FilesHandler)
-        self._server.state = self.state
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_FilesHandler, _FilesState(files), "reference-files-mirror")
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def requests(self) -> list[str]:
-        with self.state.lock:
-            return list(self.state.requests)
+        return self.address
 
     def fail(self, status: int, times: int) -> None:
         with self.state.lock:
             self.state.failures.extend([status] * times)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
 
 @pytest.fixture
