@@ -364,12 +364,13 @@ def _replace_folder(assembled: Path, target: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-app = typer.Typer(
-    help="The reference data (catalogue, GB/T 2260 and GB/T 4754 tables, country codes, World Bank WDI) from "
-    "their public upstreams, checked and cached under the data folder (python -m park.reference).",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def reference() -> None:
+    """The reference data (catalogue, GB/T 2260 and GB/T 4754 tables, country codes, World Bank WDI) from
+    their public upstreams, checked and cached under the data folder (python -m park.reference)."""
 
 
 @app.command()

@@ -363,9 +363,16 @@ def test_the_command_reports_a_refused_file_and_exits_non_zero(tmp_path):
 
 def test_the_help_says_where_files_go_and_how_to_mirror_them():
     result = _park("reference", "fetch", "--help")
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "cache/reference/" in text and "reference-upstream/" in text and "PARK_REFERENCE_UPSTREAM_URL" in text
+
+
+def test_python_m_park_reference_takes_the_same_subcommand():
+    module = [sys.executable, "-m", "park.reference", "--help"]
+    result = subprocess.run(module, capture_output=True, text=True, timeout=120, check=False, env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "Usage: python -m park.reference [OPTIONS] COMMAND [ARGS]" in result.stdout and "fetch" in result.stdout
 
 
 def test_the_mirror_setting_must_be_a_url(monkeypatch):
