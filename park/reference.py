@@ -41,7 +41,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 import polars as pl
@@ -96,8 +96,9 @@ class UpstreamFile:
 
     @property
     def cache_key(self) -> str:
+        """Where the file is kept in the cache: ``<host>/<path>`` of its public address, readable (not %-encoded)."""
         parts = urlsplit(self.url)
-        return f"{parts.netloc}{parts.path}"
+        return f"{parts.netloc}{unquote(parts.path)}"
 
     def source_url(self, settings: Settings) -> str:
         if settings.reference_upstream_url is None:
