@@ -15,18 +15,21 @@ from typing import Annotated
 
 import typer
 
+from park import reference
 from parkplatform import intake
 from parkplatform.config import REPO_ROOT, get_settings
 
 app = typer.Typer(
     name="park",
-    help="Park Indicators Platform: run the demo, receive offices' files, write simulated sources, re-process a "
-    "batch, render the weekly report, benchmark, start or stop the services.",
+    help="Park Indicators Platform: run the demo, receive offices' files, fetch the reference data, write simulated "
+    "sources, re-process a batch, render the weekly report, benchmark, start or stop the services.",
     no_args_is_help=True,
     add_completion=False,
 )
 # `park intake submit|list` is `python -m parkplatform.intake submit|list`
 app.add_typer(intake.app, name="intake")
+# `park reference fetch` is `python -m park.reference fetch`
+app.add_typer(reference.app, name="reference")
 
 
 class Action(StrEnum):

@@ -7,9 +7,11 @@ and time, read from Airflow's own metadata, and ends with a summary of what was 
 logs are; on failure it names the failed task, the reason in one paragraph and the log file, with no
 traceback unless asked (``--verbose``).
 
-Without the real reference data (``PARK_REFERENCE_DIR`` unset and no ``../shared/data/reference``
-beside the checkout) the demo first writes a GENERATED reference folder in the same layouts
-(:mod:`simulators.reference`) and runs on it; the summary says which parts are generated.
+Without ``PARK_REFERENCE_DIR`` (and no ``../shared/data/reference`` beside the checkout, which `make demo`
+passes as it) the demo first fetches the real reference data from its public upstreams (:mod:`park.reference`,
+cached under the data folder); with ``PARK_REFERENCE_SOURCE=generated``, or when the fetch fails for want of
+a network, it writes a GENERATED reference folder in the same layouts (:mod:`simulators.reference`) and runs
+on it; the summary says which parts are generated.
 """
 
 from __future__ import annotations
@@ -52,10 +54,42 @@ class Line:
 
 
 def ensure_reference(settings: Settings, console: Console) -> Path:
-    """The reference folder of the run: PARK_REFERENCE_DIR, else a generated one (written once per scale and
-    seed under the data folder); sets PARK_REFERENCE_DIR for the run."""
+    """The reference folder of the run, and PARK_REFERENCE_DIR set to it for the run.
+
+    PARK_REFERENCE_DIR (an offline mirror: CI, ../shared/data/reference beside the checkout) is used as it is.
+    Without it, the real files are fetched from their public upstreams (:mod:`park.reference`, cached under
+    the data folder: a second demo downloads nothing); when the network fails the demo says why and what to
+    do offline, and runs on GENERATED reference data (written once per scale and seed under the data folder),
+    as it does straight away with PARK_REFERENCE_SOURCE=generated. A download that fails its checksum stops
+    the demo: that is never papered over."""
     if settings.reference_dir is not None:
         return settings.reference_dir
+    if settings.reference_source == "upstream":
+        from park.reference import ChecksumMismatchError, ReferenceFetchError, fetch_reference
+
+        console.print(
+            f"No PARK_REFERENCE_DIR: fetching the real reference data into {settings.upstream_reference_dir} …"
+        )
+        try:
+            report = fetch_reference(settings)
+        except ChecksumMismatchError:
+            raise
+        except ReferenceFetchError as error:
+            console.print(
+                Text(f"Could not fetch the real reference data: {error}", style="bold yellow"),
+                Text(
+                    "Offline, point PARK_REFERENCE_DIR at a reference folder (a copy of data/reference-upstream "
+                    "fetched on a connected machine with `park reference fetch`, or shared/data/reference), or set "
+                    "PARK_REFERENCE_SOURCE=generated to skip the fetch. Going on with GENERATED reference data."
+                ),
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"Reference data: {report.downloaded} of {len(report.files)} file(s) downloaded, the rest cached."
+            )
+            os.environ["PARK_REFERENCE_DIR"] = str(report.reference_dir)
+            return report.reference_dir
     from simulators.reference import write_generated_reference
 
     target = settings.data_dir / GENERATED_REFERENCE
@@ -287,11 +321,19 @@ def print_summary(console: Console, settings: Settings, logical_date: date, outc
         console.print(
             f"  GENERATED demonstration data: {ALWAYS_GENERATED}, and the reference data (park registry, "
             f"divisions, industry classes, countries, World Bank indicators and exchange rates, NBS province GDP: "
-            f"{reference}, see its PROVENANCE.md). Put ../shared/data/reference beside the checkout, or set "
-            "PARK_REFERENCE_DIR, for the real catalogue and statistics."
+            f"{reference}, see its PROVENANCE.md). Run with a network (the real files are then fetched), put "
+            "../shared/data/reference beside the checkout, or set PARK_REFERENCE_DIR, for the real catalogue and "
+            "statistics."
         )
     else:
-        console.print(f"  Real reference data from {reference}; GENERATED demonstration data: {ALWAYS_GENERATED}.")
+        fetched = (
+            " (fetched from its public upstreams: upstream.json there)"
+            if reference == settings.upstream_reference_dir
+            else ""
+        )
+        console.print(
+            f"  Real reference data from {reference}{fetched}; GENERATED demonstration data: {ALWAYS_GENERATED}."
+        )
     console.print(
         "  World Bank WDI was served on 127.0.0.1 from the reference folder (no internet needed)."
         if wdi_mirror_wanted()
@@ -354,7 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     if not console.is_terminal:  # a log or a pipe: wide enough for the tables, without wrapping
         console = Console(width=max(console.width, 120))
     settings = get_settings()
-    ensure_reference(settings, console)
+    from park.reference import ChecksumMismatchError
+
+    try:
+        ensure_reference(settings, console)
+    except ChecksumMismatchError as error:
+        console.print(Text(f"✗ reference data refused: {error}", style="bold red"), highlight=False)
+        return 1
     settings = get_settings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log_file = settings.data_dir / "logs" / f"demo-{args.logical_date}-{stamp}.log"

@@ -3,8 +3,8 @@
 types). Shared by the sources (the park registry lands it; park submissions, alliance members and the
 CRM check park codes against it), so it lives in the shared layer, not in a source.
 
-The catalogue is read from ``parks/development_zones_2018.csv`` under ``PARK_REFERENCE_DIR`` (in
-production the same file is pulled from upstream). A generated reference folder (written by
+The catalogue is read from ``parks/development_zones_2018.csv`` under ``PARK_REFERENCE_DIR`` (an offline
+mirror, or the folder ``park reference fetch`` assembles from the public upstream: ``park/reference.py``). A generated reference folder (written by
 ``python -m simulators.reference``: demonstration zones in the catalogue's layout, with a
 ``generated.json``) is read the same way and labelled ``generated`` in ``data_origin``; the real one
 ``catalogue_2018``. Without ``PARK_REFERENCE_DIR`` the extractor fails and says what to set.
@@ -97,7 +97,8 @@ def read_registry(settings: Settings) -> pl.DataFrame:
     if settings.reference_dir is None:
         raise FileNotFoundError(
             f"{SOURCE}: PARK_REFERENCE_DIR is not set; the catalogue is read from <reference>/{CATALOGUE_FILE} "
-            "(point it at the real reference data, or at a generated folder: python -m simulators.reference "
+            "(point it at the real reference data, fetched with `park reference fetch` into "
+            f"{settings.upstream_reference_dir}, or at a generated folder: python -m simulators.reference "
             "--target DIR --parks N --seed S)"
         )
     return read_catalogue(settings.reference_dir)

@@ -66,7 +66,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore")
 
     data_dir: Path = Field(REPO_ROOT / "data", description="root of everything produced at run time")
-    reference_dir: Path | None = Field(None, description="the reference data (real, or a generated folder)")
+    reference_dir: Path | None = Field(
+        None, description="the reference data: an offline mirror of the upstreams (real), or a generated folder"
+    )
+    # what the demo uses when PARK_REFERENCE_DIR is unset: the real files fetched from their public addresses
+    # (park reference fetch, cached under the data folder), or generated ones without trying the network
+    reference_source: Literal["upstream", "generated"] = Field(
+        "upstream",
+        description="without PARK_REFERENCE_DIR: upstream (fetch the real reference data into the data folder) "
+        "or generated (write demonstration data, no network)",
+    )
+    reference_upstream_url: str | None = Field(
+        None,
+        description="a mirror of the reference upstreams: each file is read from <url>/<host>/<path> instead of "
+        "its public address (tests, an organisation's mirror); WDI follows PARK_WDI_BASE_URL",
+    )
     scale: Annotated[Scale, NoDecode] = Field(
         SCALES["demo"], description="size of generated data: tiny, demo, national, stress"
     )
@@ -160,9 +174,11 @@ class Settings(BaseSettings):
             raise ValueError(f"expected one or more of {', '.join(REPORT_LANGUAGES)}, comma-separated")
         return languages
 
-    @field_validator("wdi_base_url")
+    @field_validator("wdi_base_url", "reference_upstream_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
@@ -197,6 +213,16 @@ class Settings(BaseSettings):
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"
+
+    @property
+    def reference_cache_dir(self) -> Path:
+        """What ``park reference fetch`` downloaded, as the upstreams sent it, with its manifest of digests."""
+        return self.data_dir / "cache" / "reference"
+
+    @property
+    def upstream_reference_dir(self) -> Path:
+        """The reference folder ``park reference fetch`` assembles from its cache (the readers' layout)."""
+        return self.data_dir / "reference-upstream"
 
     @property
     def sources_dir(self) -> Path:

@@ -24,12 +24,13 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
+
+from simulators.loopback import LoopbackServer
 
 PATH_PREFIX = "/v2/country/all/indicator/"
 INVALID_VALUE = [
@@ -91,8 +92,6 @@ class MirrorState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
     def log_message(self, *args: object) -> None:  # keep test and demo output quiet
         pass
 
@@ -177,29 +176,15 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: MirrorState
-
-
-class WdiMirror:
+class WdiMirror(LoopbackServer):
     """Start with ``with WdiMirror(reference_dir) as mirror:``; ``mirror.base_url`` is the API root."""
 
     def __init__(self, reference_dir: Path) -> None:
-        self.state = MirrorState(reference_dir=reference_dir)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = self.state
-        self._thread = threading.Thread(target=self._server.serve_forever, name="wdi-mirror", daemon=True)
+        super().__init__(_Handler, MirrorState(reference_dir=reference_dir), "wdi-mirror")
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v2"
-
-    @property
-    def requests(self) -> list[str]:
-        with self.state.lock:
-            return list(self.state.requests)
+        return f"{self.address}/v2"
 
     def fault(self, mode: str, times: int | None = 1, delay: float = 0.0) -> None:
         with self.state.lock:
@@ -209,12 +194,3 @@ class WdiMirror:
         with self.state.lock:
             self.state.faults.clear()
             self.state.requests.clear()
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()

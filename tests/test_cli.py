@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 PARK = Path(sys.executable).parent / "park"
-SUBCOMMANDS = ("demo", "simulate", "reprocess", "report", "bench", "services", "settings")
+SUBCOMMANDS = ("demo", "intake", "reference", "simulate", "reprocess", "report", "bench", "services", "settings")
 
 
 def _park(*args: str) -> subprocess.CompletedProcess:

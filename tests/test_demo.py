@@ -22,13 +22,14 @@ MAX_LINES = 300  # issue 13: a first `make demo` prints fewer than 300 lines aft
 
 
 def _demo_environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a fresh clone: no reference folder, no WDI URL, an Airflow home of its own."""
+    """The environment of a fresh clone asked for generated reference data (PARK_REFERENCE_SOURCE=generated: no
+    fetch from the upstreams, whatever the network): no reference folder, no WDI URL, an Airflow home of its own."""
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("AIRFLOW", "PARK_")) and name not in ("DBT_SEND_ANONYMOUS_USAGE_STATS",)
     }
-    env.update({"PARK_DATA_DIR": str(data_dir), "PARK_SCALE": "tiny", **extra})
+    env.update({"PARK_DATA_DIR": str(data_dir), "PARK_SCALE": "tiny", "PARK_REFERENCE_SOURCE": "generated", **extra})
     return env
 
 

@@ -1,6 +1,7 @@
 """Reference tables: GB/T 2260 divisions, GB/T 4754-2017 with its ISIC Rev.4 crosswalk, ISO 3166-1 countries.
 
-Read from ``PARK_REFERENCE_DIR`` (in production the same files come from NBS, the standards and the UN / ISO lists):
+Read from ``PARK_REFERENCE_DIR`` (an offline mirror, or the folder ``park reference fetch`` assembles from the
+public upstreams: ``park/reference.py``):
 
 - ``admin_divisions/provinces.csv`` (code, name), ``cities.csv`` (code, name, provinceCode),
   ``areas.csv`` (code, name, cityCode, provinceCode): 2-, 4- and 6-digit codes;

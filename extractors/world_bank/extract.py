@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Self
 
 import httpx
 import polars as pl
-from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from extractors.world_bank.contract import FIRST_YEAR, INDICATORS
 from parkplatform.config import Settings
+from parkplatform.http import DEFAULT_POLICY, HTTPFetchError, RetryPolicy, get_with_retries
 from parkplatform.landing import BatchReport, first_reject_reason, land_batch
 
 log = logging.getLogger(__name__)
@@ -57,32 +56,6 @@ ROW_SCHEMA = {
 
 class WdiError(RuntimeError):
     """The WDI API refused the request, kept failing, or answered something that is not WDI data."""
-
-
-class _TransientHTTPError(Exception):
-    """HTTP 429 or 5xx: worth another attempt."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"HTTP {response.status_code} {response.reason_phrase}")
-        self.status_code = response.status_code
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: ``attempts`` in all, waits growing from ``wait_initial`` up to ``wait_max``
-    seconds, each request given ``timeout`` seconds."""
-
-    attempts: int = 5
-    wait_initial: float = 1.0
-    wait_max: float = 30.0
-    timeout: float = 30.0
-
-
-DEFAULT_POLICY = RetryPolicy()
-
-
-def _is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, _TransientHTTPError | httpx.TransportError)
 
 
 class WdiClient:
@@ -137,36 +110,11 @@ class WdiClient:
         return pl.concat(frames, how="vertical") if frames else _rows_frame([], code, "")
 
     def _get_page(self, code: str, url: str) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.policy.attempts),
-            wait=wait_exponential(multiplier=self.policy.wait_initial, max=self.policy.wait_max),
-            retry=retry_if_exception(_is_transient),
-            before_sleep=lambda state: log.warning(
-                "WDI indicator %s: attempt %d on %s failed (%s); retrying",
-                code,
-                state.attempt_number,
-                url,
-                state.outcome.exception() if state.outcome else "?",
-            ),
-        )
         try:
-            response = retrying(self._get, url)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            cause = str(last) if isinstance(last, _TransientHTTPError) else f"{type(last).__name__}: {last}"
-            raise WdiError(
-                f"WDI indicator {code}: giving up after {self.policy.attempts} attempt(s) on {url}; last error: {cause}"
-            ) from last
-        except httpx.HTTPStatusError as exc:
-            raise WdiError(f"WDI indicator {code}: HTTP {exc.response.status_code} from {url}") from exc
+            response = get_with_retries(self._http, url, self.policy, label=f"WDI indicator {code}")
+        except HTTPFetchError as exc:
+            raise WdiError(f"WDI indicator {code}: {exc}") from exc
         return _parse_payload(code, url, response.content)
-
-    def _get(self, url: str) -> httpx.Response:
-        response = self._http.get(url)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _TransientHTTPError(response)
-        response.raise_for_status()
-        return response
 
 
 def _parse_payload(code: str, url: str, content: bytes) -> tuple[dict[str, int], list[dict[str, Any]]]:
