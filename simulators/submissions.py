@@ -68,9 +68,9 @@ FAULT_KINDS = (
     "duplicate_enterprise",
 )
 NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
-# With faults on, one office per sending sends a file without this required column (rejected whole): the
-# office with the fewest enterprises (the first in code order among equals), so that the fault is exercised
-# while the warehouse still holds nearly every enterprise generated.
+# With faults on, each time the offices send (a logical date, or one period of the history) one of them leaves
+# this required column out (its file is rejected whole): the office with the fewest enterprises (the first in
+# code order among equals), so that the fault is exercised while nearly every enterprise generated lands.
 COLUMN_LEFT_OUT = "enterprise_name"
 # How often each generated office reports its list (besides the annual report every office files, which the
 # history back-fill sends): most monthly, as the alliance asks its members to; a share quarterly, like the
