@@ -66,7 +66,6 @@ def _folder_bytes(folder: Path) -> int:
 def generate(logical_date: str) -> dict:
     """The simulators write what the sources without public data read (simulators.sources), timed apart."""
     from extractors.crm import extract as crm
-    from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
     from simulators import crm as crm_simulator
     from simulators import members as members_simulator
@@ -87,7 +86,8 @@ def generate(logical_date: str) -> dict:
         "crm_seconds": round(crm_timer.seconds, 3),
         "submission_files": len(files),
         "submission_rows": settings.scale.enterprises,
-        "submission_bytes": _folder_bytes(park_submissions.period_folder(settings, f"{day:%Y-%m}")),
+        # the offices' files are in the folders of the periods their cadences have due
+        "submission_bytes": sum(path.stat().st_size for path in files),
         "crm_projects": export.projects if export else None,
         "crm_events": export.events if export else None,
         "crm_payments": export.payments if export else None,

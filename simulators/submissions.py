@@ -8,10 +8,12 @@ of fault after another, to exercise the quarantine.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -66,8 +68,17 @@ FAULT_KINDS = (
     "duplicate_enterprise",
 )
 NOT_A_CLASS = "3390"  # four digits, but no class of GB/T 4754-2017
-# With faults on, one office per period sends a file without this required column (rejected whole).
+# With faults on, each time the offices send (a logical date, or one period of the history) one of them leaves
+# this required column out (its file is rejected whole): the office with the fewest enterprises (the first in
+# code order among equals), so that the fault is exercised while nearly every enterprise generated lands.
 COLUMN_LEFT_OUT = "enterprise_name"
+# How often each generated office reports its list (besides the annual report every office files, which the
+# history back-fill sends): most monthly, as the alliance asks its members to; a share quarterly, like the
+# offices that send the alliance what they compile for the quarterly statistics reports (季报) anyway; a few
+# only yearly, with the annual report (年报). Drawn per office from the seed and the park's code, so that an
+# office keeps its cadence whatever the scale and whichever other offices are generated.
+OFFICE_CADENCES = ("month", "quarter", "year")
+OFFICE_CADENCE_SHARES = (0.7, 0.2, 0.1)
 WORKBOOK_CREATED = datetime(2018, 1, 1)
 
 
@@ -402,19 +413,19 @@ def _group_thousands(value: str) -> str:
 
 
 def write_submissions(
-    frame: pl.DataFrame, target: Path, *, incomplete_file: int | None = None, first_file: int = 0
+    frame: pl.DataFrame, target: Path, *, file_numbers: Mapping[str, int], incomplete_office: str | None = None
 ) -> list[Path]:
-    """One file per park of ``frame`` in the office's own style, into ``target`` (which must exist).
-    Files are numbered from ``first_file`` in park order; the number picks the style, a blank row
-    in every 4th file, and ``incomplete_file`` leaves out :data:`COLUMN_LEFT_OUT`."""
+    """One file per park of ``frame`` in the office's own style, into ``target`` (which must exist). The
+    office's number (``file_numbers``, by park) picks its style and a blank row in every 4th file, so an office
+    writes alike whichever other offices send with it; ``incomplete_office`` leaves out :data:`COLUMN_LEFT_OUT`."""
     written = []
-    for offset, ((park,), rows) in enumerate(frame.group_by("_file_park", maintain_order=True)):
-        index = first_file + offset
-        style = SUBMISSION_STYLES[index % len(SUBMISSION_STYLES)]
+    for (park,), rows in frame.group_by("_file_park", maintain_order=True):
+        number = file_numbers[park]
+        style = SUBMISSION_STYLES[number % len(SUBMISSION_STYLES)]
         if style.encoding is None and rows.height + 3 > EXCEL_MAX_ROWS:
             style = LARGE_FILE_STYLE  # more rows than a worksheet holds: the office sends a CSV
-        sheet = style_rows(rows, style, blank_row=index % 4 == 1)
-        if index == incomplete_file:
+        sheet = style_rows(rows, style, blank_row=number % 4 == 1)
+        if park == incomplete_office:
             sheet = sheet.drop(sheet.columns[SUBMISSION_COLUMNS.index(COLUMN_LEFT_OUT)])
         path = target / f"{park}{style.suffix}"
         if style.encoding is None:
@@ -428,6 +439,28 @@ def write_submissions(
     return written
 
 
+def office_cadence(park: str, seed: int) -> str:
+    """How often the generated office of ``park`` reports (:data:`OFFICE_CADENCES`, in the shares of
+    :data:`OFFICE_CADENCE_SHARES`): a draw from the SHA-256 of the seed and the park's code, the same on every
+    machine and whatever else is generated."""
+    draw = int.from_bytes(hashlib.sha256(f"{seed}:{park}".encode()).digest()[:8], "big") / 2**64
+    index = int(np.searchsorted(np.cumsum(OFFICE_CADENCE_SHARES), draw, side="right"))
+    return OFFICE_CADENCES[min(index, len(OFFICE_CADENCES) - 1)]
+
+
+def due_periods(logical_date: date) -> dict[str, Period]:
+    """The period an office of each cadence sends at ``logical_date``: a monthly office the month of the date
+    (its list as it stands), a quarterly office the last quarter ended before the date (``2026Q3`` from
+    October to December 2026), a yearly office last year's list (``2025`` throughout 2026)."""
+    quarters_ended = (logical_date.month - 1) // 3
+    last_quarter = f"{logical_date.year}Q{quarters_ended}" if quarters_ended else f"{logical_date.year - 1}Q4"
+    return {
+        "month": parse_period(f"{logical_date:%Y-%m}"),
+        "quarter": parse_period(last_quarter),
+        "year": parse_period(str(logical_date.year - 1)),
+    }
+
+
 def generate_park_submissions(
     registry: pl.DataFrame,
     *,
@@ -436,19 +469,19 @@ def generate_park_submissions(
     parks: int,
     seed: int,
     bad_row_rate: float,
+    period_of: Callable[[str], Period],
+    current_end: date,
     chunk_rows: int = CHUNK_ROWS,
-    period_end: date | None = None,
-    current_end: date | None = None,
 ) -> list[Path]:
-    """Replace the period's submissions in ``target`` for ``registry`` (zone_code, province_adcode2,
-    clusters), streaming chunk by chunk with a progress bar; return the files in name order. With
-    ``period_end`` before ``current_end``, the same enterprises as they stood then (:func:`as_it_stood`)."""
+    """Replace the offices' files in ``target`` for ``registry`` (zone_code, province_adcode2, clusters),
+    streaming chunk by chunk with a progress bar; return the files in name order. Each office writes the
+    period ``period_of`` gives for its park into ``target/<period>/``; for a period that ended before
+    ``current_end`` (the end of the logical date's month), the enterprises as they stood then
+    (:func:`as_it_stood`). With faults on, the office with the fewest enterprises (of the first chunk: of all
+    offices up to the demo scale) sends its file without :data:`COLUMN_LEFT_OUT`."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    files = min(parks, registry.height, enterprises)
-    # the middle office, so that neither the first nor the last style is always the incomplete one
-    incomplete = files // 2 if bad_row_rate > 0 else None
     chunks = enterprise_chunks(
         registry["zone_code"].to_list(),
         registry["province_adcode2"].to_list(),
@@ -460,15 +493,35 @@ def generate_park_submissions(
         chunk_rows=chunk_rows,
     )
     paths: list[Path] = []
+    offices_before = 0
+    incomplete: str | None = None
     with progress_bar() as progress:
         task = progress.add_task("park submissions (generated offices)", total=enterprises)
         for chunk in chunks:
-            if period_end is not None and current_end is not None and period_end < current_end:
-                chunk = as_it_stood(chunk, period_end, (current_end - period_end).days / 365.25, seed)
-            paths += write_submissions(chunk, target, incomplete_file=incomplete, first_file=len(paths))
+            offices = chunk["_file_park"].unique(maintain_order=True).to_list()
+            file_numbers = {park: offices_before + number for number, park in enumerate(offices)}
+            offices_before += len(offices)
+            if bad_row_rate > 0 and incomplete is None:
+                incomplete = smallest_office(chunk)
+            sending: dict[Period, list[str]] = {}
+            for park in offices:
+                sending.setdefault(period_of(park), []).append(park)
+            for period, period_offices in sending.items():
+                rows = chunk.filter(pl.col("_file_park").is_in(period_offices))
+                if period.end < current_end:
+                    rows = as_it_stood(rows, period.end, (current_end - period.end).days / 365.25, seed)
+                folder = target / period.label
+                folder.mkdir(exist_ok=True)
+                paths += write_submissions(rows, folder, file_numbers=file_numbers, incomplete_office=incomplete)
             progress.advance(task, chunk.height)
     log.info("generated %d enterprise rows in %d files under %s", enterprises, len(paths), target)
     return sorted(paths)
+
+
+def smallest_office(rows: pl.DataFrame) -> str:
+    """The office of ``rows`` with the fewest enterprises, the first in code order among equals."""
+    counts = rows.group_by("_file_park").len().sort("len", "_file_park")
+    return counts["_file_park"][0]
 
 
 def as_it_stood(rows: pl.DataFrame, period_end: date, years_back: float, seed: int) -> pl.DataFrame:
@@ -505,19 +558,20 @@ def as_it_stood(rows: pl.DataFrame, period_end: date, years_back: float, seed: i
 
 def history_periods(logical_date: date, months: int = HISTORY_MONTHS) -> list[Period]:
     """The periods the offices' history is back-filled with (DESIGN.md section 7: the ``months`` months before
-    ``logical_date``): each full year from the one the window starts in up to last year, as the offices' annual
-    reports, oldest first (year on year needs the year before; 2024 and 2025 for a date in 2026)."""
+    ``logical_date``): each full year from the one the window starts in up to last year, as the annual reports
+    every office files whatever its cadence, oldest first (year on year needs the year before; 2024 and 2025 for a date in 2026)."""
     first_year = (logical_date.year * 12 + logical_date.month - 1 - months) // 12
     return [parse_period(str(year)) for year in range(first_year, logical_date.year)]
 
 
 def write_period(settings: Settings, logical_date: date, period: Period | None = None) -> list[Path]:
-    """Write a period's files as the park offices would (generated: no public data) and send each into the
-    inbox for its park; returns the period's current generated files in the inbox. The period is the month
-    of ``logical_date`` unless ``period`` names an earlier one (:func:`history_periods`): then the
+    """Write the offices' files as the park offices would (generated: no public data) and send each into the
+    inbox for its park and period; returns the inbox files now current for the offices that sent. Each office
+    sends what its cadence (:func:`office_cadence`) has due at ``logical_date`` (:func:`due_periods`), unless
+    ``period`` names an earlier one (:func:`history_periods`): then every office sends it, with the
     enterprises as they stood at its end."""
     current = parse_period(f"{logical_date:%Y-%m}")
-    period = period or current
+    due = due_periods(logical_date)
     parks = registry_parks(settings)
     # Park offices of zones with a shared catalogue code cannot be told apart: none is generated.
     submitting = parks.filter(~pl.col("code_is_shared") & pl.col("province_adcode2").is_not_null())
@@ -530,15 +584,23 @@ def write_period(settings: Settings, logical_date: date, period: Period | None =
             parks=settings.scale.parks,
             seed=settings.seed,
             bad_row_rate=settings.bad_row_rate,
-            period_end=period.end,
+            period_of=(lambda _park: period) if period else (lambda park: due[office_cadence(park, settings.seed)]),
             current_end=current.end,
         )
-        # each file is named after its park's code, as the office's own copy would be
-        return send(
-            settings,
-            SOURCE,
-            [(file, file.stem) for file in files],
-            period=period.label,
-            sender="simulators.submissions",
-            resolver=ParkResolver(catalogue.valid_registry(settings)),
-        )
+        resolver = ParkResolver(catalogue.valid_registry(settings))
+        sent: list[Path] = []
+        # files in name order: each period's folder together
+        for label, period_files in itertools.groupby(files, key=lambda file: file.parent.name):
+            # each file is named after its park's code, as the office's own copy would be
+            items = [(file, file.stem) for file in period_files]
+            current_files = send(
+                settings,
+                SOURCE,
+                items,
+                period=label,
+                sender="simulators.submissions",
+                resolver=resolver,
+            )
+            senders = {park for _, park in items}
+            sent += [path for path in current_files if path.parent.name in senders]
+        return sorted(sent)

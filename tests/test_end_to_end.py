@@ -82,10 +82,11 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "bridge_park_cluster": 6238,
         "dim_cluster": 20,
         "dim_date": 11323,  # 2000-01-01 to 2030-12-31
-        "dim_enterprise": 488,
+        # the 489 landed enterprises (tests/test_park_submissions.py counts them from the inbox files)
+        "dim_enterprise": 489,
         "dim_park": 2552,  # the catalogue's 2,543 zones and 9 alliance-only parks
         "dim_region": 280,  # 31 provinces and 249 countries and territories
-        "fct_enterprise_period": 488,
+        "fct_enterprise_period": 489,  # each once: 30 rows of 2026-11, 456 of 2026Q3, 3 of 2025
         "fct_intake_receipt": 21,  # the 20 offices' files and the member list
         "fct_investment_project": 196,
         "fct_match": 297,
@@ -93,16 +94,19 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         # the ledger's 180 payments by 2026-11-23 less 5 quarantined (test_marts_crm), 3 of them on
         # projects quarantined at landing
         "fct_paid_in_payment": 175,
-        "mart_cluster_park_year": 54,
-        "mart_cluster_province_year": 54,
-        # the 105 member parks of the catalogue x 2026-11 (the first month any file arrived for; not yet due)
-        "mart_intake_status": 105,
+        # distinct (park or province) x cluster x year of the landed rows, the year the period's first four digits,
+        # the cluster from seed cluster_industry_classes, the province from the registry
+        "mart_cluster_park_year": 55,
+        "mart_cluster_province_year": 53,
+        # the 105 member parks of the catalogue x 2026-11 (a month files arrived for) and 2026-10 (the last complete
+        # month, owed since the yearly offices' 2025 files are the first period any file arrived for)
+        "mart_intake_status": 210,
         "mart_investment_flows_month": 100,
         "mart_investment_corridors_year": 22,  # 9 corridors signed in 2025, 13 in 2026
         "mart_match_funnel": 295,
         "mart_match_funnel_stages": 1770,  # the funnel's 295 rows x 6 stages
         "mart_parks_by_province_zone_type": 192,
-        "mart_quarantine_batches": 26,  # batch x reason; its 77 rows = the 4 + 19 + 5 + 4 + 38 + 7 quarantined
+        "mart_quarantine_batches": 26,  # batch x reason; its 76 rows = the 4 + 19 + 5 + 4 + 37 + 7 quarantined
         "mart_regional_indicators": 6366,
         "mart_serving_status": 1,  # the published build's as-of date and generated parts (every dashboard's banner)
         "mart_weekly_indicators": 791,  # 113 complete ISO weeks of CRM history x 7 indicators
@@ -114,11 +118,11 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         ("unlisted", 9),
     ]
     # totals over the mart: every zone once, every landed enterprise once, 19 reporting parks (of 20:
-    # one office's file lacks a required column and is quarantined whole)
+    # the smallest office's file lacks a required column and is quarantined whole)
     assert _sql(
         settings,
         "select sum(parks), sum(parks_reporting_enterprises), sum(enterprises) from mart_parks_by_province_zone_type",
-    ) == [(2543, 19, 488)]
+    ) == [(2543, 19, 489)]
     # the catalogue by type, countable in a spreadsheet of development_zones_2018.csv
     assert _sql(
         settings,
@@ -208,14 +212,14 @@ def test_every_batch_reconciles(platform):
         ("intake_receipts", 21, 21, 0),  # a receipt per file received: 20 offices' files and the member list
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
         ("park_registry", 2543, 2543, 0),
-        ("park_submissions", 526, 488, 38),
+        ("park_submissions", 526, 489, 37),
         # 7,051 rows of the six files, 7 verbatim repeats of crosswalk pairs (test_reference_tables)
         ("reference_tables", 7051, 7044, 7),
         # WDI rows with year in 2000..2026 of the six real CSVs, served by the demo's loopback mirror
         ("world_bank", 38110, 38110, 0),
     ]
     quarantined = pl.read_parquet(batch_dir(settings.landing_dir, "park_submissions", DAY) / "quarantined.parquet")
-    assert quarantined.height == 38 and quarantined["_reject_reason"].null_count() == 0
+    assert quarantined.height == 37 and quarantined["_reject_reason"].null_count() == 0
 
 
 def test_the_crm_lands_in_the_warehouse_one_row_per_project_and_event(platform):
@@ -282,7 +286,7 @@ def test_rerunning_the_same_logical_date_leaves_identical_marts(platform):
         again = _digests(settings)
         assert set(again) == set(first)
         assert {table for table in first if again[table] != first[table]} == set()
-    assert _sql(settings, "select count(*), count(distinct credit_code) from dim_enterprise") == [(488, 488)]
+    assert _sql(settings, "select count(*), count(distinct credit_code) from dim_enterprise") == [(489, 489)]
 
 
 def test_a_backfill_of_twelve_past_weeks_builds_nothing_and_serving_stays_the_newest_build(platform):

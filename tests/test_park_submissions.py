@@ -10,15 +10,38 @@ from extractors.park_submissions import reader as spreadsheets
 from parkplatform.config import get_settings
 from parkplatform.intake import Inbox
 from parkplatform.landing import LANDED_FILE, QUARANTINED_FILE, first_reject_reason
+from parkplatform.receipts import parse_period
 from simulators import submissions as generator
 
 DAY = date(2026, 11, 23)
+INCOMPLETE_HEADER = (
+    "统一社会信用代码",
+    "园区代码",
+    "行业代码",
+    "所有制类型",
+    "成立日期",
+    "从业人员",
+    "营业收入（亿元）",
+    "是否高新技术企业",
+    "纳税总额（亿元）",
+    "研发经费支出（亿元）",
+    "投资来源国",
+    "孵化阶段",
+    "经营状态",
+)
 INCOMPLETE_FILE_REASON = (
-    "required column(s) enterprise_name missing; file rejected whole (header cells found in line 1: "
-    "'credit_code', 'park_code', 'industry_code', 'ownership', 'established', 'employees', 'revenue（10k CNY）', "
-    "'high_tech', 'tax（10k CNY）', 'rnd_spend（10k CNY）', 'origin_country', 'incubation_stage', 'status'; "
+    "required column(s) enterprise_name missing; file rejected whole (header cells found in row 1 of sheet "
+    f"'企业名录': {', '.join(repr(cell) for cell in INCOMPLETE_HEADER)}; "
     "header synonyms are listed in extractors/park_submissions/reader.py HEADER_SYNONYMS)"
 )
+# Counted from the inbox files themselves (read with Polars, each CSV decoded as UTF-8 or GB18030, each workbook's
+# 企业名录 sheet; an enterprise row is one that is neither blank nor 合计; the faults found by the GB 32100 check
+# character, a negative or non-numeric headcount, a missing name, class 3390, park S999999 and a repeated code):
+# at tiny, 12 offices report monthly (2026-11: 32 enterprises), 6 quarterly (2026Q3: 465, 445 of them S347025's)
+# and 2 yearly (2025: 3). The office with the fewest enterprises, G611044 (1, the first in code order of the five
+# with one), sends its workbook without the name column; 10 of the other 499 rows carry a fault; 489 land.
+INCOMPLETE_OFFICE = "G611044"
+OFFICES_BY_PERIOD = {"2026-11": 12, "2026Q3": 6, "2025": 2}
 
 
 def _offices_send_and_land(settings=None):
@@ -31,11 +54,11 @@ def _offices_send_and_land(settings=None):
 def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
     report = _offices_send_and_land()
     # 500 enterprise rows + one 合计 row in each of the 20 files + a blank row in 5 of them;
-    # 2 % of the enterprise rows corrupted, one kind of fault after the other; and the 11th office's
-    # file (S348076: header, 2 enterprises, 合计) lacks the name column: its 4 lines are quarantined
-    assert (report.received, report.landed, report.quarantined) == (526, 488, 38)
+    # 2 % of the enterprise rows corrupted, one kind of fault after the other; and the smallest office's
+    # workbook (G611044: header, 1 enterprise, 合计) lacks the name column: its 3 lines are quarantined
+    assert (report.received, report.landed, report.quarantined) == (526, 489, 37)
     assert report.quarantine_reasons == {
-        INCOMPLETE_FILE_REASON: 4,
+        INCOMPLETE_FILE_REASON: 3,
         "totals row (合计), not an enterprise": 19,
         "blank row (空行), no values": 5,
         "credit_code (统一社会信用代码) fails the GB 32100-2015 format or check character": 2,
@@ -46,7 +69,7 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
         "industry_code (行业代码) is not a GB/T 4754-2017 class": 1,
         spreadsheets.DUPLICATE_REASON: 1,
     }
-    # one file per park office, 20 parks at the tiny scale, each in its office's style
+    # one file per park office, 20 parks at the tiny scale, each in its office's style, for its cadence's period
     names = [f.source_file.rsplit("/", 1)[-1] for f in report.files]
     assert len(names) == 20
     assert sum(name.endswith(".xlsx") for name in names) == 4
@@ -56,26 +79,44 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
     superseded = quarantined.filter(pl.col("_reject_reason") == spreadsheets.DUPLICATE_REASON)
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
     assert superseded["credit_code"].is_in(landed["credit_code"].implode()).all()
-    assert landed["credit_code"].n_unique() == landed.height == 488
+    assert landed["credit_code"].n_unique() == landed.height == 489
+
+
+def test_each_office_sends_the_period_its_cadence_has_due(tiny):
+    """Monthly offices send the month of the date, quarterly ones the last quarter ended, yearly ones last year,
+    each into the inbox folder of that period; what lands keeps the period."""
+    report = _offices_send_and_land()
+    # inbox/park_submissions/<period>/<park>/<file>
+    periods = pl.Series([f.source_file for f in report.files]).str.split("/").list.get(-3)
+    assert dict(periods.value_counts().iter_rows()) == OFFICES_BY_PERIOD
+    landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
+    # of each period's enterprises, those in the incomplete workbook (1, 2026-11) and those with a fault do not land
+    assert dict(landed.group_by("period").len().iter_rows()) == {"2026-11": 30, "2026Q3": 456, "2025": 3}
+    assert generator.due_periods(DAY) == {
+        "month": parse_period("2026-11"),
+        "quarter": parse_period("2026Q3"),
+        "year": parse_period("2025"),
+    }
+    # a quarter is due once it has ended: on its last day the office still owes the quarter before
+    assert generator.due_periods(date(2026, 9, 30))["quarter"].label == "2026Q2"
+    assert generator.due_periods(date(2026, 1, 5))["quarter"].label == "2025Q4"
 
 
 def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(tiny):
     report = _offices_send_and_land()
-    rejected = [f for f in report.files if f.source_file.endswith("S348076.csv")]
-    assert [(f.received, f.landed, f.quarantined) for f in rejected] == [(4, 0, 4)]
+    rejected = [
+        f for f in report.files if f.source_file.endswith(f"2026-11/{INCOMPLETE_OFFICE}/{INCOMPLETE_OFFICE}.xlsx")
+    ]
+    assert [(f.received, f.landed, f.quarantined) for f in rejected] == [(3, 0, 3)]
     quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}").filter(
         pl.col("_source_file") == rejected[0].source_file
     )
-    assert quarantined["_source_row"].to_list() == [1, 2, 3, 4]
+    assert quarantined["_source_row"].to_list() == [1, 2, 3]
     assert set(quarantined["_reject_reason"]) == {INCOMPLETE_FILE_REASON}
     # the lines are kept as sent, to be re-processed once the office sends the column
-    assert quarantined["_raw_row"][
-        0
-    ] == "credit_code\tpark_code\tindustry_code\townership\testablished\temployees\t" + (
-        "revenue（10k CNY）\thigh_tech\ttax（10k CNY）\trnd_spend（10k CNY）\torigin_country\tincubation_stage\tstatus"
-    )
-    assert quarantined["_raw_row"][3].startswith("合计")
-    assert sum(f.landed for f in report.files) == 488 and len(report.files) == 20
+    assert quarantined["_raw_row"][0] == "\t".join(INCOMPLETE_HEADER)
+    assert quarantined["_raw_row"][2].startswith("合计")
+    assert sum(f.landed for f in report.files) == 489 and len(report.files) == 20
 
 
 def test_every_style_reads_back_the_values_the_office_wrote(tiny):
@@ -94,8 +135,18 @@ def test_every_style_reads_back_the_values_the_office_wrote(tiny):
         park_clusters=parks.select("zone_code", "clusters"),
     ).filter(pl.col("_fault").is_null())
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
+    # each office's rows as they stood at the end of the period it sent (the quarter's, last year's)
+    now = parse_period(f"{DAY:%Y-%m}").end
+    as_sent = []
+    for label, offices in landed.group_by("period").agg(pl.col("park_code").unique()).iter_rows():
+        end = parse_period(label).end
+        rows = produced.filter(pl.col("_file_park").is_in(offices))
+        as_sent.append(
+            generator.as_it_stood(rows, end, (now - end).days / 365.25, settings.seed) if end < now else rows
+        )
+    produced = pl.concat(as_sent)
     joined = landed.join(produced, on=["credit_code", "park_code", "industry_code"], suffix="_produced")
-    assert joined.height == 488  # every landed row is one the generator made without a fault
+    assert joined.height == 489  # every landed row is one the generator made without a fault
     assert (joined["employees"] == joined["employees_produced"]).all()
     for money in ("revenue_10k_cny", "tax_10k_cny", "rnd_10k_cny"):
         sent = joined.filter(pl.col(money).is_not_null())
@@ -220,8 +271,39 @@ def test_big_scales_stream_in_chunks_of_whole_parks(tiny, tmp_path):
     assert [chunk["_fault"].is_not_null().sum() for chunk in first] == [round(0.02 * c.height) for c in first]
     assert all(a.equals(b) for a, b in zip(first, chunks(), strict=True))
 
-    paths = generator.generate_park_submissions(parks, target=tmp_path / "period", **arguments)
+    november = parse_period("2026-11")
+    paths = generator.generate_park_submissions(
+        parks, target=tmp_path / "period", period_of=lambda _park: november, current_end=november.end, **arguments
+    )
     assert sorted(path.stem for path in paths) == [park for p in chunk_parks for park in p]
+    assert {path.parent.name for path in paths} == {"2026-11"}
+    # offices of other cadences in other folders, each in the same style as when all sent the month
+    due = generator.due_periods(DAY)
+    by_cadence = generator.generate_park_submissions(
+        parks,
+        target=tmp_path / "due",
+        period_of=lambda park: due[generator.office_cadence(park, 7)],
+        current_end=november.end,
+        **arguments,
+    )
+    assert {path.parent.name for path in by_cadence} == {"2026-11", "2026Q3", "2025"}
+    assert sorted((path.stem, path.suffix) for path in by_cadence) == sorted((path.stem, path.suffix) for path in paths)
+    # the file without the name column is the smallest office's of the first chunk
+    smallest = first[0].group_by("_file_park").len().sort("len", "_file_park")["_file_park"][0]
+    without_name = [path.stem for path in paths if not {"企业名称", "enterprise_name"} & set(_header(path))]
+    assert without_name == [smallest]
+
+
+def _header(path: Path) -> list[str]:
+    """The header cells of a generated file, read without the platform's reader."""
+    if path.suffix == ".xlsx":
+        return pl.read_excel(path, infer_schema_length=0).columns
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return text.splitlines()[0].split(",")
 
 
 def test_a_batch_landed_before_the_optional_columns_normalises_with_nulls(tiny, tmp_path):

@@ -557,6 +557,31 @@ def test_duplicate_credit_codes_resolve_to_one_row_newest_period_then_file_and_r
     assert superseded["_reject_reason"].unique().to_list() == [spreadsheets.DUPLICATE_REASON]
 
 
+def test_a_duplicate_keeps_the_row_of_the_period_ending_latest_whatever_its_kind():
+    """A quarterly office's 2026Q3 and a monthly office's 2026-11 name one enterprise: November is newer, though
+    its label sorts before the quarter's; the year 2026 ends later still; a quarter and its last month end
+    together, and the greater label (the quarter) wins."""
+    frame = pl.DataFrame(
+        [
+            ("2026Q3", "q.csv", 2, CODE_A),
+            ("2026-11", "m.csv", 2, CODE_A),
+            ("2026-11", "m.csv", 3, CODE_B),
+            ("2026", "y.csv", 2, CODE_B),
+            ("2026-09", "m9.csv", 2, CODE_C),
+            ("2026Q3", "q.csv", 3, CODE_C),
+        ],
+        schema=["period", "_source_file", "_source_row", "credit_code"],
+        orient="row",
+    )
+    kept, superseded = spreadsheets.resolve_duplicates(frame)
+    assert kept.select("credit_code", "period").rows() == [(CODE_A, "2026-11"), (CODE_B, "2026"), (CODE_C, "2026Q3")]
+    assert superseded.select("credit_code", "period", "_kept_period").rows() == [
+        (CODE_A, "2026Q3", "2026-11"),
+        (CODE_B, "2026-11", "2026"),
+        (CODE_C, "2026-09", "2026Q3"),
+    ]
+
+
 def test_duplicates_need_a_period_column():
     with pytest.raises(ValueError, match="no 'period' column"):
         spreadsheets.resolve_duplicates(pl.DataFrame({"credit_code": [CODE_A]}))

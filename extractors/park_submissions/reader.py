@@ -92,6 +92,7 @@ from extractors.park_submissions import credit_code
 from extractors.park_submissions.contract import ENTERPRISE_STATUSES, INCUBATION_STAGES
 from parkplatform.landing import REJECT_REASON, first_reject_reason
 from parkplatform.progress import progress_bar
+from parkplatform.receipts import parse_period
 
 # The columns of the alliance's first template (text, canonical units: revenue in 万元).
 CANONICAL_COLUMNS = (
@@ -1339,8 +1340,9 @@ def resolve_duplicates(frame: pl.DataFrame, *, period_column: str = "period") ->
     """One row per credit code; the others superseded with :data:`DUPLICATE_REASON`, none lost.
 
     The rule: among the rows with the same ``credit_code`` that are not already quarantined (no
-    ``_reject_reason``), the row of the newest ``period_column`` wins (a null period is the oldest);
-    within a period the first file (``_source_file`` order) and in it the first row
+    ``_reject_reason``), the row of the newest ``period_column`` wins: the period ending latest (November
+    2026 over the quarter 2026Q3, whatever their labels' order), of periods ending together the greater label,
+    a null period the oldest; within a period the first file (``_source_file`` order) and in it the first row
     (``_source_row``) wins. ``kept`` holds every row that is not superseded (the winners, the rows
     without a duplicate and, untouched, rows quarantined before) in the input order; ``superseded``
     holds the losers with the reason and ``_kept_source_file`` / ``_kept_source_row`` /
@@ -1354,18 +1356,23 @@ def resolve_duplicates(frame: pl.DataFrame, *, period_column: str = "period") ->
         eligible = eligible & pl.col(REJECT_REASON).is_null()
     # rank on the ordering columns alone (a national batch has millions of wide text rows: sorting them
     # whole would copy every column several times), then split the wide frame once with the result
+    labels = frame[period_column].drop_nulls().unique().to_list()
+    period_end = pl.col(period_column).replace_strict(
+        {label: parse_period(label).end for label in labels}, default=None, return_dtype=pl.Date
+    )
     ranked = (
         frame.select(
             pl.int_range(pl.len(), dtype=pl.UInt64).alias("_input_order"),
             "credit_code",
             period_column,
+            period_end.alias("_period_end"),
             "_source_file",
             "_source_row",
             eligible.alias("_eligible"),
         )
         .sort(
-            [period_column, "_source_file", "_source_row", "_input_order"],
-            descending=[True, False, False, False],
+            ["_period_end", period_column, "_source_file", "_source_row", "_input_order"],
+            descending=[True, True, False, False, False],
             nulls_last=True,
         )
         .with_row_index("_rank")

@@ -3,7 +3,9 @@
 -- first month any file arrived for: an installation is not owed reports from before its inbox). A month is reported
 -- by the park's current file for that month, or covered by its file for the quarter or year that holds
 -- the month (offices report at their own cadence; a quarter is never split into months). Without
--- either, the month is late once its due date (the 15th day after the month) has passed.
+-- either, the month is late once its due date has passed: the 15th day after the period the park's office
+-- owes for it at its own cadence (the month itself, its quarter or its year), so an office that reports
+-- quarterly is late for November only in the middle of January.
 {%- set due_days = var('submission_due_days', 15) | int %}
 with as_of as (
     select as_of_date from {{ ref('int_as_of') }}
@@ -71,6 +73,49 @@ current_files as (
     where outcome <> 'superseded'
 ),
 
+cadences as (
+    -- each park's reporting cadence: the kind of the newest period its current files are for (of periods
+    -- ending on the same day, the shortest: an office that sends December and the year reports monthly)
+    select
+        park_code,
+        period_kind as reporting_cadence
+    from (
+        select
+            park_code,
+            period_kind,
+            row_number() over (
+                partition by park_code
+                order by period_end desc, case period_kind when 'month' then 1 when 'quarter' then 2 else 3 end
+            ) as newest
+        from current_files
+    ) as ranked
+    where newest = 1
+),
+
+owed as (
+    -- the period each park owes for each expected month at its cadence (monthly without a file yet)
+    select
+        expected.park_code,
+        expected.period,
+        coalesce(cadences.reporting_cadence, 'month') as reporting_cadence,
+        case cadences.reporting_cadence
+            when 'quarter'
+                then
+                    cast(extract(year from expected.period_start) as varchar)
+                    || 'Q' || cast(extract(quarter from expected.period_start) as varchar)
+            when 'year' then cast(extract(year from expected.period_start) as varchar)
+            else expected.period
+        end as due_period,
+        case cadences.reporting_cadence
+            when 'quarter' then {{ dbt.last_day('expected.period_start', 'quarter') }}
+            when 'year' then {{ dbt.last_day('expected.period_start', 'year') }}
+            else expected.period_end
+        end as due_period_end
+    from expected
+    left join cadences
+        on expected.park_code = cadences.park_code
+),
+
 files_per_period as (
     select
         park_code,
@@ -103,13 +148,15 @@ statuses as (
         expected.period,
         expected.period_start,
         expected.period_end,
-        expected.period_end + {{ due_days }} as due_date,
+        owed.reporting_cadence,
+        owed.due_period,
+        owed.due_period_end + {{ due_days }} as due_date,
         case
             when current_files.outcome = 'landed' then 'reported'
             when covering.covered_by_period is not null then 'reported_in_longer_period'
             when current_files.outcome = 'rejected' then 'rejected'
             when current_files.outcome = 'waiting' then 'received'
-            when as_of.as_of_date > expected.period_end + {{ due_days }} then 'late'
+            when as_of.as_of_date > owed.due_period_end + {{ due_days }} then 'late'
             else 'not_yet_due'
         end as intake_status,
         covering.covered_by_period,
@@ -123,6 +170,9 @@ statuses as (
         as_of.as_of_date
     from expected
     cross join as_of
+    inner join owed
+        on expected.park_code = owed.park_code
+            and expected.period = owed.period
     left join current_files
         on expected.park_code = current_files.park_code
             and expected.period = current_files.period
