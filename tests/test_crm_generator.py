@@ -85,7 +85,7 @@ def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
         moved = replace(spec, history_start=crm_generator.default_history_start(later))
         assert crm_generator.history_counts(moved, later) == {"investment_projects": 200, "matches": 299}
 
-    # counted on the clean CRM: a corrupted event may have lost its stage or date (faults change no count)
+    # counted on the clean CRM: a corrupted event may have lost its stage or date
     clean = replace(spec, bad_row_rate=0.0)
     go_live = clean.history_start
     snap = crm_generator.snapshot(clean, DAY)

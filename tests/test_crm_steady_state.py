@@ -27,7 +27,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from parkplatform.config import get_settings
 from simulators import crm as crm_generator
@@ -47,16 +46,6 @@ BANDS = {
 }
 SEASON_BAND = 0.30
 YEAR_BAND = 0.15
-
-
-@pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -> Path:
-    """The demo scale on the real catalogue with the default seed and bad-row rate."""
-    monkeypatch.setenv("PARK_SCALE", "demo")
-    monkeypatch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
-    monkeypatch.delenv("PARK_SEED", raising=False)
-    monkeypatch.delenv("PARK_BAD_ROW_RATE", raising=False)
-    return data_dir
 
 
 def _clean(folder: Path, table: str, key: str) -> pl.DataFrame:
