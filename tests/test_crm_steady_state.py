@@ -48,14 +48,21 @@ SEASON_BAND = 0.30
 YEAR_BAND = 0.15
 
 
-def _clean(folder: Path, table: str, key: str) -> pl.DataFrame:
-    """The export's rows of ``table`` as text, without those its fault manifest lists (quarantined)."""
-    faults = pl.read_csv(folder / crm_generator.FAULTS_FILE, infer_schema=False).filter(pl.col("table") == table)
-    if table == "match_events":
-        rows = pl.concat(pl.read_ndjson(path, infer_schema_length=None) for path in sorted(folder.glob(f"{table}-*")))
-    else:
-        rows = pl.concat(pl.read_csv(path, infer_schema=False) for path in sorted(folder.glob(f"{table}-*")))
-    return rows.join(faults.select(pl.col("key").alias(key)), on=key, how="anti")
+def _clean(folder: Path, table: str) -> pl.DataFrame:
+    """The export's rows of ``table`` as text, less the lines its fault manifest lists (landing quarantines
+    them; by line, so of an event id sent twice only the repeat goes)."""
+    faults = (
+        pl.read_csv(folder / crm_generator.FAULTS_FILE, infer_schema=False)
+        .filter(pl.col("table") == table)
+        .select("file", pl.col("row").cast(pl.Int64))
+    )
+    parts = []
+    for path in sorted(folder.glob(f"{table}-*")):
+        lines = path.suffix == ".jsonl"  # JSON lines from line 1, CSV rows from line 2 (under the header)
+        rows = pl.read_ndjson(path, infer_schema_length=None) if lines else pl.read_csv(path, infer_schema=False)
+        numbered = rows.with_row_index("row", offset=1 if lines else 2).with_columns(pl.col("row").cast(pl.Int64))
+        parts.append(numbered.with_columns(pl.lit(path.name).alias("file")))
+    return pl.concat(parts).join(faults, on=["file", "row"], how="anti")
 
 
 def _weekly_indicators(folder: Path) -> pl.DataFrame:
@@ -63,9 +70,9 @@ def _weekly_indicators(folder: Path) -> pl.DataFrame:
     rates = pl.DataFrame(
         {"currency": list(crm_generator.CNY_PER_UNIT), "rate": list(crm_generator.CNY_PER_UNIT.values())}
     )
-    projects = _clean(folder, "investment_projects", "project_id").join(rates, on="currency")
-    events = _clean(folder, "match_events", "event_id")
-    payments = _clean(folder, "payments", "payment_id").join(rates, on="currency")
+    projects = _clean(folder, "investment_projects").join(rates, on="currency")
+    events = _clean(folder, "match_events")
+    payments = _clean(folder, "payments").join(rates, on="currency")
 
     def day(column: str) -> pl.Expr:
         return pl.col(column).str.slice(0, 10).str.to_date().alias("day")  # the +08:00 wall-clock date
