@@ -240,7 +240,7 @@ def test_data_quality_shows_each_sources_newest_batch_and_that_the_week_is_compl
     # tiny export's rows and those its fault manifest lists, test_end_to_end), the migrated portfolio's included
     row = re.search(r'<tr data-source="crm_match_events">(.*?)</tr>', html, re.DOTALL).group(1)
     cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
-    assert cells == ["crm_match_events", "crm_match_events-20261123", "1", "1334", "1303", "31", "✔"]
+    assert cells == ["crm_match_events", "crm_match_events-20261123", "1", "1,334", "1,303", "31", "✔"]
     # the payment ledger: 372 payments received = 365 landed + 7 quarantined (test_marts_crm)
     row = re.search(r'<tr data-source="crm_payments">(.*?)</tr>', html, re.DOTALL).group(1)
     cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
