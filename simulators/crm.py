@@ -19,8 +19,38 @@ same history). Creation follows weekday weights (quieter weekends) through a cum
 *any* 113 consecutive weeks of creation days hold exactly ``scale.investment_projects`` projects and
 exactly :func:`target_matches` (``scale.match_events`` / :data:`EVENTS_PER_MATCH`) matches; the number
 of events is then ``scale.match_events`` on average (every match's funnel is random), and a snapshot
-holds those already recorded. Ids come from the global creation order (``IP`` + 9 digits per
-project, ``M`` + 9 digits per match, event ``ME`` + 10 digits = match number × 10 + stage slot).
+holds those already recorded. The scale's figures are therefore the alliance's *activity* per 113
+weeks, what the CRM records from go-live on; the migrated portfolio below comes on top of them. Ids
+come from the global creation order (``IP`` + 9 digits per project, ``M`` + 9 digits per match, event
+``ME`` + 10 digits = match number × 10 + stage slot).
+
+**Go-live: the migrated portfolio.** A CRM does not go live empty: the alliance's portfolio is migrated
+into it from the system before, so every weekly series is in steady state from the first week (no
+year-over-year comparison is made against a CRM filling up). The universe is the same before go-live as
+after (the creation days of the :data:`PORTFOLIO_WEEKS` weeks before it, same quotas, same seeded days:
+by then nearly every project and match has finished moving), and the migration, run at 22:00 the evening
+before go-live (:func:`migration_moment`), brings over what was still open then, as a migration would,
+leaving the closed records in the old system's archive:
+
+- every project not dropped by then, at whatever stage, with its business dates as the old system had
+  them (``intention_date`` and the stage dates before go-live) and ``created_at`` the migration; its
+  later moves are recorded as they happen, like any project's;
+- the payments of those projects: their ledger rows keep their payment dates and are recorded
+  (``created_at``/``updated_at``) at the migration, so ``paid_in_amount`` stays the ledger's sum and a
+  contract paid in full still reads 100 % (no opening balance: a balance would put years of paid-in in
+  one week); the tranches still to come arrive after go-live as in any project;
+- every match neither landed nor lost by then (open, or stalled without a lost event), with its
+  whole event log, the earlier events recorded (``updated_at``) at the migration.
+
+What happens from go-live on is therefore exactly what the universe does, and the warehouse's rules
+hold for the migrated rows (a payment is recorded after its date, a stage after the one before). The
+weeks before go-live show only the migrated records' past (what the old system's archive kept is not
+there): a weekly series is complete from the go-live week on. At the demo scale (20,000 projects and
+100,000 match events per 113 weeks) the first snapshot holds about 12,000 migrated projects, 11,000
+migrated matches with 29,000 events before go-live and 13,000 payments before go-live, besides the
+scale's own: drawn from the same rates, the portfolio is about 0.6 × ``investment_projects`` projects
+and 0.4 × :func:`target_matches` matches at every scale (tiny on 2026-11-23: 122 and 127). Generating it costs the
+104 weeks' creation days once more per snapshot, chunk by chunk as the history's (memory does not grow).
 
 **Behaviour.** Matches climb the funnel recommended → contacted → meeting → negotiation → signed →
 landed with drop-offs at each stage and delays of days to months; a share of the dropped ones gets a
@@ -75,13 +105,22 @@ from parkplatform.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 3  # 2: paid-in recorded in the contract's currency (paid_in_amount); 3: the payment ledger
+# 2: paid-in recorded in the contract's currency (paid_in_amount); 3: the payment ledger; 4: the portfolio
+# migrated at go-live
+GENERATOR_VERSION = 4
 EPOCH = date(2020, 1, 1)  # day 0 of the creation order; ids count from here
 EPOCH_UNIX = calendar.timegm(EPOCH.timetuple())  # Shanghai wall-clock seconds are written with +08:00
 DAY = 86_400
 NEVER = np.iinfo(np.int64).max  # "has not happened" for a timeline moment
 HISTORY_WEEKS = 113
 HISTORY_DAYS = HISTORY_WEEKS * 7  # 791 days: the 26 months before the first as-of date
+# The legacy records migrated at go-live come from the creation days of the 104 weeks before it: within 104
+# weeks of its creation a match has had all its events and a project 99.9 % of its signings, 99.7 % of its
+# construction starts, 97 % of its payments and 99 % of its paid-in (measured on the 18,600 projects and
+# 48,000 matches of a 20,000-project CRM created 2020-01 .. 2023-05, seen in December 2026).
+PORTFOLIO_WEEKS = 104
+PORTFOLIO_DAYS = PORTFOLIO_WEEKS * 7
+MIGRATION_LEAD_SECONDS = 2 * 3600  # the migration ran the evening before go-live, at 22:00, after the working day
 WEEKDAY_WEIGHTS = (20, 20, 20, 20, 19, 7, 5)  # Monday .. Sunday, relative creation activity
 WEEK_WEIGHT = sum(WEEKDAY_WEIGHTS)
 WORKDAY_SECONDS = (8 * 3600 + 1800, 19 * 3600 + 1800)  # things happen between 08:30 and 19:30
@@ -330,6 +369,16 @@ def default_history_start(as_of: date) -> date:
     return as_of - timedelta(days=HISTORY_DAYS - 1)
 
 
+def portfolio_start(history_start: date) -> date:
+    """First creation day of the records migrated at go-live: 104 weeks before it, never before day 0."""
+    return max(EPOCH, history_start - timedelta(days=PORTFOLIO_DAYS))
+
+
+def migration_moment(history_start: date) -> int:
+    """When the migration wrote the legacy records (seconds from day 0): 22:00 the evening before go-live."""
+    return day_number(history_start) * DAY - MIGRATION_LEAD_SECONDS
+
+
 def target_matches(match_events: int) -> int:
     """Matches created per 113 weeks so that their events number ``match_events`` on average."""
     return max(1, round(match_events / EVENTS_PER_MATCH)) if match_events > 0 else 0
@@ -397,6 +446,11 @@ def created_before(total: int, day: int) -> int:
     weeks, rest = divmod(day, 7)
     weight = weeks * WEEK_WEIGHT + int(WEEKDAY_PREFIX[rest])
     return total * weight // (HISTORY_WEEKS * WEEK_WEIGHT)
+
+
+def creation_days(spec: CrmSpec, as_of: date) -> range:
+    """Day numbers whose creations a snapshot as of ``as_of`` looks at: the portfolio's, then the history's."""
+    return range(day_number(portfolio_start(spec.start_for(as_of))), day_number(as_of) + 1)
 
 
 def history_counts(spec: CrmSpec, as_of: date) -> dict[str, int]:
@@ -859,11 +913,15 @@ class _Universe:
         fault[target[chosen]] = np.array(EVENT_FAULTS)[kind[chosen]]
         project = m["project"][match]
         committee = m["committee"][match]
+        # a match closes when it lands or is lost; one that stalls stays open
+        landed = np.where(m["reached"] == funnel, m["times"][:, funnel - 1], NEVER)
+        closed = np.where(m["lost"], m["lost_at"], landed)
         return {
             "_event_ordinal": m["ordinal"][match] * SLOTS + slot,
             "_match_ordinal": m["ordinal"][match],
             "_t_event": event_at,
             "_t_updated": updated_at,
+            "_t_closed": closed[match],
             "stage": np.array(crm_contract.STAGES)[slot],
             "lost_reason": np.where(slot == funnel, np.array(crm_contract.LOST_REASONS)[m["lost_reason"][match]], None),
             "match_type": np.array(crm_contract.MATCH_TYPES)[m["match_type"][match]],
@@ -955,11 +1013,21 @@ def _id(prefix: str, ordinal: pl.Expr, digits: int) -> pl.Expr:
     return pl.lit(prefix) + ordinal.cast(pl.String).str.zfill(digits)
 
 
-def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.DataFrame:
-    """Projects created before ``end`` (seconds, exclusive) in their state then, faults applied."""
+def _recorded(moment: pl.Expr, migrated_at: int) -> pl.Expr:
+    """When the CRM recorded what happened at ``moment``: the migration wrote everything that came before it."""
+    return pl.max_horizontal(moment, pl.lit(migrated_at, dtype=pl.Int64))
 
-    def by_end(column: str) -> pl.Expr:
+
+def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str, migrated_at: int) -> pl.DataFrame:
+    """Projects created before ``end`` (seconds, exclusive) in their state then, faults applied; of those
+    created before the migration (``migrated_at``), the ones not dropped by then, recorded by it."""
+
+    def happened_by_end(column: str) -> pl.Expr:
         return pl.when(pl.col(column) < end).then(pl.col(column))
+
+    def recorded_by_end(column: str) -> pl.Expr:
+        """When the CRM recorded the change, if by ``end``."""
+        return pl.when(pl.col(column) < end).then(_recorded(pl.col(column), migrated_at))
 
     changes = [
         "_t_created",
@@ -974,7 +1042,7 @@ def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.D
         for j in range(MAX_TRANCHES)
     )
     fault = pl.col("_fault")
-    state = universe.filter(pl.col("_t_created") < end).select(
+    state = universe.filter((pl.col("_t_created") < end) & (pl.col("_t_dropped") >= migrated_at)).select(
         _id("IP", pl.col("_ordinal"), 9).alias("project_id"),
         "project_name",
         "park_code",
@@ -989,13 +1057,13 @@ def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.D
         _money(pl.col("_contracted_cents")).alias("contracted_amount"),
         _money(paid).alias("paid_in_amount"),
         _date(pl.col("_t_created")).alias("intention_date"),
-        _date(by_end("_t_signed")).alias("signed_date"),
-        _date(by_end("_t_started")).alias("construction_started_date"),
-        _date(by_end("_t_producing")).alias("in_production_date"),
+        _date(happened_by_end("_t_signed")).alias("signed_date"),
+        _date(happened_by_end("_t_started")).alias("construction_started_date"),
+        _date(happened_by_end("_t_producing")).alias("in_production_date"),
         pl.when(pl.col("_t_dropped") < end).then(pl.lit("dropped")).otherwise(pl.lit("active")).alias("status"),
-        _timestamp(pl.col("_t_created")).alias("created_at"),
-        _timestamp(pl.max_horizontal(by_end(c) for c in changes)).alias("updated_at"),
-        pl.max_horizontal(by_end(c) for c in changes).alias("_t_updated"),
+        _timestamp(_recorded(pl.col("_t_created"), migrated_at)).alias("created_at"),
+        _timestamp(pl.max_horizontal(recorded_by_end(c) for c in changes)).alias("updated_at"),
+        pl.max_horizontal(recorded_by_end(c) for c in changes).alias("_t_updated"),
         "_t_created",
         "_fault",
         "_fault_days",
@@ -1024,8 +1092,11 @@ def _projects_as_of(universe: pl.DataFrame, end: int, unknown_park: str) -> pl.D
     ).select(*crm_contract.PROJECT_COLUMNS, "_t_updated", "_fault", "_original_key")
 
 
-def _events_as_of(universe: pl.DataFrame, end: int) -> pl.DataFrame:
-    return universe.filter(pl.col("_t_updated") < end).select(
+def _events_as_of(universe: pl.DataFrame, end: int, migrated_at: int) -> pl.DataFrame:
+    """Events recorded before ``end`` (seconds, exclusive); of the matches begun before the migration
+    (``migrated_at``), those still open then (neither landed nor lost), their earlier events recorded by it."""
+    recorded = universe.with_columns(_recorded(pl.col("_t_updated"), migrated_at).alias("_t_updated"))
+    return recorded.filter((pl.col("_t_updated") < end) & (pl.col("_t_closed") >= migrated_at)).select(
         _id("ME", pl.col("_event_ordinal"), 10).alias("event_id"),
         _id("M", pl.col("_match_ordinal"), 9).alias("match_id"),
         _timestamp(pl.col("_t_event")).alias("event_at"),
@@ -1046,17 +1117,19 @@ def _events_as_of(universe: pl.DataFrame, end: int) -> pl.DataFrame:
     )
 
 
-def _payments_as_of(universe: pl.DataFrame, end: int) -> pl.DataFrame:
-    """The ledger's payments recorded before ``end`` (seconds, exclusive) of the projects in ``universe``,
-    by payment id, faults applied (a project's payment fault on its first payment)."""
+def _payments_as_of(universe: pl.DataFrame, end: int, migrated_at: int) -> pl.DataFrame:
+    """The ledger's payments recorded before ``end`` (seconds, exclusive) of the projects in ``universe``
+    that were not dropped before the migration (``migrated_at``; their earlier payments recorded by it), by
+    payment id, faults applied (a project's payment fault on its first payment)."""
+    in_crm = universe.filter(pl.col("_t_dropped") >= migrated_at)
     tranches = pl.concat(
         [
-            universe.select(
+            in_crm.select(
                 "_ordinal",
                 pl.lit(j, dtype=pl.Int64).alias("_slot"),
                 pl.col(f"_tranche_at{j}").alias("_t_paid"),
                 pl.col(f"_tranche_cents{j}").alias("_cents"),
-                pl.col(f"_recorded{j}").alias("_t_recorded"),
+                _recorded(pl.col(f"_recorded{j}"), migrated_at).alias("_t_recorded"),
                 "currency",
                 pl.when(pl.lit(j) == 0).then(pl.col("_payment_fault")).alias("_fault"),
                 "_payment_fault_days",
@@ -1115,31 +1188,35 @@ class Chunk:
 
 
 def snapshot_chunks(spec: CrmSpec, as_of: date, *, since: date | None = None) -> Iterator[Chunk]:
-    """The snapshot as of the end of ``as_of``, one chunk of creation days at a time (bounded memory).
+    """The snapshot as of the end of ``as_of``, one chunk of creation days at a time (bounded memory): the
+    migrated portfolio's days (:func:`creation_days`), then the history's.
 
     With ``since``, only rows whose ``updated_at`` is after the end of ``since`` (what changed)."""
     start = spec.start_for(as_of)
     _check_range(start, as_of)
     universe = _Universe(spec)
     end = (day_number(as_of) + 1) * DAY
+    migrated_at = migration_moment(start)
     changed_after = None if since is None else (day_number(since) + 1) * DAY
-    first, last = day_number(start), day_number(as_of)
+    creation = creation_days(spec, as_of)
     per_day = max(1, spec.match_events // HISTORY_DAYS)
     chunk_days = int(np.clip(CHUNK_EVENTS // per_day, 1, MAX_CHUNK_DAYS))
-    for chunk_start in range(first, last + 1, chunk_days):
-        days = range(chunk_start, min(chunk_start + chunk_days, last + 1))
+    for chunk_start in range(creation.start, creation.stop, chunk_days):
+        days = range(chunk_start, min(chunk_start + chunk_days, creation.stop))
         made = [universe.day(day) for day in days]
         projects = [p for p, _ in made if p is not None]
         events = [e for _, e in made if e is not None]
         project_frame = _frame(projects) if projects else None
         if project_frame is not None:
-            project_rows = _projects_as_of(project_frame, end, universe.unknown_park)
-            payment_rows = _payments_as_of(project_frame, end)
+            project_rows = _projects_as_of(project_frame, end, universe.unknown_park, migrated_at)
+            payment_rows = _payments_as_of(project_frame, end, migrated_at)
         else:
             project_rows = _empty(crm_contract.PROJECTS_TABLE)
             payment_rows = _empty(crm_contract.PAYMENTS_TABLE)
         event_rows = (
-            _events_as_of(_inject_event_faults(_frame(events)), end) if events else _empty(crm_contract.EVENTS_TABLE)
+            _events_as_of(_inject_event_faults(_frame(events)), end, migrated_at)
+            if events
+            else _empty(crm_contract.EVENTS_TABLE)
         )
         if changed_after is not None:
             project_rows = project_rows.filter(pl.col("_t_updated") >= changed_after)
@@ -1310,7 +1387,7 @@ def write_exports(
         payments = _PartWriter(staging, crm_contract.PAYMENTS_TABLE, part_rows)
         fault_counts: dict[str, int] = {}
         with (staging / FAULTS_FILE).open("wb") as faults, _progress(progress) as bar:
-            task = bar.add_task(f"CRM export as of {as_of}", total=max(0, day_number(as_of) - day_number(start) + 1))
+            task = bar.add_task(f"CRM export as of {as_of}", total=len(creation_days(spec, as_of)))
             header = True
             for chunk in snapshot_chunks(replace(spec, history_start=start), as_of):
                 project_lines = projects.write(chunk.projects.select(crm_contract.PROJECT_COLUMNS))
@@ -1567,11 +1644,8 @@ def load_postgres(
             counts = {"projects": 0, "events": 0, "payments": 0}
             left_out = {"project_id missing": 0, "event_id duplicate": 0}
             faults: dict[str, int] = {}
-            start = spec.start_for(as_of)
             with _progress(progress) as bar:
-                task = bar.add_task(
-                    f"CRM {schema} as of {as_of}", total=max(0, day_number(as_of) - day_number(start) + 1)
-                )
+                task = bar.add_task(f"CRM {schema} as of {as_of}", total=len(creation_days(spec, as_of)))
                 for chunk in snapshot_chunks(spec, as_of, since=since):
                     projects = chunk.projects.filter(pl.col("project_id").is_not_null())
                     # a database keeps one row per key: the first of a repeated event id

@@ -70,13 +70,24 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
-@pytest.fixture
-def tiny(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -> Path:
-    """Tiny scale on the real catalogue with the default seed and bad-row rate."""
-    monkeypatch.setenv("PARK_SCALE", "tiny")
+def _scale_on_the_real_catalogue(monkeypatch: pytest.MonkeyPatch, scale: str, reference_dir: Path) -> None:
+    monkeypatch.setenv("PARK_SCALE", scale)
     monkeypatch.setenv("PARK_REFERENCE_DIR", str(reference_dir))
     monkeypatch.delenv("PARK_SEED", raising=False)
     monkeypatch.delenv("PARK_BAD_ROW_RATE", raising=False)
+
+
+@pytest.fixture
+def tiny(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -> Path:
+    """Tiny scale on the real catalogue with the default seed and bad-row rate."""
+    _scale_on_the_real_catalogue(monkeypatch, "tiny", reference_dir)
+    return data_dir
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch, data_dir: Path, reference_dir: Path) -> Path:
+    """Demo scale on the real catalogue with the default seed and bad-row rate."""
+    _scale_on_the_real_catalogue(monkeypatch, "demo", reference_dir)
     return data_dir
 
 

@@ -54,10 +54,9 @@ def test_same_seed_writes_identical_bytes_and_another_seed_does_not(spec, tmp_pa
     crm_generator.write_exports(replace(spec, seed=spec.seed + 1), DAY, tmp_path / "c", part_rows=300)
     first, again, other = (_files(tmp_path / name) for name in "abc")
     assert first == again
-    assert result.payments < 300
     parts = [
-        "investment_projects-00000.csv",
-        "payments-00000.csv",
+        *(f"investment_projects-{i:05d}.csv" for i in range(-(-result.projects // 300))),
+        *(f"payments-{i:05d}.csv" for i in range(-(-result.payments // 300))),
         *(f"match_events-{i:05d}.jsonl" for i in range(-(-result.events // 300))),
     ]
     assert set(first) == {
@@ -68,9 +67,17 @@ def test_same_seed_writes_identical_bytes_and_another_seed_does_not(spec, tmp_pa
         assert first[path] != other[path]
 
 
+def _begun(events: pl.DataFrame, since: date) -> pl.DataFrame:
+    """The matches (match_id) recommended on or after ``since``: those of the CRM itself from its go-live on."""
+    return events.filter((pl.col("stage") == "recommended") & (pl.col("event_at") >= since.isoformat())).select(
+        "match_id"
+    )
+
+
 def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
     """scale.investment_projects projects and target_matches(scale.match_events) matches are created in
-    any 113 consecutive weeks; their events number scale.match_events on average."""
+    any 113 consecutive weeks; their events number scale.match_events on average. The portfolio migrated
+    at go-live comes on top (test_the_migration_brings_what_the_old_system_held_open)."""
     assert crm_generator.HISTORY_DAYS == 791  # 113 weeks, the 26 months before the first as-of date
     assert crm_generator.target_matches(1_000) == 299  # 1,000 events / 3.344 events per match
     for shift in (0, 1, 3, 100, 365):  # the window may start on any weekday
@@ -78,16 +85,63 @@ def test_tiny_scale_counts_are_exact_per_113_weeks(spec):
         moved = replace(spec, history_start=crm_generator.default_history_start(later))
         assert crm_generator.history_counts(moved, later) == {"investment_projects": 200, "matches": 299}
 
-    snap = crm_generator.snapshot(spec, DAY)
-    assert snap.projects.height == 200
-    assert snap.events["match_id"].n_unique() == 299
-    # the ledger: one row per tranche paid by DAY, 180 on the tiny CRM (corrupted rows included)
-    assert snap.payments.height == 180
+    # counted on the clean CRM: a corrupted event may have lost its stage or date
+    clean = replace(spec, bad_row_rate=0.0)
+    go_live = clean.history_start
+    snap = crm_generator.snapshot(clean, DAY)
+    assert snap.projects.filter(pl.col("intention_date") >= go_live.isoformat()).height == 200
+    begun = _begun(snap.events, go_live)
+    assert begun.height == 299
     # the same matches' events, whenever they happen (some are still to come on DAY)
-    last_match = snap.events["match_id"].max()
-    whole = crm_generator.snapshot(spec, DAY + timedelta(days=3 * 365)).events.filter(pl.col("match_id") <= last_match)
-    assert snap.events.height < whole.height
+    later = crm_generator.snapshot(clean, DAY + timedelta(days=3 * 365)).events
+    whole = later.join(begun, on="match_id")
+    assert snap.events.join(begun, on="match_id").height < whole.height
     assert 900 <= whole.height <= 1_100
+    # with the migrated portfolio (derived in test_the_migration_brings_what_the_old_system_held_open)
+    assert snap.projects.height == 322
+    assert snap.events["match_id"].n_unique() == 426
+    assert snap.payments.height == 372
+
+
+def test_the_migration_brings_what_the_old_system_held_open(spec):
+    """The CRM goes live holding what the system before it held open the evening before go-live: the same
+    universe live since the portfolio's first day (104 weeks earlier), seen as of DAY, less what was closed
+    by go-live (a project dropped, a match landed or lost). Nothing else differs but the migrated rows'
+    recording time: the migration, at 22:00 the evening before go-live."""
+    clean = replace(spec, bad_row_rate=0.0)
+    go_live = clean.history_start
+    since = crm_generator.portfolio_start(go_live)
+    assert since == go_live - timedelta(weeks=104)
+    migration = f"{go_live - timedelta(days=1)}T22:00:00+08:00"
+    ours = crm_generator.snapshot(clean, DAY)
+    old = crm_generator.snapshot(replace(clean, history_start=since), DAY)
+
+    def recorded(column: str) -> pl.Expr:  # what the old system recorded before the migration, at the migration
+        return pl.max_horizontal(pl.col(column), pl.lit(migration)).alias(column)
+
+    # projects begun in the old system and not dropped by go-live (a dropped project's last change is its drop)
+    dropped_before = (pl.col("status") == "dropped") & (pl.col("updated_at") < go_live.isoformat())
+    projects = old.projects.filter((pl.col("intention_date") >= since.isoformat()) & ~dropped_before)
+    assert ours.projects.sort("project_id").equals(
+        projects.with_columns(recorded("created_at"), recorded("updated_at")).sort("project_id")
+    )
+    # their whole ledger, the payments before go-live recorded at the migration
+    payments = old.payments.join(projects.select("project_id"), on="project_id", how="semi")
+    assert ours.payments.sort("payment_id").equals(
+        payments.with_columns(recorded("created_at"), recorded("updated_at")).sort("payment_id")
+    )
+    # matches begun in the old system, less those landed or lost by go-live, with their whole event log
+    closed = old.events.filter(pl.col("stage").is_in(["landed", "lost"]) & (pl.col("event_at") < go_live.isoformat()))
+    events = old.events.join(_begun(old.events, since), on="match_id").join(closed, on="match_id", how="anti")
+    assert ours.events.sort("event_id").equals(events.with_columns(recorded("updated_at")).sort("event_id"))
+
+    # the tiny CRM's counts (test_tiny_scale_counts_are_exact_per_113_weeks), by those queries on the old system
+    before_go_live = go_live.isoformat()
+    assert projects.height == 322 and projects.filter(pl.col("intention_date") < before_go_live).height == 122
+    assert payments.height == 372 and payments.filter(pl.col("payment_date") < before_go_live).height == 100
+    assert events["match_id"].n_unique() == 426 and events.height == 1_333
+    assert _begun(events, since).join(_begun(events, go_live), on="match_id", how="anti").height == 127  # + 299
+    assert events.filter(pl.col("event_at") < before_go_live).height == 340
 
 
 def test_clean_rows_obey_the_stage_order(spec):
@@ -165,19 +219,20 @@ def test_a_later_snapshot_only_adds_and_updates(spec):
 def test_parts_roll_over_at_the_row_limit_and_hold_the_same_rows(spec, tmp_path):
     small = crm_generator.write_exports(spec, DAY, tmp_path / "small", part_rows=40)
     whole = crm_generator.write_exports(spec, DAY, tmp_path / "whole")
-    assert small.projects == whole.projects == 200
-    assert small.project_files == [f"investment_projects-{i:05d}.csv" for i in range(5)]
+    # 322 projects, 372 payments (test_tiny_scale_counts_are_exact_per_113_weeks): 8 x 40 + 2 and 9 x 40 + 12 rows
+    assert small.projects == whole.projects == 322
+    assert small.project_files == [f"investment_projects-{i:05d}.csv" for i in range(9)]
     assert len(small.event_files) == -(-small.events // 40) and whole.event_files == ["match_events-00000.jsonl"]
     folder, single = Path(small.folder), Path(whole.folder)
     parts = [crm.read_export_part(folder / name, crm_contract.PROJECTS_TABLE) for name in small.project_files]
-    assert [part.height for part in parts] == [40] * 5
+    assert [part.height for part in parts] == [40] * 8 + [2]
     one = crm.read_export_part(single / whole.project_files[0], crm_contract.PROJECTS_TABLE)
     assert pl.concat(parts).select(crm_contract.PROJECT_COLUMNS).equals(one.select(crm_contract.PROJECT_COLUMNS))
     events = pl.concat(crm.read_export_part(folder / name, crm_contract.EVENTS_TABLE) for name in small.event_files)
     single_events = crm.read_export_part(single / whole.event_files[0], crm_contract.EVENTS_TABLE)
     assert events.select(crm_contract.EVENT_COLUMNS).equals(single_events.select(crm_contract.EVENT_COLUMNS))
-    assert small.payments == whole.payments == 180 and whole.payment_files == ["payments-00000.csv"]
-    assert small.payment_files == [f"payments-{i:05d}.csv" for i in range(5)]  # 180 rows: 4 x 40 + 20
+    assert small.payments == whole.payments == 372 and whole.payment_files == ["payments-00000.csv"]
+    assert small.payment_files == [f"payments-{i:05d}.csv" for i in range(10)]
     payments = pl.concat(
         crm.read_export_part(folder / name, crm_contract.PAYMENTS_TABLE) for name in small.payment_files
     )
@@ -252,9 +307,11 @@ def test_spring_festival_and_weekends_are_quiet():
 
 def test_the_ledger_adds_up_to_each_projects_paid_in(spec):
     """Each project's paid_in_amount is the sum of its payments recorded by then, in the contract's
-    currency; tranches start with construction, arrive on working hours and are recorded the same day;
-    some contracts are paid in full (paid-in = contract), none beyond."""
+    currency; tranches start with construction, arrive on working hours and are recorded the same day
+    (those before go-live at the migration, 22:00 the evening before); some contracts are paid in full
+    (paid-in = contract), none beyond."""
     clean = replace(spec, bad_row_rate=0.0)
+    go_live = clean.history_start
     for as_of in (DAY, DAY + timedelta(days=200)):
         snap = crm_generator.snapshot(clean, as_of)
         money = pl.col("amount").cast(pl.Decimal(20, 2))
@@ -266,8 +323,12 @@ def test_the_ledger_adds_up_to_each_projects_paid_in(spec):
         assert payments.height > 0 and (payments["money"] > 0).all()
         assert payments["payment_id"].is_unique().all()
         assert (payments["created_at"] == payments["updated_at"]).all()
-        assert (payments["recorded"].dt.date() == payments["paid_on"]).all()  # recorded the day it arrived
-        assert payments["recorded"].dt.hour().is_between(8, 21).all()  # working hours, within 90 minutes
+        migrated = payments.filter(pl.col("paid_on") < go_live)
+        assert migrated.height > 0
+        assert (migrated["created_at"] == f"{go_live - timedelta(days=1)}T22:00:00+08:00").all()
+        recorded_live = payments.filter(pl.col("paid_on") >= go_live)
+        assert (recorded_live["recorded"].dt.date() == recorded_live["paid_on"]).all()  # the day it arrived
+        assert recorded_live["recorded"].dt.hour().is_between(8, 21).all()  # working hours, within 90 minutes
         assert payments["recorded"].dt.date().max() <= as_of
         ledger = payments.group_by("project_id").agg(
             pl.col("money").sum().alias("ledger"),

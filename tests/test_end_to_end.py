@@ -88,12 +88,14 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "dim_region": 280,  # 31 provinces and 249 countries and territories
         "fct_enterprise_period": 489,  # each once: 30 rows of 2026-11, 456 of 2026Q3, 3 of 2025
         "fct_intake_receipt": 21,  # the 20 offices' files and the member list
-        "fct_investment_project": 196,
-        "fct_match": 297,
-        "fct_match_event": 946,
-        # the ledger's 180 payments by 2026-11-23 less 5 quarantined (test_marts_crm), 3 of them on
-        # projects quarantined at landing
-        "fct_paid_in_payment": 175,
+        # the CRM counts below are the tiny export's rows less those its fault manifest (_faults.csv) lists,
+        # counted with Polars on the export files (test_every_batch_reconciles): 322 projects less 5, 423
+        # matches among the 1,303 events landed, the ledger's 372 payments less 7 (test_marts_crm), 4 of
+        # them on projects quarantined at landing
+        "fct_investment_project": 317,
+        "fct_match": 423,
+        "fct_match_event": 1303,
+        "fct_paid_in_payment": 365,
         # distinct (park or province) x cluster x year of the landed rows, the year the period's first four digits,
         # the cluster from seed cluster_industry_classes, the province from the registry
         "mart_cluster_park_year": 55,
@@ -101,16 +103,20 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         # the 105 member parks of the catalogue x 2026-11 (a month files arrived for) and 2026-10 (the last complete
         # month, owed since the yearly offices' 2025 files are the first period any file arrived for)
         "mart_intake_status": 210,
-        "mart_investment_flows_month": 100,
-        "mart_investment_corridors_year": 22,  # 9 corridors signed in 2025, 13 in 2026
-        "mart_match_funnel": 295,
-        "mart_match_funnel_stages": 1770,  # the funnel's 295 rows x 6 stages
+        # distinct corridors x signing month of the signed projects
+        "mart_investment_flows_month": 176,
+        # inbound corridors (country -> park) signed in 2022: 3, 2023: 12, 2024: 12, 2025: 10, 2026: 13
+        "mart_investment_corridors_year": 50,
+        "mart_match_funnel": 419,  # distinct committee x channel x type x cluster x cohort month of the 423 matches
+        "mart_match_funnel_stages": 2514,  # the funnel's 419 rows x 6 stages
         "mart_parks_by_province_zone_type": 192,
-        "mart_quarantine_batches": 26,  # batch x reason; its 76 rows = the 4 + 19 + 5 + 4 + 37 + 7 quarantined
+        "mart_quarantine_batches": 27,  # batch x reason; its 91 rows = the 4 + 31 + 7 + 5 + 37 + 7 quarantined
         "mart_regional_indicators": 6366,
         "mart_serving_status": 1,  # the published build's as-of date and generated parts (every dashboard's banner)
-        "mart_weekly_indicators": 791,  # 113 complete ISO weeks of CRM history x 7 indicators
-        "mart_weekly_indicators_by_area": 25312,  # the same x 32 committee-and-province areas the CRM names
+        # 217 complete ISO weeks x 7 indicators: from the week of the CRM's first date (2022-09-27, the
+        # intention of the oldest project migrated at go-live, 104 weeks before it) to 2026-W47
+        "mart_weekly_indicators": 1519,
+        "mart_weekly_indicators_by_area": 68355,  # the same x 45 committee-and-province areas the CRM names
     }
     assert _sql(settings, "select level, count(*) from dim_park group by level order by level") == [
         ("national", 552),
@@ -203,12 +209,15 @@ def test_every_batch_reconciles(platform):
         "select source, received_rows, landed_rows, quarantined_rows from staging.stg_landing__batches order by source",
     ) == [
         ("alliance_members", 120, 116, 4),  # one row of each member fault (test_alliance_members)
-        # the CRM's first batch holds its whole generated history (26 months up to the logical date)
-        ("crm_match_events", 965, 946, 19),
-        # one row per tranche paid by the logical date; 5 corrupted at the default rate (2 negative, 2 dated
-        # after the day they were recorded, 1 without its project)
-        ("crm_payments", 180, 175, 5),
-        ("crm_projects", 200, 196, 4),
+        # the CRM's first batch holds its whole generated history (26 months up to the logical date) and the
+        # portfolio migrated at go-live; quarantined: the rows of the export's fault manifest (12 unknown
+        # channels, 6 unknown stages, 5 duplicated ids, 5 events before their match's earlier stage, 3 lost
+        # without a reason)
+        ("crm_match_events", 1334, 1303, 31),
+        # one row per tranche paid by the logical date; 7 corrupted at the default rate (2 negative, 3 dated
+        # after the day they were recorded, 2 without their project)
+        ("crm_payments", 372, 365, 7),
+        ("crm_projects", 322, 317, 5),  # one of each project fault but an unknown currency
         ("intake_receipts", 21, 21, 0),  # a receipt per file received: 20 offices' files and the member list
         ("nbs_province_gdp", 620, 620, 0),  # 31 provinces x 20 years (test_nbs_province_gdp)
         ("park_registry", 2543, 2543, 0),
@@ -228,8 +237,8 @@ def test_the_crm_lands_in_the_warehouse_one_row_per_project_and_event(platform):
         settings,
         "select count(*), count(distinct project_id), min(data_origin), max(data_origin) "
         "from intermediate.int_crm__projects_current",
-    ) == [(196, 196, "generated", "generated")]
-    assert _sql(settings, "select count(*) from intermediate.int_crm__match_events_deduplicated") == [(946,)]
+    ) == [(317, 317, "generated", "generated")]
+    assert _sql(settings, "select count(*) from intermediate.int_crm__match_events_deduplicated") == [(1303,)]
     # every landed project sits in a catalogue zone (validated at landing, tested by dbt)
     assert _sql(
         settings,

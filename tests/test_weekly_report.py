@@ -236,14 +236,15 @@ def test_data_quality_says_which_quality_tables_the_warehouse_lacks(serving, tmp
 def test_data_quality_shows_each_sources_newest_batch_and_that_the_week_is_complete(rendered):
     html = rendered["zh"].html
     assert 'data-field="week_complete" data-raw="true"' in html
-    # the newest batch of each source with its reconciliation: crm_match_events received 965 = 946 + 19
+    # the newest batch of each source with its reconciliation: crm_match_events received 1,334 = 1,303 + 31 (the
+    # tiny export's rows and those its fault manifest lists, test_end_to_end), the migrated portfolio's included
     row = re.search(r'<tr data-source="crm_match_events">(.*?)</tr>', html, re.DOTALL).group(1)
     cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
-    assert cells == ["crm_match_events", "crm_match_events-20261123", "1", "965", "946", "19", "✔"]
-    # the payment ledger: 180 payments received = 175 landed + 5 quarantined (test_marts_crm)
+    assert cells == ["crm_match_events", "crm_match_events-20261123", "1", "1,334", "1,303", "31", "✔"]
+    # the payment ledger: 372 payments received = 365 landed + 7 quarantined (test_marts_crm)
     row = re.search(r'<tr data-source="crm_payments">(.*?)</tr>', html, re.DOTALL).group(1)
     cells = [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
-    assert cells == ["crm_payments", "crm_payments-20261123", "1", "180", "175", "5", "✔"]
+    assert cells == ["crm_payments", "crm_payments-20261123", "1", "372", "365", "7", "✔"]
 
 
 def test_data_quality_shows_validation_results_and_quarantine_when_published(serving, tmp_path):
