@@ -13,6 +13,7 @@ from the dimensions and seeds. Nothing here recomputes an indicator; the templat
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +29,10 @@ STALLED_ROWS = 8
 QUARANTINE_ROWS = 10
 # an intake status that counts as having reported the month (mart_intake_status)
 REPORTED_STATUSES = ("reported", "reported_in_longer_period")
+# the other statuses, in the order the report counts and lists them: first what someone must act on (late: the
+# due date has passed; rejected: the office must send the file again), then what waits on the next extract or
+# on the park's due date at its own cadence
+NOT_REPORTED_STATUSES = ("late", "rejected", "received", "not_yet_due")
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "negotiation", "signed", "landed")
 # the sources whose daily batches feed the weekly indicators: the week is complete once each has
 # landed a batch for the week's Sunday or later
@@ -142,13 +147,31 @@ class Intake:
 
     period: str | None
     expected: int
-    reported: int
-    not_reported: list[dict[str, Any]]  # park_code, park_name, intake_status
+    parks_by_status: dict[str, int]  # member parks per intake_status of the month
+    not_reported: list[dict[str, Any]]  # park_code, park_name, intake_status, due_date: late and rejected first
     problem_files: list[dict[str, Any]]  # original_name, park, period, outcome, outcome_reason
+
+    @property
+    def reported(self) -> int:
+        return sum(self.parks_by_status.get(status, 0) for status in REPORTED_STATUSES)
 
     @property
     def missing(self) -> int:
         return self.expected - self.reported
+
+    @property
+    def needing_action(self) -> int:
+        """Member parks late or whose file was rejected: the ones someone must chase."""
+        return sum(self.parks_by_status.get(status, 0) for status in NOT_REPORTED_STATUSES[:2])
+
+    @property
+    def tally(self) -> list[tuple[str, int]]:
+        """(status, member parks) to say: reported always, then each status of NOT_REPORTED_STATUSES that occurs."""
+        return [("reported", self.reported)] + [
+            (status, self.parks_by_status[status])
+            for status in NOT_REPORTED_STATUSES
+            if self.parks_by_status.get(status)
+        ]
 
 
 @dataclass(frozen=True)
@@ -488,12 +511,13 @@ def _quality(con: WarehouseReader, week: IsoWeek) -> Quality:
 def _intake(con: WarehouseReader, cut_off: date) -> Intake:
     """From ``mart_intake_status`` and ``fct_intake_receipt``: the newest month ended before the cut-off."""
     period = _value(con, "select max(period) from main.mart_intake_status where period_end < ?", [cut_off])
+    order = " ".join(f"when '{status}' then {rank}" for rank, status in enumerate(NOT_REPORTED_STATUSES))
     parks = con.rows(
-        """
-        select park_code, park_name, intake_status
+        f"""
+        select park_code, park_name, intake_status, due_date
         from main.mart_intake_status
         where period = ?
-        order by intake_status, park_code
+        order by case intake_status {order} else {len(NOT_REPORTED_STATUSES)} end, park_code
         """,
         [period],
     )
@@ -506,11 +530,10 @@ def _intake(con: WarehouseReader, cut_off: date) -> Intake:
         limit {QUARANTINE_ROWS}
         """,
     )
-    reported = [park for park in parks if park["intake_status"] in REPORTED_STATUSES]
     return Intake(
         period=period,
         expected=len(parks),
-        reported=len(reported),
+        parks_by_status=dict(Counter(park["intake_status"] for park in parks)),
         not_reported=[park for park in parks if park["intake_status"] not in REPORTED_STATUSES][:QUARANTINE_ROWS],
         problem_files=problems,
     )

@@ -125,9 +125,16 @@ TEXT: dict[str, dict[str, str]] = {
         "intake": "园区报送",
         "intake_absent": "仓库中尚无报送情况表（mart_intake_status），本节暂缺。",
         "intake_no_period": "截至本周尚无到期的报送月份。",
-        "intake_missing": "{expected} 个成员园区中有 {missing} 个尚未报送 {period} 数据。",
+        "intake_tally": "{period} 数据：{expected} 个成员园区中，{tally}。",
+        "intake_count_reported": "{count} 个已报送",
+        "intake_count_late": "{count} 个逾期未报送",
+        "intake_count_rejected": "{count} 个文件被拒收、需重报",
+        "intake_count_received": "{count} 个已收到、待入库",
+        "intake_count_not_yet_due": "{count} 个未到截止日",
+        "tally_separator": "，",
         "intake_all": "{expected} 个成员园区均已报送 {period} 数据。",
         "intake_status": "状态",
+        "due_date": "截止日",
         "intake_late": "逾期未报",
         "intake_not_yet_due": "未到截止日",
         "intake_rejected": "文件被整体拒收",
@@ -259,9 +266,16 @@ TEXT: dict[str, dict[str, str]] = {
         "intake": "Park offices' reporting",
         "intake_absent": "The warehouse has no intake status yet (table mart_intake_status): this part is not available.",
         "intake_no_period": "No reporting month is due by this week.",
-        "intake_missing": "{missing} of {expected} member parks have not yet reported {period}.",
+        "intake_tally": "{period}: of {expected} member parks, {tally}.",
+        "intake_count_reported": "{count} reported",
+        "intake_count_late": "{count} late (past the due date)",
+        "intake_count_rejected": "{count} with a rejected file (to send again)",
+        "intake_count_received": "{count} received, not yet landed",
+        "intake_count_not_yet_due": "{count} not yet due",
+        "tally_separator": ", ",
         "intake_all": "All {expected} member parks have reported {period}.",
         "intake_status": "Status",
+        "due_date": "Due date",
         "intake_late": "late",
         "intake_not_yet_due": "not yet due",
         "intake_rejected": "file rejected whole",
@@ -297,6 +311,10 @@ class Formatter:
 
     def t(self, key: str, **values: object) -> str:
         return self.text[key].format(**values) if values else self.text[key]
+
+    def tally(self, key: str, counts: list[tuple[str, int]]) -> str:
+        """Counts said one after the other, each by its text ``<key>_<what>`` (``{count}``): 93 个已报送，8 个逾期未报送."""
+        return self.t("tally_separator").join(self.t(f"{key}_{what}", count=self.integer(n)) for what, n in counts)
 
     def integer(self, value: float | None) -> str:
         return DASH if _missing(value) else f"{round(value):,}"

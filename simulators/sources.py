@@ -2,7 +2,7 @@
 
 ``python -m simulators.sources --logical-date YYYY-MM-DD`` (and the demo, the tests and the benchmarks,
 through :func:`write_sources`) writes, for the configured scale and seed: the park offices' submission
-files for the periods their cadences have due at the date (the date's month, the last quarter ended or last
+files for the periods their cadences have due at the date (the last month, quarter or
 year), the alliance's member-list export for the date, and the CRM's snapshot as of the date (its exports,
 or its PostgreSQL schema with ``PARK_CRM_DSN``). Each is marked generated; the
 extractors then read them like real data. Production never runs this.

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -449,13 +449,15 @@ def office_cadence(park: str, seed: int) -> str:
 
 
 def due_periods(logical_date: date) -> dict[str, Period]:
-    """The period an office of each cadence sends at ``logical_date``: a monthly office the month of the date
-    (its list as it stands), a quarterly office the last quarter ended before the date (``2026Q3`` from
-    October to December 2026), a yearly office last year's list (``2025`` throughout 2026)."""
+    """The period an office of each cadence sends at ``logical_date``: the last one ended before the date, as
+    real offices send a period's figures once it is over. A monthly office the month before the date's
+    (``2026-10`` throughout November 2026), a quarterly office the last quarter ended (``2026Q3`` from October
+    to December 2026), a yearly office last year's list (``2025`` throughout 2026)."""
     quarters_ended = (logical_date.month - 1) // 3
     last_quarter = f"{logical_date.year}Q{quarters_ended}" if quarters_ended else f"{logical_date.year - 1}Q4"
+    last_month = logical_date.replace(day=1) - timedelta(days=1)
     return {
-        "month": parse_period(f"{logical_date:%Y-%m}"),
+        "month": parse_period(f"{last_month:%Y-%m}"),
         "quarter": parse_period(last_quarter),
         "year": parse_period(str(logical_date.year - 1)),
     }

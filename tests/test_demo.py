@@ -96,7 +96,7 @@ def test_generated_mode_passes_the_gate_for_the_right_reasons(generated_demo):
         assert regions["province"] == 31 and regions["country"] > 50
         # the first run back-filled the offices' history through the inbox: last year's and the year before's
         # annual reports, so growth on the year before exists from the first run and stages move; then each
-        # office sent what its cadence has due: the monthly ones November, the quarterly ones the third quarter
+        # office sent what its cadence has due, a period ended: the monthly ones October, the quarterly ones the third quarter
         # (the yearly ones' 2025 is the annual report they already sent), each period kept as its kind
         periods = {
             (period, kind): count
@@ -104,12 +104,12 @@ def test_generated_mode_passes_the_gate_for_the_right_reasons(generated_demo):
                 "select period, period_kind, count(*) from fct_enterprise_period group by all"
             ).fetchall()
         }
-        assert sorted(periods) == [("2024", "year"), ("2025", "year"), ("2026-11", "month"), ("2026Q3", "quarter")]
+        assert sorted(periods) == [("2024", "year"), ("2025", "year"), ("2026-10", "month"), ("2026Q3", "quarter")]
         # enterprises established in 2025 join the list after 2024's; 2025's list is every office's (the
-        # generated enterprises were all established by December 2025), November's and the quarter's only the
+        # generated enterprises were all established by December 2025), October's and the quarter's only the
         # monthly and the quarterly offices'
         assert periods["2024", "year"] < periods["2025", "year"]
-        assert periods["2025", "year"] > periods["2026-11", "month"] + periods["2026Q3", "quarter"]
+        assert periods["2025", "year"] > periods["2026-10", "month"] + periods["2026Q3", "quarter"]
         growth = dict(
             con.execute(
                 "select year, count(employment_growth) from mart_cluster_park_year group by 1 order by 1"

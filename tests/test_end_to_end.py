@@ -86,7 +86,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "dim_enterprise": 489,
         "dim_park": 2552,  # the catalogue's 2,543 zones and 9 alliance-only parks
         "dim_region": 280,  # 31 provinces and 249 countries and territories
-        "fct_enterprise_period": 489,  # each once: 30 rows of 2026-11, 456 of 2026Q3, 3 of 2025
+        "fct_enterprise_period": 489,  # each once: 30 rows of 2026-10, 456 of 2026Q3, 3 of 2025
         "fct_intake_receipt": 21,  # the 20 offices' files and the member list
         # the CRM counts below are the tiny export's rows less those its fault manifest (_faults.csv) lists,
         # counted with Polars on the export files (test_every_batch_reconciles): 322 projects less 5, 423
@@ -100,9 +100,10 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         # the cluster from seed cluster_industry_classes, the province from the registry
         "mart_cluster_park_year": 55,
         "mart_cluster_province_year": 53,
-        # the 105 member parks of the catalogue x 2026-11 (a month files arrived for) and 2026-10 (the last complete
-        # month, owed since the yearly offices' 2025 files are the first period any file arrived for)
-        "mart_intake_status": 210,
+        # the 105 member parks of the catalogue x 2026-10, both the only month files arrived for (the monthly
+        # offices' folder inbox/park_submissions/2026-10/; the others are 2026Q3 and 2025) and the last complete
+        # month (owed since the yearly offices' 2025 files are the first period any file arrived for)
+        "mart_intake_status": 105,
         # distinct corridors x signing month of the signed projects
         "mart_investment_flows_month": 176,
         # inbound corridors (country -> park) signed in 2022: 3, 2023: 12, 2024: 12, 2025: 10, 2026: 13

@@ -1,6 +1,6 @@
 """Files sent through the inbox, all the way into the warehouse and the weekly report.
 
-On top of the tiny scale's generated sources (the offices of 20 parks, each at its cadence: 12 send 2026-11, 6
+On top of the tiny scale's generated sources (the offices of 20 parks, each at its cadence: 12 send 2026-10, 6
 2026Q3 and 2 the year 2025), hand-written files: a quarter sent twice (the second supersedes the first), a year,
 a member park's October, another member park's third quarter, a file for a park that does not resolve, and a file
 rejected whole. One build for the module (extract, load, ``dbt build``)."""
@@ -18,7 +18,8 @@ from extractors.park_submissions.credit_code import with_check_character
 from parkplatform.config import get_settings
 from parkplatform.intake import Inbox, ParkResolver
 from parkplatform.landing import LANDED_FILE, latest_batch
-from report.data import IsoWeek, read_report_data
+from report.data import Intake, IsoWeek, read_report_data
+from report.i18n import Formatter
 from report.render import render_html
 
 DAY = date(2026, 11, 23)
@@ -122,7 +123,7 @@ def test_a_resubmitted_quarter_counts_only_the_newer_file_and_periods_keep_their
         "select period, period_kind, count(*) from main.fct_enterprise_period where data_origin = 'generated' "
         "group by all order by all",
     )
-    assert generated == [("2025", "year", 3), ("2026-11", "month", 30), ("2026Q3", "quarter", 456)]
+    assert generated == [("2025", "year", 3), ("2026-10", "month", 30), ("2026Q3", "quarter", 456)]
     # no mart adds a quarter to a month: 2026 counts each enterprise once, from its month or its quarter
     assert query(
         warehouse,
@@ -193,17 +194,52 @@ def test_the_intake_status_says_who_reported_october_and_who_is_late(built):
     assert len(october) == members  # every member park of the catalogue joined by October is expected
 
 
-def test_the_weekly_report_counts_the_member_parks_that_have_not_reported(built):
+def test_the_weekly_report_tells_late_member_parks_from_those_not_yet_due(built):
     warehouse, *_ = built
     data = read_report_data(warehouse, IsoWeek.parse("2026-W47"))
     intake = data.quality.intake
     (expected,) = query(warehouse, "select count(*) from main.mart_intake_status where period = '2026-10'")[0]
+    # October, the last month complete by Sunday 2026-11-22: of the member parks, the one whose October file
+    # landed has reported; the quarterly one (owes 2026Q4) and the one whose generated office reports yearly
+    # (G212062, owes 2026) are not yet due; every other member park reports monthly (no generated office sends for
+    # it: the 12 monthly offices' parks in inbox/park_submissions/2026-10/ are not members) and was due on 15
+    # November: late. The statuses park by park: test_the_intake_status_says_who_reported_october_and_who_is_late.
     assert (intake.period, intake.expected, intake.reported) == ("2026-10", expected, 1)
+    assert intake.parks_by_status == {"reported": 1, "late": expected - 3, "not_yet_due": 2}
+    # the parks someone must chase come first in the list
+    assert [park["intake_status"] for park in intake.not_reported] == ["late"] * 10
+    assert intake.needing_action == expected - 3
     # the files waiting for someone to act, newest first
     # the generated file rejected whole is the workbook of the office with the fewest enterprises (G611044)
     assert [row["original_name"] for row in intake.problem_files] == ["旧表.csv", "火星.csv", "G611044.xlsx"]
     html = render_html(data, "en")
-    assert f"{expected - 1} of {expected} member parks have not yet reported 2026-10." in html
+    assert (
+        f"2026-10: of {expected} member parks, 1 reported, {expected - 3} late (past the due date), 2 not yet due."
+        in html
+    )
     assert "火星.csv" in html
-    assert f"{expected - 1} 个成员园区" not in html
-    assert f"{expected} 个成员园区中有 {expected - 1} 个尚未报送 2026-10 数据。" in render_html(data, "zh")
+    assert "个成员园区" not in html
+    assert (
+        f"2026-10 数据：{expected} 个成员园区中，1 个已报送，{expected - 3} 个逾期未报送，2 个未到截止日。"
+        in render_html(data, "zh")
+    )
+
+
+def test_the_intake_tally_says_reported_then_what_needs_action_then_what_waits():
+    """Hand-made counts of a month: reported (in its own file or its quarter's), then the late and rejected parks
+    someone must chase, then those waiting; a status no park has is left out."""
+    intake = Intake(
+        period="2026-11",
+        expected=105,
+        parks_by_status={"not_yet_due": 4, "reported": 90, "reported_in_longer_period": 3, "late": 7, "rejected": 1},
+        not_reported=[],
+        problem_files=[],
+    )
+    assert intake.tally == [("reported", 93), ("late", 7), ("rejected", 1), ("not_yet_due", 4)]
+    assert (intake.missing, intake.needing_action) == (12, 8)
+    assert Formatter("zh").tally("intake_count", intake.tally) == (
+        "93 个已报送，7 个逾期未报送，1 个文件被拒收、需重报，4 个未到截止日"
+    )
+    assert Formatter("en").tally("intake_count", intake.tally) == (
+        "93 reported, 7 late (past the due date), 1 with a rejected file (to send again), 4 not yet due"
+    )

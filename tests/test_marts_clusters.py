@@ -12,17 +12,20 @@ from parkplatform.landing import LANDED_FILE
 from simulators import submissions as generator
 
 PARK = "S357066"  # 4 clusters at the tiny scale: small enough to check on paper
-# From the landed rows of 2026 (the monthly offices' 2026-11 and the quarterly offices' 2026Q3; the yearly offices'
-# 2025 rows belong to another year), computed as in the test below: S357066 reports monthly, so its employment is
-# as generated; its LQs moved when S347025 began reporting its (smaller) third quarter and the yearly offices left 2026.
+# From the landed rows of 2026 (the monthly offices' 2026-10 and the quarterly offices' 2026Q3; the yearly offices'
+# 2025 rows belong to another year), computed as in the test below: S357066 reports monthly, so its file lists its
+# enterprises as they stood at the end of October (2026-10/S357066.csv, read with Polars and joined to the
+# class -> cluster seed: 5 biomedicine enterprises with 319 employees, 1 food 23, 2 metallurgy 77, 1 new
+# materials 2, 421 in all; biomedicine had 321 when the office sent the month in progress); its LQs moved when
+# S347025 began reporting its (smaller) third quarter and the yearly offices left 2026.
 EXPECTED_PARK_ROWS = [
-    ("biomedicine", 321, 2.4262, "strong"),
-    ("food", 23, 0.2675, "emerging"),
+    ("biomedicine", 319, 2.4228, "strong"),
+    ("food", 23, 0.2687, "emerging"),
     # its park's highest LQ, yet below metallurgy's median (two other parks have LQs near 150)
-    ("metallurgy", 77, 26.9937, "emerging"),
-    ("new_materials", 2, 0.2535, "emerging"),
+    ("metallurgy", 77, 27.1186, "emerging"),
+    ("new_materials", 2, 0.2547, "emerging"),
 ]
-EXPECTED_PARK_HHI = 0.612
+EXPECTED_PARK_HHI = 0.6106
 
 
 def _sql(warehouse: Path, query: str) -> list[tuple]:
@@ -104,7 +107,7 @@ def test_cluster_marts_obey_their_laws(tiny_warehouse):
         "select (select sum(enterprises) from mart_cluster_park_year where year = 2026), "
         "(select sum(enterprises) from mart_cluster_province_year where year = 2026), "
         "(select count(*) from fct_enterprise_period where cluster_code is not null and period_year = 2026)",
-    ) == [(486, 486, 486)]  # of the 489 landed, 30 of 2026-11 and 456 of 2026Q3 (tests/test_park_submissions.py)
+    ) == [(486, 486, 486)]  # of the 489 landed, 30 of 2026-10 and 456 of 2026Q3 (tests/test_park_submissions.py)
     # LQ x the cluster's national share = the park's share: summed over parks, employment_share x
     # park_employment gives the cluster's national employment back
     assert _sql(
@@ -118,17 +121,20 @@ def test_cluster_marts_obey_their_laws(tiny_warehouse):
 
 def test_rnd_intensity_and_tax_of_one_park_by_hand(tiny_warehouse):
     """R&D intensity = R&D spending / revenue of the enterprises reporting R&D; S357066's office uses
-    the current template, so all its 9 enterprises report (values in 万元 from the landed rows)."""
+    the current template, so all its 9 enterprises report (values in 万元 read from its inbox file
+    2026-10/S357066.csv with Polars, each enterprise's class joined to the cluster seed: its figures as they stood
+    at the end of October)."""
     mart = _sql(
         tiny_warehouse,
         "select cluster_code, tax_cny, rnd_intensity from mart_cluster_park_year "
         f"where park_id = '{PARK}' and year = 2026 order by cluster_code",
     )
     expected = [
-        ("biomedicine", 3_213_000.0, (0 + 6.9 + 2.1 + 112.7 + 7.2) / (21.5 + 538.9 + 957.3 + 6667.1 + 707.5)),
-        ("food", 373_000.0, 41.9 / 480.9),
-        ("metallurgy", 884_000.0, (19.7 + 47.1) / (239.3 + 2855.2)),
-        ("new_materials", 22_000.0, 0.5 / 33.7),
+        # tax 10.6 + 272.1 + 19.8 + 0.2 + 17.5 万元
+        ("biomedicine", 3_202_000.0, (0 + 6.8 + 2.1 + 112.4 + 7.2) / (21.4 + 533 + 952.4 + 6647.2 + 703.1)),
+        ("food", 372_000.0, 41.7 / 479),
+        ("metallurgy", 878_000.0, (19.5 + 46.8) / (237 + 2836.5)),  # tax 6.6 + 81.2 万元
+        ("new_materials", 22_000.0, 0.5 / 33.5),
     ]
     assert [row[0] for row in mart] == [row[0] for row in expected]
     for (_, tax, intensity), (_, expected_tax, expected_intensity) in zip(mart, expected, strict=True):

@@ -37,11 +37,11 @@ INCOMPLETE_FILE_REASON = (
 # Counted from the inbox files themselves (read with Polars, each CSV decoded as UTF-8 or GB18030, each workbook's
 # 企业名录 sheet; an enterprise row is one that is neither blank nor 合计; the faults found by the GB 32100 check
 # character, a negative or non-numeric headcount, a missing name, class 3390, park S999999 and a repeated code):
-# at tiny, 12 offices report monthly (2026-11: 32 enterprises), 6 quarterly (2026Q3: 465, 445 of them S347025's)
+# at tiny, 12 offices report monthly (2026-10, the month ended: 32 enterprises), 6 quarterly (2026Q3: 465, 445 of them S347025's)
 # and 2 yearly (2025: 3). The office with the fewest enterprises, G611044 (1, the first in code order of the five
 # with one), sends its workbook without the name column; 10 of the other 499 rows carry a fault; 489 land.
 INCOMPLETE_OFFICE = "G611044"
-OFFICES_BY_PERIOD = {"2026-11": 12, "2026Q3": 6, "2025": 2}
+OFFICES_BY_PERIOD = {"2026-10": 12, "2026Q3": 6, "2025": 2}
 
 
 def _offices_send_and_land(settings=None):
@@ -83,21 +83,25 @@ def test_tiny_submissions_reconcile_with_exact_quarantine_reasons(tiny):
 
 
 def test_each_office_sends_the_period_its_cadence_has_due(tiny):
-    """Monthly offices send the month of the date, quarterly ones the last quarter ended, yearly ones last year,
-    each into the inbox folder of that period; what lands keeps the period."""
+    """Each office sends the last period of its cadence that has ended: monthly offices the month before the
+    date's, quarterly ones the last quarter, yearly ones last year, each into the inbox folder of that period;
+    what lands keeps the period."""
     report = _offices_send_and_land()
     # inbox/park_submissions/<period>/<park>/<file>
     periods = pl.Series([f.source_file for f in report.files]).str.split("/").list.get(-3)
     assert dict(periods.value_counts().iter_rows()) == OFFICES_BY_PERIOD
     landed = pl.read_parquet(f"{report.path}/{LANDED_FILE}")
-    # of each period's enterprises, those in the incomplete workbook (1, 2026-11) and those with a fault do not land
-    assert dict(landed.group_by("period").len().iter_rows()) == {"2026-11": 30, "2026Q3": 456, "2025": 3}
+    # of each period's enterprises, those in the incomplete workbook (1, 2026-10) and those with a fault do not land
+    assert dict(landed.group_by("period").len().iter_rows()) == {"2026-10": 30, "2026Q3": 456, "2025": 3}
     assert generator.due_periods(DAY) == {
-        "month": parse_period("2026-11"),
+        "month": parse_period("2026-10"),
         "quarter": parse_period("2026Q3"),
         "year": parse_period("2025"),
     }
-    # a quarter is due once it has ended: on its last day the office still owes the quarter before
+    # a period is due once it has ended: on its last day the office still owes the one before
+    assert generator.due_periods(date(2026, 11, 30))["month"].label == "2026-10"
+    assert generator.due_periods(date(2026, 12, 1))["month"].label == "2026-11"
+    assert generator.due_periods(date(2026, 1, 5))["month"].label == "2025-12"
     assert generator.due_periods(date(2026, 9, 30))["quarter"].label == "2026Q2"
     assert generator.due_periods(date(2026, 1, 5))["quarter"].label == "2025Q4"
 
@@ -105,7 +109,7 @@ def test_each_office_sends_the_period_its_cadence_has_due(tiny):
 def test_a_file_rejected_whole_is_quarantined_line_by_line_and_the_others_land(tiny):
     report = _offices_send_and_land()
     rejected = [
-        f for f in report.files if f.source_file.endswith(f"2026-11/{INCOMPLETE_OFFICE}/{INCOMPLETE_OFFICE}.xlsx")
+        f for f in report.files if f.source_file.endswith(f"2026-10/{INCOMPLETE_OFFICE}/{INCOMPLETE_OFFICE}.xlsx")
     ]
     assert [(f.received, f.landed, f.quarantined) for f in rejected] == [(3, 0, 3)]
     quarantined = pl.read_parquet(f"{report.path}/{QUARANTINED_FILE}").filter(
@@ -173,7 +177,7 @@ def test_a_file_the_reader_cannot_read_is_rejected_whole_not_skipped_and_origin_
     scan.write_bytes(b"%PDF-1.4 a scanned form\n")
     park = Path(generated.files[0].source_file).parent.name
     # for another month: the same month would supersede the office's generated file
-    Inbox.from_settings(settings).submit("park_submissions", [scan], period="2026-10", park=park, sender="office")
+    Inbox.from_settings(settings).submit("park_submissions", [scan], period="2026-09", park=park, sender="office")
     report = park_submissions.extract(settings, DAY)  # the re-run of the date lands its files and the new one
     pdf = [f for f in report.files if f.source_file.endswith("scan of the form.pdf")]
     assert [(f.received, f.landed, f.quarantined) for f in pdf] == [(1, 0, 1)]
@@ -286,7 +290,7 @@ def test_big_scales_stream_in_chunks_of_whole_parks(tiny, tmp_path):
         current_end=november.end,
         **arguments,
     )
-    assert {path.parent.name for path in by_cadence} == {"2026-11", "2026Q3", "2025"}
+    assert {path.parent.name for path in by_cadence} == {"2026-10", "2026Q3", "2025"}
     assert sorted((path.stem, path.suffix) for path in by_cadence) == sorted((path.stem, path.suffix) for path in paths)
     # the file without the name column is the smallest office's of the first chunk
     smallest = first[0].group_by("_file_park").len().sort("len", "_file_park")["_file_park"][0]
