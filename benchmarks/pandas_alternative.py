@@ -29,6 +29,7 @@ import pandas as pd
 
 from benchmarks.harness import Context, measure, rate
 from benchmarks.worker import Timer
+from parkplatform.receipts import parse_period
 
 COLUMNS = {
     "credit_code": ("credit_code", "统一社会信用代码"),
@@ -242,17 +243,22 @@ def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
         set(parks.filter("code_is_shared")["zone_code"].to_list()),
         set(spreadsheets.industry_classes(settings.reference_dir)),
     )
-    frames = [pd.DataFrame(clean_file(path, rules)) for path in files]
+    # each file's period is its inbox folder's (park_submissions/<period>/<park>/<file>); of a credit code sent
+    # twice, the row of the period ending latest is kept, as the platform's reader keeps it
+    frames = [pd.DataFrame(clean_file(path, rules)).assign(period=path.parent.parent.name) for path in files]
     received = pd.concat(frames, ignore_index=True)
-    received["period"] = f"{logical_date:%Y-%m}"
+    received["_period_end"] = received["period"].map(lambda label: parse_period(label).end)
     received["data_origin"] = "generated"
     eligible = received["_reject_reason"].isna() & received["credit_code"].notna()
-    ordered = received[eligible].sort_values(["period", "_source_file", "_source_row"], ascending=[False, True, True])
+    ordered = received[eligible].sort_values(
+        ["_period_end", "_source_file", "_source_row"], ascending=[False, True, True]
+    )
     superseded = ordered.index[ordered.duplicated(subset="credit_code", keep="first")]
     received.loc[superseded, "_reject_reason"] = "credit_code repeats a kept row; superseded"
     received["_source"] = "park_submissions"
     received["_batch_id"] = f"park_submissions-{logical_date:%Y%m%d}"
     received["_loaded_at"] = pd.Timestamp.now(tz="UTC")
+    received = received.drop(columns="_period_end")
     target.mkdir(parents=True, exist_ok=True)
     rejected = received["_reject_reason"].notna()
     received[~rejected].drop(columns="_reject_reason").to_parquet(target / "landed.parquet", index=False)
@@ -269,11 +275,16 @@ def land(settings, logical_date: date, files: list[Path], target: Path) -> dict:
 
 
 def _files(logical_date: date) -> list[Path]:
+    """The files the generated offices sent at ``logical_date``: each cadence's period that had ended (the
+    month, the quarter, the year before the date's)."""
     from extractors.park_submissions import extract as park_submissions
     from parkplatform.config import get_settings
+    from simulators.submissions import due_periods
 
-    folder = park_submissions.period_folder(get_settings(), f"{logical_date:%Y-%m}")
-    return sorted(path for path in folder.rglob("*") if path.is_file())
+    folders = [
+        park_submissions.period_folder(get_settings(), period.label) for period in due_periods(logical_date).values()
+    ]
+    return sorted(path for folder in folders for path in folder.rglob("*") if path.is_file())
 
 
 def polars_reader(logical_date: str) -> dict:
