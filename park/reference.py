@@ -49,12 +49,11 @@ import typer
 
 from extractors.nbs_province_gdp.extract import WORKBOOK
 from extractors.reference_tables import extract as reference_tables
-from extractors.world_bank.contract import INDICATORS
+from extractors.world_bank.contract import INDICATORS, wdi_csv
 from extractors.world_bank.extract import WdiClient, WdiError
 from parkplatform.catalogue import CATALOGUE_COLUMNS, CATALOGUE_FILE
 from parkplatform.config import Settings, get_settings
 from parkplatform.http import HTTPFetchError, RetryPolicy, get_with_retries
-from simulators.wdi_api import wdi_csv
 
 MANIFEST = "manifest.json"
 # the services run as an unprivileged account (Makefile): what is fetched must be readable by it

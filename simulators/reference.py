@@ -63,7 +63,6 @@ from parkplatform.config import SCALES
 from parkplatform.origin import GENERATED_MARKER
 from simulators import crm as crm_generator
 from simulators import submissions as generator
-from simulators.wdi_api import wdi_csv
 
 FORMAT_VERSION = 1
 GENERATOR = "simulators.reference"
@@ -831,7 +830,7 @@ def write_wdi(folder: Path, economies: list[Economy]) -> dict[str, int]:
             for year, value in sorted(values.items())
         ]
         counts[code] = _write_csv(
-            wdi_csv(folder, code), ("Country Name", "Country Code", "Year", "Value"), rows, newline="\r\n"
+            world_bank.wdi_csv(folder, code), ("Country Name", "Country Code", "Year", "Value"), rows, newline="\r\n"
         )
     return counts
 

@@ -30,16 +30,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 
+from extractors.world_bank.contract import wdi_csv
 from simulators.loopback import LoopbackServer
 
 PATH_PREFIX = "/v2/country/all/indicator/"
 INVALID_VALUE = [
     {"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter value is not valid"}]}
 ]
-
-
-def wdi_csv(reference_dir: Path, code: str) -> Path:
-    return reference_dir / "world" / "wdi" / f"{code.lower()}.csv"
 
 
 def read_wdi_csv(reference_dir: Path, code: str) -> pl.DataFrame:

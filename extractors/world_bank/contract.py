@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from parkplatform.contracts import Contract, Rule
 
 FIRST_YEAR = 2000
@@ -13,6 +15,14 @@ INDICATORS: dict[str, str] = {
     "SP.POP.TOTL": "Population, total",
     "PA.NUS.FCRF": "Official exchange rate (LCU per US$, period average)",
 }
+
+
+def wdi_csv(reference_dir: Path, code: str) -> Path:
+    """Where a reference folder keeps an indicator's WDI extract (Country Name, Country Code, Year, Value): the
+    file `park reference fetch` writes and the loopback WDI mirror serves."""
+    return reference_dir / "world" / "wdi" / f"{code.lower()}.csv"
+
+
 # the columns a batch lands (text, as the API sends them)
 LANDED_COLUMNS = (
     "indicator_id",
