@@ -82,15 +82,19 @@ EXPLORE_FORM_DATA_CACHE_CONFIG = _cache("explore", int(timedelta(days=7).total_s
 # Chart data: on disk in the embedded default, so every gunicorn worker and a restart find it; the
 # threshold (files kept before the oldest are pruned) holds the ~50 charts' data for ~400 sets of row-level
 # rules (each park's staff have their own). Invalidated by a publish through the key (park_cache.py).
+_DATA_CACHE_DIR = SUPERSET_HOME / "cache" / "data"
+# The folder is the server's (its account owns it once started): another account's process beside the running
+# server (root running bootstrap.py or a `superset` command) leaves it alone. cachelib writes its entry count there
+# as a 0600 file when it opens; owned by root, that file made the server retry each of its cache writes for 10 s
+# (a role's first chart took 50 s after an import).
+_OWNS_THE_DATA_CACHE = not _DATA_CACHE_DIR.exists() or _DATA_CACHE_DIR.stat().st_uid == os.geteuid()
 DATA_CACHE_CONFIG = (
     _cache(
         "data",
         _DATA_CACHE_TIMEOUT,
-        {
-            "CACHE_TYPE": "FileSystemCache",
-            "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"),
-            "CACHE_THRESHOLD": 20_000,
-        },
+        {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(_DATA_CACHE_DIR), "CACHE_THRESHOLD": 20_000}
+        if _OWNS_THE_DATA_CACHE
+        else {"CACHE_TYPE": "NullCache"},
     )
     if _DATA_CACHE_TIMEOUT > 0
     else {"CACHE_TYPE": "NullCache"}
