@@ -77,8 +77,8 @@ select
     corridors.data_origin,
     coalesce(origin_country.name_cn, corridors.origin_country_iso3) as origin_country_name_cn,
     coalesce(origin_country.name_en, corridors.origin_country_iso3) as origin_country_name_en,
-    parks.province_name as park_province_name,
-    coalesce(parks.province_name_en, parks.province_name) as park_province_name_en,
+    parks.province_name,
+    coalesce(parks.province_name_en, parks.province_name) as province_name_en,
     coalesce(origin_country.name_cn, corridors.origin_country_iso3) || ' → ' || parks.zone_name as corridor_name_cn,
     coalesce(origin_country.name_en, corridors.origin_country_iso3) || ' → ' || parks.zone_name as corridor_name_en,
     corridors.signed_year = max(corridors.signed_year) over () as is_latest_year
