@@ -215,27 +215,31 @@ regions as (
 
 -- the latest year a dashboard compares regions in: a province's the latest of the NBS export; a country's and a
 -- committee's the latest year in which every committee has GDP, growth and FDI (WDI publishes FDI last)
+complete_committee_years as (
+    select committees.year
+    from committees
+    group by committees.year
+    having
+        count(committees.gdp_usd) = (select count(*) from {{ ref('committees') }})
+        and count(committees.gdp_growth_real_pct) = (select count(*) from {{ ref('committees') }})
+        and count(committees.fdi_net_inflows_usd) = (select count(*) from {{ ref('committees') }})
+),
+
 latest_years as (
     select
         'province' as region_type,
-        max(year) as latest_year
+        max(provinces.year) as latest_year
     from provinces
     union all
     select
-        region_type,
-        (
-            select max(year)
-            from (
-                select year
-                from committees
-                group by year
-                having
-                    count(gdp_usd) = (select count(*) from {{ ref('committees') }})
-                    and count(gdp_growth_real_pct) = (select count(*) from {{ ref('committees') }})
-                    and count(fdi_net_inflows_usd) = (select count(*) from {{ ref('committees') }})
-            ) as complete_years
-        ) as latest_year
-    from (select 'country' as region_type union all select 'committee' as region_type) as types
+        'country' as region_type,
+        max(complete_committee_years.year) as latest_year
+    from complete_committee_years
+    union all
+    select
+        'committee' as region_type,
+        max(complete_committee_years.year) as latest_year
+    from complete_committee_years
 )
 
 select
