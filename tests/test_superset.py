@@ -265,6 +265,18 @@ def _charts(client: httpx.Client, dashboard_id: int) -> list[dict]:
     return response.json()["result"]
 
 
+def _all_charts(client: httpx.Client, columns: str = "id,uuid") -> list[dict]:
+    """Every chart Superset holds (the list API answers 100 at most a page; the two languages hold more)."""
+    found: list[dict] = []
+    for page in range(20):
+        response = client.get("/api/v1/chart/", params={"q": f"(columns:!({columns}),page:{page},page_size:100)"})
+        response.raise_for_status()
+        found += response.json()["result"]
+        if len(found) >= response.json()["count"]:
+            return found
+    raise AssertionError("more than 2000 charts")
+
+
 def _bundle_chart(name: str) -> dict:
     """A chart of the bundle (infra/superset/assets/charts/<name>.yaml) as it is in git."""
     import yaml
@@ -278,9 +290,7 @@ def _chart_of(client: httpx.Client, dashboard_id: int, name: str, *, english: bo
     chart_uuid = _bundle_chart(name)["uuid"]
     if english:
         chart_uuid = str(uuid.uuid5(uuid.UUID(chart_uuid), "en"))
-    response = client.get("/api/v1/chart/", params={"q": "(columns:!(id,uuid),page_size:100)"})
-    response.raise_for_status()
-    chart_id = next(c["id"] for c in response.json()["result"] if c["uuid"] == chart_uuid)
+    chart_id = next(c["id"] for c in _all_charts(client) if c["uuid"] == chart_uuid)
     return next(c for c in _charts(client, dashboard_id) if c["id"] == chart_id)
 
 
@@ -986,9 +996,9 @@ def test_export_writes_ui_edits_back_into_the_bundle(superset: Superset, admin: 
     chart_uuid = yaml.safe_load((SUPERSET_DIR / "assets" / "charts" / "quality_latest_results.yaml").read_text())[
         "uuid"
     ]
-    response = admin.get("/api/v1/chart/", params={"q": "(columns:!(id,uuid,slice_name),page_size:100)"})
-    response.raise_for_status()
-    chart_id, title = next((c["id"], c["slice_name"]) for c in response.json()["result"] if c["uuid"] == chart_uuid)
+    chart_id, title = next(
+        (c["id"], c["slice_name"]) for c in _all_charts(admin, "id,uuid,slice_name") if c["uuid"] == chart_uuid
+    )
     edited = f"{title} (edited in the UI)"
     target = tmp_path / "assets"
     shutil.copytree(SUPERSET_DIR / "assets", target)
