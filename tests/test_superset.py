@@ -796,6 +796,11 @@ def test_ranking_rates_and_corridors_show_what_their_rules_allow(superset: Super
     assert targets <= top | {"其他目的地"} and len(targets - {"其他目的地"}) <= 10
 
 
+def _first_column(con: duckdb.DuckDBPyConnection, sql: str) -> list:
+    """The first column of a query's rows, in their order."""
+    return [row[0] for row in con.sql(sql).fetchall()]
+
+
 def test_member_map_top_corridors_and_regions_show_what_their_marts_allow(
     superset: Superset, admin: httpx.Client
 ) -> None:
@@ -804,22 +809,19 @@ def test_member_map_top_corridors_and_regions_show_what_their_marts_allow(
     in rank order; the committees' table has each of the six committees once, for the latest complete year."""
     dashboards = _dashboards(admin)
     with duckdb.connect(str(superset.serving), read_only=True) as con:
-        mappable = {
-            row[0] for row in con.sql("select zone_name from main.mart_alliance_members where is_mappable").fetchall()
-        }
-        left_out = {
-            row[0]
-            for row in con.sql(
-                "select zone_name from main.dim_park where is_alliance_member and geocode_quality in ('suspect', 'missing')"
-            ).fetchall()
-        }
-        corridors = [
-            row[0]
-            for row in con.sql(
-                "select corridor_name_cn from main.mart_investment_corridors_year "
-                "where is_latest_year and corridor_rank <= 10 order by corridor_rank"
-            ).fetchall()
-        ]
+        mappable = set(_first_column(con, "select zone_name from main.mart_alliance_members where is_mappable"))
+        left_out = set(
+            _first_column(
+                con,
+                "select zone_name from main.dim_park where is_alliance_member "
+                "and geocode_quality in ('suspect', 'missing')",
+            )
+        )
+        corridors = _first_column(
+            con,
+            "select corridor_name_cn from main.mart_investment_corridors_year "
+            "where is_latest_year and corridor_rank <= 10 order by corridor_rank",
+        )
     assert mappable and left_out and corridors
     chart = _chart_of(admin, dashboards["alliance-members"], "alliance_member_map")
     drawn = {row["zone_name"] for row in _chart_data(admin, chart["id"]).json()["result"][0]["data"]}
