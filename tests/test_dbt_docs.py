@@ -35,6 +35,8 @@ def test_docs_generate_and_every_model_and_column_is_documented(tiny_warehouse, 
         "matchmaking_outcomes",
         "data_quality",
         "my_park",
+        "regional_indicators",
+        "alliance_members",
         "weekly_indicator_report",
     }
     assert "model.park_indicators.mart_weekly_indicators" in exposures["weekly_indicator_report"]

@@ -98,6 +98,7 @@ def test_tiny_marts_hold_the_hand_checked_counts(platform):
         "fct_paid_in_payment": 365,
         # distinct (park or province) x cluster x year of the landed rows, the year the period's first four digits,
         # the cluster from seed cluster_industry_classes, the province from the registry
+        "mart_alliance_members": 173,  # the 114 member parks (dim_park) x their committees: 59 sit in two
         "mart_cluster_park_year": 55,
         "mart_cluster_province_year": 53,
         # the 105 member parks of the catalogue x 2026-10, both the only month files arrived for (the monthly

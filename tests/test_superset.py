@@ -49,19 +49,31 @@ DASHBOARD_SLUGS = [
     "matchmaking-outcomes",
     "data-quality",
     "my-park",
+    "regional-indicators",
+    "alliance-members",
 ]
 # each dashboard's English version, derived at import from the Chinese one (infra/superset/english.py)
 ENGLISH_SLUGS = [f"{slug}-en" for slug in DASHBOARD_SLUGS]
 # what each role's users are listed (DASHBOARD_RBAC, infra/superset/bootstrap.py dashboard_roles), each also in
-# English: the dashboards whose every chart and filter the role may read; the park's own view for park staff only
+# English: the dashboards whose every chart and filter the role may read; the park's own view for park staff only,
+# the alliance's members for the secretariat (Analyst, Leadership) only
 ROLE_DASHBOARDS = {
-    "analyst": ["industrial-clusters", "investment-flows", "leadership-weekly", "matchmaking-outcomes"],
+    "analyst": [
+        "alliance-members",
+        "industrial-clusters",
+        "investment-flows",
+        "leadership-weekly",
+        "matchmaking-outcomes",
+        "regional-indicators",
+    ],
     "leader": [
+        "alliance-members",
         "data-quality",
         "industrial-clusters",
         "investment-flows",
         "leadership-weekly",
         "matchmaking-outcomes",
+        "regional-indicators",
     ],
     "park_staff": ["industrial-clusters", "investment-flows", "my-park"],
 }
@@ -253,6 +265,18 @@ def _charts(client: httpx.Client, dashboard_id: int) -> list[dict]:
     return response.json()["result"]
 
 
+def _all_charts(client: httpx.Client, columns: str = "id,uuid") -> list[dict]:
+    """Every chart Superset holds (the list API answers 100 at most a page; the two languages hold more)."""
+    found: list[dict] = []
+    for page in range(20):
+        response = client.get("/api/v1/chart/", params={"q": f"(columns:!({columns}),page:{page},page_size:100)"})
+        response.raise_for_status()
+        found += response.json()["result"]
+        if len(found) >= response.json()["count"]:
+            return found
+    raise AssertionError("more than 2000 charts")
+
+
 def _bundle_chart(name: str) -> dict:
     """A chart of the bundle (infra/superset/assets/charts/<name>.yaml) as it is in git."""
     import yaml
@@ -266,9 +290,7 @@ def _chart_of(client: httpx.Client, dashboard_id: int, name: str, *, english: bo
     chart_uuid = _bundle_chart(name)["uuid"]
     if english:
         chart_uuid = str(uuid.uuid5(uuid.UUID(chart_uuid), "en"))
-    response = client.get("/api/v1/chart/", params={"q": "(columns:!(id,uuid),page_size:100)"})
-    response.raise_for_status()
-    chart_id = next(c["id"] for c in response.json()["result"] if c["uuid"] == chart_uuid)
+    chart_id = next(c["id"] for c in _all_charts(client) if c["uuid"] == chart_uuid)
     return next(c for c in _charts(client, dashboard_id) if c["id"] == chart_id)
 
 
@@ -467,9 +489,15 @@ QUALITY_CODES = (
 )
 # the rules written under the charts (markdown notes), as a reader sees them
 NOTES_SHOWN = {
-    "investment-flows": ["未成熟的签约批次不绘制", "最大的 10 条走廊"],
+    "investment-flows": ["未成熟的签约批次不绘制", "最大的 10 条走廊", "负值表示撤资多于新增投资"],
     "matchmaking-outcomes": ["各比率只计入已成熟的推荐批次", "平均周期只计入对后一阶段已成熟的推荐批次"],
-    "industrial-clusters": ["至少 10 家企业", "仅列出上一年也有该园区该产业集群数据的记录"],
+    "industrial-clusters": [
+        "至少 10 家企业",
+        "仅列出上一年也有该园区该产业集群数据的记录",
+        "不含未入孵与未报送阶段的企业",
+    ],
+    "regional-indicators": ["一国可属于两个委员会", "按成员国 GDP 加权"],
+    "alliance-members": ["不含地理编码存疑"],
 }
 
 
@@ -768,6 +796,46 @@ def test_ranking_rates_and_corridors_show_what_their_rules_allow(superset: Super
     assert targets <= top | {"其他目的地"} and len(targets - {"其他目的地"}) <= 10
 
 
+def _first_column(con: duckdb.DuckDBPyConnection, sql: str) -> list:
+    """The first column of a query's rows, in their order."""
+    return [row[0] for row in con.sql(sql).fetchall()]
+
+
+def test_member_map_top_corridors_and_regions_show_what_their_marts_allow(
+    superset: Superset, admin: httpx.Client
+) -> None:
+    """Through the chart data API on the tiny build: the members' map draws every member park whose geocode is
+    neither suspect nor missing, and no other; the corridors' table names this year's 10 largest inbound corridors
+    in rank order; the committees' table has each of the six committees once, for the latest complete year."""
+    dashboards = _dashboards(admin)
+    with duckdb.connect(str(superset.serving), read_only=True) as con:
+        mappable = set(_first_column(con, "select zone_name from main.mart_alliance_members where is_mappable"))
+        left_out = set(
+            _first_column(
+                con,
+                "select zone_name from main.dim_park where is_alliance_member "
+                "and geocode_quality in ('suspect', 'missing')",
+            )
+        )
+        corridors = _first_column(
+            con,
+            "select corridor_name_cn from main.mart_investment_corridors_year "
+            "where is_latest_year and corridor_rank <= 10 order by corridor_rank",
+        )
+    assert mappable and left_out and corridors
+    chart = _chart_of(admin, dashboards["alliance-members"], "alliance_member_map")
+    drawn = {row["zone_name"] for row in _chart_data(admin, chart["id"]).json()["result"][0]["data"]}
+    assert drawn == mappable and not drawn & (left_out - mappable)
+    chart = _chart_of(admin, dashboards["investment-flows"], "flows_top_corridors")
+    rows = _chart_data(admin, chart["id"]).json()["result"][0]["data"]
+    assert [row["corridor_name_cn"] for row in rows] == corridors and len(rows) <= 10
+    chart = _chart_of(admin, dashboards["regional-indicators"], "regional_committees")
+    rows = _chart_data(admin, chart["id"]).json()["result"][0]["data"]
+    assert (
+        len(rows) == 6 and len({row["region_name_cn"] for row in rows}) == 6 and len({row["year"] for row in rows}) == 1
+    )
+
+
 def test_leadership_tiles_and_top_parks_agree_with_the_weekly_report(superset: Superset, admin: httpx.Client) -> None:
     """What the leadership dashboard shows for the latest week is what the weekly report of that week says: each
     tile's value (in its Chinese unit) and its week-over-week and year-over-year changes, and the top parks."""
@@ -939,9 +1007,9 @@ def test_export_writes_ui_edits_back_into_the_bundle(superset: Superset, admin: 
     chart_uuid = yaml.safe_load((SUPERSET_DIR / "assets" / "charts" / "quality_latest_results.yaml").read_text())[
         "uuid"
     ]
-    response = admin.get("/api/v1/chart/", params={"q": "(columns:!(id,uuid,slice_name),page_size:100)"})
-    response.raise_for_status()
-    chart_id, title = next((c["id"], c["slice_name"]) for c in response.json()["result"] if c["uuid"] == chart_uuid)
+    chart_id, title = next(
+        (c["id"], c["slice_name"]) for c in _all_charts(admin, "id,uuid,slice_name") if c["uuid"] == chart_uuid
+    )
     edited = f"{title} (edited in the UI)"
     target = tmp_path / "assets"
     shutil.copytree(SUPERSET_DIR / "assets", target)

@@ -69,18 +69,27 @@ def park_filtered(assets: Path = ASSETS) -> list[str]:
 # the park's own view: for park staff only (row-level security shows them their park; anyone it does not filter
 # would read every park added up)
 PARK_STAFF_DASHBOARDS = {"my-park"}
+# the alliance's own views, for the secretariat's analysts and leaders: park staff, whom row-level security shows
+# their own park only, would see a map and a member list of one park
+ALLIANCE_WIDE_DASHBOARDS = {"alliance-members"}
 
 
 def dashboard_roles(assets: Path = ASSETS) -> dict[str, list[str]]:
     """Which roles see each dashboard of the bundle (Superset's DASHBOARD_RBAC), by slug: every role that may
     read all the tables the dashboard reads (:func:`grants`), so that no one is shown a dashboard with a chart
-    or a filter it may not read; a park-staff dashboard (:data:`PARK_STAFF_DASHBOARDS`) the Park role only.
+    or a filter it may not read; a park-staff dashboard (:data:`PARK_STAFF_DASHBOARDS`) the Park role only, an
+    alliance-wide one (:data:`ALLIANCE_WIDE_DASHBOARDS`) never the Park role.
     A dashboard no role may read is an error: Superset would fall back to showing it to anyone who may
     read one of its charts."""
     granted = {role: set(tables) for role, tables in grants(assets).items()}
     roles = {}
     for slug, tables in sorted(dashboard_tables(read_bundle(assets)).items()):
-        candidates = ["Park"] if slug in PARK_STAFF_DASHBOARDS else ROLES
+        if slug in PARK_STAFF_DASHBOARDS:
+            candidates: tuple[str, ...] = ("Park",)
+        elif slug in ALLIANCE_WIDE_DASHBOARDS:
+            candidates = tuple(role for role in ROLES if role != "Park")
+        else:
+            candidates = ROLES
         roles[slug] = [role for role in candidates if tables <= granted[role]]
         if not roles[slug]:
             raise ValueError(f"dashboard {slug}: no role may read all of {sorted(tables)}")

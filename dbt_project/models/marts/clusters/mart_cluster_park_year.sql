@@ -80,7 +80,10 @@ select
     -- the park's view sets each cluster's share of the park against its share of the province's parks, in
     -- the newest year the submissions cover
     province.employment_share as province_employment_share,
-    indicators.year = max(indicators.year) over () as is_latest_year
+    indicators.year = max(indicators.year) over () as is_latest_year,
+    -- whether the park is an alliance member (the dashboards' 联盟成员 filter)
+    park.alliance_membership_cn,
+    park.alliance_membership_en
 from indicators
 inner join {{ ref('dim_park') }} as park
     on indicators.geo_id = park.park_id

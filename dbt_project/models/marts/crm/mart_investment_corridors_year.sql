@@ -74,9 +74,18 @@ select
         as share_of_year_inbound_usd,
     park_years.park_foreign_contracted_cny * 1.0
     / nullif(park_years.park_contracted_cny, 0) as park_inbound_foreign_share,
-    corridors.data_origin
+    corridors.data_origin,
+    coalesce(origin_country.name_cn, corridors.origin_country_iso3) as origin_country_name_cn,
+    coalesce(origin_country.name_en, corridors.origin_country_iso3) as origin_country_name_en,
+    parks.province_name,
+    coalesce(parks.province_name_en, parks.province_name) as province_name_en,
+    coalesce(origin_country.name_cn, corridors.origin_country_iso3) || ' → ' || parks.zone_name as corridor_name_cn,
+    coalesce(origin_country.name_en, corridors.origin_country_iso3) || ' → ' || parks.zone_name as corridor_name_en,
+    corridors.signed_year = max(corridors.signed_year) over () as is_latest_year
 from corridors
 inner join park_years
     on corridors.park_id = park_years.park_id and corridors.signed_year = park_years.signed_year
 inner join {{ ref('dim_park') }} as parks
     on corridors.park_id = parks.park_id
+left join {{ ref('dim_region') }} as origin_country
+    on origin_country.region_type = 'country' and corridors.origin_country_iso3 = origin_country.code

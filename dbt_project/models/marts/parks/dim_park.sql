@@ -1,6 +1,7 @@
 -- Every park the platform knows: the catalogue's zones, then the alliance's members the catalogue
 -- does not list (alliance-only parks, level 'unlisted'), each with its geocode quality, declared
 -- clusters and alliance membership.
+{%- set membership = "case when alliance.park_id is not null then 'member' else 'non_member' end" %}
 with declared_clusters as (
     select
         park_id,
@@ -99,7 +100,9 @@ select
     {{ label_cn('level', 'parks.level') }} as level_cn,
     {{ label_cn('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_cn,
     {{ label_en('level', 'parks.level') }} as level_en,
-    {{ label_en('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_en
+    {{ label_en('geocode_quality', 'parks.geocode_quality') }} as geocode_quality_en,
+    {{ label_cn('alliance_membership', membership) }} as alliance_membership_cn,
+    {{ label_en('alliance_membership', membership) }} as alliance_membership_en
 from parks
 left join {{ ref('zone_types') }} as zone_types
     on parks.zone_type = zone_types.zone_type

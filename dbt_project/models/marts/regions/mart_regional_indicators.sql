@@ -192,10 +192,63 @@ committees as (
         on committee_years.committee = members_of_committee.committee
     left join cny_per_usd
         on committee_years.year = cny_per_usd.year
+),
+
+committee_names_of_country as (
+    select
+        bridge.country_iso3,
+        string_agg(committees.committee_name_cn, '、' order by committees.committee_name_cn) as committee_names_cn,
+        string_agg(committees.committee_name_en, ', ' order by committees.committee_name_en) as committee_names_en
+    from {{ ref('bridge_country_committee') }} as bridge
+    inner join {{ ref('committees') }} as committees
+        on bridge.committee = committees.committee_code
+    group by bridge.country_iso3
+),
+
+regions as (
+    select * from provinces
+    union all
+    select * from countries
+    union all
+    select * from committees
+),
+
+-- the latest year a dashboard compares regions in: a province's the latest of the NBS export; a country's and a
+-- committee's the latest year in which every committee has GDP, growth and FDI (WDI publishes FDI last)
+complete_committee_years as (
+    select committees.year
+    from committees
+    group by committees.year
+    having
+        count(committees.gdp_usd) = (select count(*) from {{ ref('committees') }})
+        and count(committees.gdp_growth_real_pct) = (select count(*) from {{ ref('committees') }})
+        and count(committees.fdi_net_inflows_usd) = (select count(*) from {{ ref('committees') }})
+),
+
+latest_years as (
+    select
+        'province' as region_type,
+        max(provinces.year) as latest_year
+    from provinces
+    union all
+    select
+        'country' as region_type,
+        max(complete_committee_years.year) as latest_year
+    from complete_committee_years
+    union all
+    select
+        'committee' as region_type,
+        max(complete_committee_years.year) as latest_year
+    from complete_committee_years
 )
 
-select * from provinces
-union all
-select * from countries
-union all
-select * from committees
+select
+    regions.*,
+    committee_names_of_country.committee_names_cn,
+    committee_names_of_country.committee_names_en,
+    coalesce(regions.year = latest_years.latest_year, false) as is_latest_full_year
+from regions
+left join committee_names_of_country
+    on regions.region_type = 'country' and regions.region_code = committee_names_of_country.country_iso3
+left join latest_years
+    on regions.region_type = latest_years.region_type
