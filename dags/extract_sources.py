@@ -6,10 +6,11 @@ Wiring only: the work lives in parkplatform.pipeline and the extractors.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, Asset, AssetAny, task
+from airflow.sdk import DAG, Asset, task
 
 from parkplatform.alerts import on_dag_failure, on_task_failure
 from parkplatform.config import get_settings
+from parkplatform.schedules import any_landing
 from parkplatform.sources import SourceSpec, source_spec, sources
 
 _settings = get_settings()
@@ -28,9 +29,7 @@ def build_extract_dag(spec: SourceSpec) -> DAG:
     with DAG(
         dag_id=spec.dag_id,
         # a source that follows others (intake receipts) runs when one of them lands
-        schedule=AssetAny(*(Asset(source_spec(name).asset_name) for name in spec.after))
-        if spec.after
-        else spec.schedule,
+        schedule=any_landing(source_spec(name).asset_name for name in spec.after) if spec.after else spec.schedule,
         start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
         catchup=False,
         max_active_runs=1,

@@ -7,7 +7,7 @@ parkplatform.pipeline, dbt_project/ and expectations/.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, Asset, AssetAny, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -21,6 +21,7 @@ from parkplatform.dbt import (
     manifest_path,
     watchers_after_the_build,
 )
+from parkplatform.schedules import any_landing
 from parkplatform.sources import sources
 
 # PARK_DBT_SELECT narrows the dbt nodes (and tests) a run builds; the others continue from serving
@@ -42,7 +43,7 @@ with DAG(
     dag_id="transform_publish",
     # any source's landing starts a run (a list of Assets would wait for all of them: the daily CRM for the
     # monthly NBS); the landings that arrive while a run builds are taken by the next run (max_active_runs=1)
-    schedule=AssetAny(*(Asset(spec.asset_name) for spec in sources())),
+    schedule=any_landing(spec.asset_name for spec in sources()),
     start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     # one build at a time: two writers on one DuckDB file fail with a lock error
