@@ -418,8 +418,8 @@ def up(superset_port: int, airflow_port: int) -> None:
     print()
     print(f"profile {settings.profile}: {_where(settings)}")
     print(f"Superset    {web[0].login_url}   user {user}, password {password}")
-    print("            dashboards: Leadership weekly overview, Industrial clusters, Investment flows,")
-    print("            Matchmaking outcomes, Data quality (roles Analyst, Leadership, Park, Admin)")
+    print("\n".join(f"            {line}" for line in dashboards_listed()))
+    print("            (roles Analyst, Leadership, Park, Admin: each user is listed the ones its role reads)")
     for user in users:
         park = f" of {user.park} {user.park_name}" if user.park else ""
         print(f"            demo user {user.username}, password {user.password}: the {user.role} role{park}")
@@ -428,6 +428,28 @@ def up(superset_port: int, airflow_port: int) -> None:
     print(f"Airflow UI  {web[1].login_url}   user admin, password {airflow_password(settings.airflow_home) or '?'}")
     print("            the scheduler and the DAG processor run too: DAGs run on their schedules once unpaused")
     print(f"logs and pid files in {run_dir(data_dir)}; `make status` says what runs; `make down` stops them all")
+
+
+def dashboard_titles() -> list[str]:
+    """The titles of the Superset bundle's dashboards (their English twins are made from them on import)."""
+    import yaml
+
+    folder = SUPERSET_DIR / "assets" / "dashboards"
+    return sorted(yaml.safe_load(path.read_text(encoding="utf-8"))["dashboard_title"] for path in folder.glob("*.yaml"))
+
+
+def dashboards_listed(width: int = 90) -> list[str]:
+    """The bundle's dashboard titles as ``make up`` prints them: lines of at most about ``width`` characters,
+    a title never split over two."""
+    lines = ["dashboards, each also in English:"]
+    titles = dashboard_titles()
+    for number, title in enumerate(titles, 1):
+        title += "," if number < len(titles) else ""
+        if len(lines[-1]) + len(title) >= width:
+            lines.append(title)
+        else:
+            lines[-1] += f" {title}"
+    return lines
 
 
 def _where(settings) -> str:

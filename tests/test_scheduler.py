@@ -262,6 +262,10 @@ def production(tiny, monkeypatch, postgres_dsn):
             f"profile production: Airflow metadata postgresql+psycopg2://{server.get('user', 'postgres')}@" in up.stdout
         )
         assert f"/{airflow_db}, Superset metadata postgresql://" in up.stdout and f"/{warehouse_db}" in up.stdout
+        # every dashboard of the bundle, each title whole on one line
+        assert len(services.dashboard_titles()) == 8
+        for title in ["领导周报概览 · Leadership weekly overview", "本园区 · My park", *services.dashboard_titles()]:
+            assert any(title in line for line in up.stdout.splitlines()), title
         status = _services(command, "status", check=False)
         assert status.returncode == 0, status.stdout  # every service of the profile runs, the triggerer too
         assert [line.split()[0] for line in status.stdout.splitlines()[1:]] == [
