@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="the most memory DuckDB takes in the dbt build before it spills to disk (DuckDB's memory_limit)",
     )
+    # dbt writes every event of every node to its log file at `debug` by default (each test's SQL, each BEGIN):
+    # a fifth of a small build's CPU went into formatting and writing them (py-spy of the tiny build)
+    dbt_file_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
+        "info", description="what dbt writes to its log file (dbt's --log-level-file); debug adds every statement"
+    )
     warehouse_engine: Literal["duckdb", "postgres"] = "duckdb"
     wdi_base_url: str = "https://api.worldbank.org/v2"
     extract_retries: int = Field(2, ge=0)
@@ -305,7 +310,7 @@ def get_settings() -> Settings:
 def runtime_environment(settings: Settings) -> dict[str, str]:
     """Environment for Airflow and the dbt it starts: its metadata database (SQLite under the data folder
     unless PARK_AIRFLOW_DATABASE_URL names one), the repository's DAGs, no examples, Cosmos with its cache inside the Airflow home and
-    telemetry off, and the resolved data folder and DuckDB memory limit that dbt's profile reads."""
+    telemetry off, the resolved data folder and DuckDB memory limit that dbt's profile reads, and dbt's log-file level."""
     home = settings.airflow_home
     return {
         "PARK_DATA_DIR": str(settings.data_dir),
@@ -322,6 +327,7 @@ def runtime_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DBT_LOG_LEVEL_FILE": settings.dbt_file_log_level,
     }
 
 

@@ -76,3 +76,27 @@ def test_the_transforms_dbt_build_starts_from_the_parse_that_set_up_made():
         check=True,
     )
     assert "Unable to do partial parsing" not in again.stdout, again.stdout[-2000:]
+
+
+def test_dbt_writes_its_log_file_at_info_unless_told_otherwise(tmp_path, monkeypatch):
+    """dbt's log file at ``debug`` (dbt's default) holds every statement of every node, and writing it cost a
+    fifth of a small build's CPU: the runtime environment sets ``info``, and PARK_DBT_FILE_LOG_LEVEL changes it."""
+    import os
+    import subprocess
+
+    from parkplatform.config import get_settings, runtime_environment
+    from parkplatform.dbt import DBT_PROJECT_DIR, dbt_executable, profile_arguments
+
+    env = {**os.environ, **runtime_environment(get_settings()), "DBT_LOG_PATH": str(tmp_path)}
+    assert env["DBT_LOG_LEVEL_FILE"] == "info"
+    subprocess.run(
+        [str(dbt_executable()), "parse", "--profiles-dir", str(DBT_PROJECT_DIR), *profile_arguments(), "--quiet"],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
+    )
+    lines = (tmp_path / "dbt.log").read_text(encoding="utf-8").splitlines()
+    assert any("[info ]" in line for line in lines), lines[:5]
+    assert not [line for line in lines if "[debug]" in line]
+    monkeypatch.setenv("PARK_DBT_FILE_LOG_LEVEL", "debug")
+    assert runtime_environment(get_settings())["DBT_LOG_LEVEL_FILE"] == "debug"
