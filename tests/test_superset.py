@@ -1481,22 +1481,22 @@ def _render(page, superset: Superset, slug: str, expected: int, screenshot: Path
     screenshot, and returns the page's text."""
     page.goto(f"{superset.base_url}/superset/dashboard/{slug}/")
     page.wait_for_selector(".dashboard-chart, .chart-container", timeout=60_000)
-    # every chart rendered and nothing loading, three polls in a row, and still so after the screenshot: on a
-    # busy machine the grid was seen rendered in full, then empty a moment later (the dashboard rendering again
-    # once its native filters were restored into the URL), so a count taken after a fixed pause could read 0
+    # every chart rendered and nothing loading, four polls in a row (0.75 s), and still so after the screenshot:
+    # on a busy machine the grid was seen rendered in full, then empty a moment later (the dashboard rendering
+    # again once its native filters were restored into the URL), so a count taken after a fixed pause could read 0
     deadline, settled, rendered, errors = time.monotonic() + 120, 0, 0, []
     while time.monotonic() < deadline:
         loading = page.locator(".loading, [data-test='loading-indicator']").count()
         rendered = page.locator(".chart-container").count()
         settled = settled + 1 if loading == 0 and rendered >= expected else 0
-        if settled >= 3:
+        if settled >= 4:
             page.screenshot(path=str(screenshot), full_page=True)
             errors = page.locator("[data-test='error-message'], .ant-alert-error, .alert-danger").all_inner_texts()
             rendered = page.locator(".chart-container").count()
             if rendered >= expected:
                 break
             settled = 0
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(250)
     assert rendered >= expected, (slug, rendered, expected)
     assert not errors, (slug, errors)
     return page.locator("#app").inner_text()
