@@ -361,26 +361,37 @@ def wait_healthy(service: Service, timeout: float = 240.0) -> None:
     raise TimeoutError(f"{service.name} not healthy at {service.health_url} after {timeout:.0f} s: {last_error}")
 
 
-def stop(data_dir: Path, name: str, timeout: float = 30.0) -> bool:
-    """Stops the process group recorded in <name>.pid: SIGTERM, then SIGKILL after ``timeout`` seconds."""
-    pid = running_pid(data_dir, name)
-    pid_file(data_dir, name).unlink(missing_ok=True)
-    if pid is None:
-        return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:  # reap the leader when it is our own child (the tests start it), else it lingers as a zombie
-            os.waitpid(pid, os.WNOHANG)
+def stop(data_dir: Path, *names: str, timeout: float = 30.0) -> dict[str, bool]:
+    """Stops the process groups recorded in <name>.pid, all at once: SIGTERM to each, then SIGKILL to those
+    still running after ``timeout`` seconds (one after another, `make down` waited for each service's own
+    shutdown in turn). Returns, by name, whether it was running."""
+    groups = {}
+    for name in names:
+        pid = running_pid(data_dir, name)
+        pid_file(data_dir, name).unlink(missing_ok=True)
+        if pid is not None:
+            os.killpg(pid, signal.SIGTERM)
+            groups[name] = pid
+    deadline, running = time.monotonic() + timeout, set(groups.values())
+    while running and time.monotonic() < deadline:
+        for pid in list(running):
+            try:  # reap the leader when it is our own child (the tests start it), else it lingers as a zombie
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                running.discard(pid)
+        if running:
+            time.sleep(0.3)
+    for pid in running:
+        os.killpg(pid, signal.SIGKILL)
+        try:  # reap our own child's leader, which SIGKILL ends at once
+            os.waitpid(pid, 0)
         except ChildProcessError:
             pass
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.3)
-    os.killpg(pid, signal.SIGKILL)
-    return True
+    return {name: name in groups for name in names}
 
 
 def airflow_password(settings_home: Path, user: str = "admin") -> str | None:
@@ -494,8 +505,8 @@ def status() -> int:
 
 def down() -> None:
     data_dir = get_settings().data_dir
-    for name in SERVICE_NAMES:
-        print(f"{name}: {'stopped' if stop(data_dir, name) else 'was not running'}")
+    for name, was_running in stop(data_dir, *SERVICE_NAMES).items():
+        print(f"{name}: {'stopped' if was_running else 'was not running'}")
 
 
 def main(argv: list[str] | None = None) -> None:
